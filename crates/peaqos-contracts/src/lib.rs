@@ -1,1 +1,14 @@
-//! placeholder
+//! peaqOS contract bindings and deployment.
+//!
+//! * [`bindings`]: `sol!` bindings generated from the committed artifacts in `contracts/out`
+//!   (ABI + bytecode), so Rust code calls the exact contracts the repository builds.
+//! * [`precompiles`]: the peaq precompile interfaces (DID, Batch, native ERC-20).
+//! * [`deploy`]: the deployment plan of the core contracts behind UUPS proxies, used by the
+//!   devnet genesis and usable against any chain.
+
+pub mod bindings;
+pub mod deploy;
+pub mod precompiles;
+
+pub use bindings::*;
+pub use deploy::{Deployment, DeploymentPlan, Step};

@@ -1,1 +1,233 @@
-//! placeholder
+//! `peaqos devnet`: an embedded local peaq chain.
+//!
+//! revm executes transactions; blocks, receipts and logs are kept in memory (and in a state file
+//! with `--state`); the peaq precompiles (DID `0x…0800`, Batch `0x…0805`, native ERC-20
+//! `0x…0809`) behave as on the real node; the peaqOS contracts are deployed behind their proxies at
+//! genesis. Ethereum JSON-RPC is served over HTTP on 127.0.0.1 by default.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), peaqos_devnet::DevnetError> {
+//! let devnet = peaqos_devnet::spawn(peaqos_devnet::DevnetConfig::ephemeral()).await?;
+//! println!("RPC at {}", devnet.url());
+//! devnet.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+pub mod chain;
+pub mod error;
+pub mod genesis;
+pub mod node;
+pub mod persist;
+pub mod precompiles;
+pub mod rpc;
+
+pub use chain::ChainConfig;
+pub use error::DevnetError;
+pub use node::Node;
+pub use peaqos_contracts::Deployment;
+
+use alloy::primitives::Address;
+use alloy::signers::local::PrivateKeySigner;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// How to run a devnet.
+#[derive(Debug, Clone)]
+pub struct DevnetConfig {
+    /// Address to listen on (127.0.0.1 unless configured otherwise).
+    pub host: String,
+    /// Port (8545 by default; 0 picks a free one).
+    pub port: u16,
+    /// `None`: one block per transaction at once. `Some(d)`: a block every `d`.
+    pub block_time: Option<Duration>,
+    /// Load from / save to this file.
+    pub state: Option<PathBuf>,
+    /// Chain parameters.
+    pub chain: ChainConfig,
+    /// Base URI for the NFTs' `tokenURI` (the MCR API).
+    pub base_uri: Option<String>,
+}
+
+impl Default for DevnetConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: peaqos_types::constants::DEFAULT_DEVNET_PORT,
+            block_time: None,
+            state: None,
+            chain: ChainConfig::default(),
+            base_uri: None,
+        }
+    }
+}
+
+impl DevnetConfig {
+    /// A devnet on a free loopback port with no state file (for tests and embedding).
+    pub fn ephemeral() -> Self {
+        Self { port: 0, ..Self::default() }
+    }
+}
+
+/// Builds the node: from the state file when it exists, otherwise a fresh genesis.
+pub fn build_node(config: &DevnetConfig) -> Result<Node, DevnetError> {
+    let signers = genesis::dev_signers();
+    let accounts: Vec<Address> = signers.iter().map(|s| s.address()).collect();
+    let instant = config.block_time.is_none();
+    if let Some(path) = &config.state
+        && path.exists()
+    {
+        let (chain, deployment) = persist::load(path, config.chain.clone(), instant)?;
+        return Ok(Node::new(chain, accounts, deployment, Some(path.clone())));
+    }
+    let mut chain = chain::Chain::new(config.chain.clone(), instant, None);
+    let deployment = genesis::build(&mut chain, &accounts, config.base_uri.as_deref())?;
+    Ok(Node::new(chain, accounts, deployment, config.state.clone()))
+}
+
+/// A running devnet.
+#[derive(Debug)]
+pub struct DevnetHandle {
+    addr: SocketAddr,
+    node: Node,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<Result<(), DevnetError>>,
+    miner: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl DevnetHandle {
+    /// Bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://host:port`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The node (direct access to the chain, for tools and tests).
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// Contract addresses.
+    pub fn deployment(&self) -> Deployment {
+        self.node.deployment()
+    }
+
+    /// Signer of dev account `i` (0..10).
+    pub fn signer(&self, i: u32) -> PrivateKeySigner {
+        genesis::dev_signer(i)
+    }
+
+    /// Stops serving and, with a state file, saves the chain.
+    pub async fn shutdown(mut self) -> Result<(), DevnetError> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(m) = self.miner.take() {
+            m.abort();
+        }
+        (&mut self.server).await.map_err(|e| DevnetError::Server(e.to_string()))??;
+        if self.node_has_state() {
+            self.node.save()?;
+        }
+        Ok(())
+    }
+
+    fn node_has_state(&self) -> bool {
+        self.node.save_path().is_some()
+    }
+
+    /// Waits until the server stops on its own (it does not, unless it fails).
+    pub async fn wait(&mut self) -> Result<(), DevnetError> {
+        (&mut self.server).await.map_err(|e| DevnetError::Server(e.to_string()))?
+    }
+}
+
+async fn rpc_handler(State(node): State<Node>, body: Bytes) -> Response {
+    let out = rpc::handle_body(&node, &body);
+    let mut resp = (StatusCode::OK, serde_json::to_vec(&out).unwrap_or_default()).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
+}
+
+/// Starts a devnet and serves JSON-RPC until [`DevnetHandle::shutdown`].
+pub async fn spawn(config: DevnetConfig) -> Result<DevnetHandle, DevnetError> {
+    let node = build_node(&config)?;
+    serve(node, &config).await
+}
+
+/// Serves an already built node.
+pub async fn serve(node: Node, config: &DevnetConfig) -> Result<DevnetHandle, DevnetError> {
+    let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
+        .await
+        .map_err(|e| DevnetError::Server(format!("cannot listen on {}:{}: {e}", config.host, config.port)))?;
+    let addr = listener.local_addr().map_err(|e| DevnetError::Server(e.to_string()))?;
+    let app = axum::Router::new()
+        .route("/", axum::routing::post(rpc_handler))
+        .with_state(node.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+            .map_err(|e| DevnetError::Server(e.to_string()))
+    });
+    let miner = config.block_time.map(|period| {
+        let node = node.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                node.mine();
+            }
+        })
+    });
+    tracing::info!(%addr, "devnet listening");
+    Ok(DevnetHandle { addr, node, shutdown: Some(tx), server, miner })
+}
+
+/// The `.env` text for the CLI and SDK: network, RPC, dev account 0's key, every address.
+pub fn env_file_text(rpc_url: &str, deployment: &Deployment) -> String {
+    use peaqos_types::constants::*;
+    let key = genesis::dev_signer(0).to_bytes();
+    let mut s = String::new();
+    s.push_str("# Written by `peaqos devnet --env-out`: a local devnet, dev account 0.\n");
+    s.push_str("PEAQOS_NETWORK=devnet\n");
+    s.push_str(&format!("PEAQOS_RPC_URL={rpc_url}\n"));
+    s.push_str(&format!("PEAQOS_PRIVATE_KEY={key}\n"));
+    s.push_str(&format!("IDENTITY_REGISTRY_ADDRESS={}\n", deployment.identity_registry));
+    s.push_str(&format!("IDENTITY_STAKING_ADDRESS={}\n", deployment.identity_staking));
+    s.push_str(&format!("EVENT_REGISTRY_ADDRESS={}\n", deployment.event_registry));
+    s.push_str(&format!("MACHINE_NFT_ADDRESS={}\n", deployment.machine_nft));
+    s.push_str(&format!("DID_REGISTRY_ADDRESS={DID_PRECOMPILE_ADDRESS}\n"));
+    s.push_str(&format!("BATCH_PRECOMPILE_ADDRESS={BATCH_PRECOMPILE_ADDRESS}\n"));
+    s.push_str(&format!("ADMIN_FLAGS_ADDRESS={}\n", deployment.admin_flags));
+    s.push_str(&format!("PEAQOS_MCR_API_URL={DEFAULT_MCR_API_URL}\n"));
+    s.push_str(&format!("PEAQOS_GAS_STATION_URL={DEFAULT_GAS_STATION_URL}\n"));
+    s
+}
+
+/// Writes `text` to `path` with mode 0600 (it holds a private key).
+pub fn write_secret_file(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let tmp = path.with_extension("tmp");
+    {
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}

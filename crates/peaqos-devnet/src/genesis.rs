@@ -1,0 +1,60 @@
+//! Genesis: the prefunded dev accounts and the core contracts behind their proxies.
+
+use crate::chain::Chain;
+use crate::error::DevnetError;
+use alloy::primitives::{Address, U256};
+use alloy::signers::local::{MnemonicBuilder, PrivateKeySigner, coins_bip39::English};
+use peaqos_contracts::{Deployment, DeploymentPlan};
+use peaqos_types::constants::{DEFAULT_MCR_API_URL, MIN_BOND_WEI};
+use revm::bytecode::Bytecode;
+use revm::state::AccountInfo;
+
+/// The standard test mnemonic; index 0 deploys and owns every contract.
+pub const DEV_MNEMONIC: &str = "test test test test test test test test test test test junk";
+/// Number of prefunded accounts.
+pub const DEV_ACCOUNTS: u32 = 10;
+/// Balance of each dev account: 10,000 PEAQ.
+pub const DEV_BALANCE: U256 = U256::from_limbs([0x19e0_c9ba_b240_0000, 0x21e, 0, 0]);
+
+/// Signer of dev account `index` (`m/44'/60'/0'/0/index`).
+pub fn dev_signer(index: u32) -> PrivateKeySigner {
+    MnemonicBuilder::<English>::default()
+        .phrase(DEV_MNEMONIC)
+        .index(index)
+        .expect("valid derivation index")
+        .build()
+        .expect("the test mnemonic derives")
+}
+
+/// All dev account signers.
+pub fn dev_signers() -> Vec<PrivateKeySigner> {
+    (0..DEV_ACCOUNTS).map(dev_signer).collect()
+}
+
+/// Funds the dev accounts, marks the precompile addresses as having code (so `eth_getCode`
+/// and `extcodesize` checks see them, as on the node) and deploys the contracts.
+pub fn build(chain: &mut Chain, accounts: &[Address], base_uri: Option<&str>) -> Result<Deployment, DevnetError> {
+    for a in accounts {
+        chain.db_mut().insert_account_info(*a, AccountInfo { balance: DEV_BALANCE, ..Default::default() });
+    }
+    for p in [
+        peaqos_types::constants::DID_PRECOMPILE_ADDRESS,
+        peaqos_types::constants::BATCH_PRECOMPILE_ADDRESS,
+        peaqos_types::constants::NATIVE_ERC20_PRECOMPILE_ADDRESS,
+    ] {
+        // The node stores a tiny "revert" stub at precompile addresses.
+        let code = Bytecode::new_raw(alloy::primitives::Bytes::from_static(&[0x60, 0x00, 0x60, 0x00, 0xfd]));
+        chain.db_mut().insert_account_info(p, AccountInfo::default().with_code(code));
+    }
+    let deployer = accounts[0];
+    let plan = DeploymentPlan::new(deployer, chain.nonce(deployer), MIN_BOND_WEI, base_uri.unwrap_or(DEFAULT_MCR_API_URL));
+    for step in plan.steps {
+        let outcome = chain
+            .genesis_transact(deployer, step.to, step.data)
+            .map_err(|e| DevnetError::Internal(format!("{}: {e}", step.label)))?;
+        if step.to.is_none() && outcome.created.is_none() {
+            return Err(DevnetError::Internal(format!("{}: no contract created", step.label)));
+        }
+    }
+    Ok(plan.deployment)
+}
