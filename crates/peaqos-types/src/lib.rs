@@ -14,6 +14,8 @@
 //! assert_eq!(rating_for_score(61), Rating::BBB);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod constants;
 pub mod did;
 pub mod error;
