@@ -138,6 +138,8 @@ pub struct CallRequest {
     pub data: Bytes,
     /// Gas limit; the block gas limit when absent.
     pub gas: Option<u64>,
+    /// EIP-2930 access list (charged like a transaction's).
+    pub access_list: Vec<alloy::eips::eip2930::AccessListItem>,
 }
 
 /// How execution is driven.
@@ -145,7 +147,7 @@ enum Mode<'a> {
     /// A signed transaction: nonce checked and bumped, fees charged.
     Transaction { nonce: u64, gas_price: u128, priority_fee: Option<u128>, tx_type: u8, access_list: &'a [alloy::eips::eip2930::AccessListItem], chain_id: Option<u64> },
     /// A simulation: no nonce check, no fees, no balance check for gas.
-    Call,
+    Call { access_list: &'a [alloy::eips::eip2930::AccessListItem] },
 }
 
 /// The whole chain.
@@ -376,6 +378,9 @@ impl Chain {
             PeaqPrecompiles::new(SPEC),
         );
         let res = evm.transact(tx).map_err(|e| match e {
+            EVMError::Transaction(revm::context_interface::result::InvalidTransaction::LackOfFundForMaxFee { fee, balance }) => {
+                DevnetError::InvalidTransaction(format!("insufficient funds for gas * price + value: have {balance} want {fee}"))
+            }
             EVMError::Transaction(t) => DevnetError::InvalidTransaction(t.to_string()),
             other => DevnetError::Internal(other.to_string()),
         })?;
@@ -588,7 +593,7 @@ impl Chain {
                     }
                     (effective, true)
                 }
-                Mode::Call => (0, false),
+                Mode::Call { .. } => (0, false),
             };
             let (outcome, changes) = self.run_batch(caller, gas_limit, value, &data, block)?;
             if commit {
@@ -611,7 +616,7 @@ impl Chain {
             }
             return Ok(outcome);
         }
-        let simulate = matches!(mode, Mode::Call);
+        let simulate = matches!(mode, Mode::Call { .. });
         let kind = match to {
             Some(a) => TxKind::Call(a),
             None => TxKind::Create,
@@ -631,8 +636,9 @@ impl Chain {
                 gas_priority_fee: priority_fee,
                 ..Default::default()
             },
-            Mode::Call => TxEnv {
-                tx_type: 0,
+            Mode::Call { access_list } => TxEnv {
+                tx_type: if access_list.is_empty() { 0 } else { 1 },
+                access_list: access_list.to_vec().into(),
                 caller,
                 gas_limit,
                 gas_price: 0,
@@ -655,7 +661,7 @@ impl Chain {
     pub fn call(&mut self, req: &CallRequest) -> Result<Outcome, DevnetError> {
         let block = self.block_env();
         let gas = req.gas.unwrap_or(self.config.block_gas_limit).min(self.config.block_gas_limit);
-        self.execute(req.from, req.to, req.value, req.data.clone(), gas, Mode::Call, &block, false)
+        self.execute(req.from, req.to, req.value, req.data.clone(), gas, Mode::Call { access_list: &req.access_list }, &block, false)
     }
 
     /// `eth_estimateGas`: the lowest gas limit with which the call succeeds. A call that fails
@@ -663,12 +669,12 @@ impl Chain {
     pub fn estimate_gas(&mut self, req: &CallRequest) -> Result<Result<u64, Outcome>, DevnetError> {
         let block = self.block_env();
         let cap = req.gas.unwrap_or(self.config.block_gas_limit).min(self.config.block_gas_limit);
-        let first = self.execute(req.from, req.to, req.value, req.data.clone(), cap, Mode::Call, &block, false)?;
+        let first = self.execute(req.from, req.to, req.value, req.data.clone(), cap, Mode::Call { access_list: &req.access_list }, &block, false)?;
         if !first.success {
             return Ok(Err(first));
         }
         let passes = |chain: &mut Self, gas: u64| -> Result<bool, DevnetError> {
-            match chain.execute(req.from, req.to, req.value, req.data.clone(), gas, Mode::Call, &block, false) {
+            match chain.execute(req.from, req.to, req.value, req.data.clone(), gas, Mode::Call { access_list: &req.access_list }, &block, false) {
                 Ok(o) => Ok(o.success),
                 Err(DevnetError::InvalidTransaction(_)) => Ok(false),
                 Err(e) => Err(e),

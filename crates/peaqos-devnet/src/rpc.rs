@@ -165,7 +165,11 @@ fn call_request(v: &Value) -> Result<CallRequest, RpcError> {
         Some(v) => Some(serde_json::from_value(v).map_err(|e| invalid(format!("invalid gas: {e}")))?),
         None => None,
     };
-    Ok(CallRequest { from, to, value, data, gas: gas.map(|g| g.to()) })
+    let access_list: alloy::eips::eip2930::AccessList = match parse("accessList")? {
+        Some(v) => serde_json::from_value(v).map_err(|e| invalid(format!("invalid accessList: {e}")))?,
+        None => Default::default(),
+    };
+    Ok(CallRequest { from, to, value, data, gas: gas.map(|g| g.to()), access_list: access_list.0 })
 }
 
 fn rpc_log(chain: &Chain, rec: &TxRecord, i: usize) -> RpcLog {
