@@ -1,5 +1,6 @@
 //! `peaqos`: the terminal face of peaqOS.
 
+mod bench;
 mod devnet;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// Run an embedded local peaq chain (JSON-RPC on 127.0.0.1:8545, contracts deployed).
     Devnet(devnet::DevnetArgs),
+    /// Measure transaction throughput of the embedded devnet (or of a local node with --rpc).
+    Bench(bench::BenchArgs),
 }
 
 fn init_tracing(verbose: u8, quiet: bool) {
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
     let result = rt.block_on(async {
         match cli.command {
             Command::Devnet(args) => devnet::run(args, cli.quiet).await,
+            Command::Bench(args) => bench::run(args, cli.quiet).await,
         }
     });
     match result {
