@@ -1,6 +1,7 @@
 //! `peaqos`: the terminal face of peaqOS.
 
 mod bench;
+mod demo;
 mod devnet;
 
 use clap::{Parser, Subcommand};
@@ -22,6 +23,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the whole flow (register, mint, DID, events, registerFor) on an embedded devnet.
+    Demo(demo::DemoArgs),
     /// Run an embedded local peaq chain (JSON-RPC on 127.0.0.1:8545, contracts deployed).
     Devnet(devnet::DevnetArgs),
     /// Measure transaction throughput of the embedded devnet (or of a local node with --rpc).
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
     };
     let result = rt.block_on(async {
         match cli.command {
+            Command::Demo(args) => demo::run(args, cli.quiet).await,
             Command::Devnet(args) => devnet::run(args, cli.quiet).await,
             Command::Bench(args) => bench::run(args, cli.quiet).await,
         }
