@@ -41,8 +41,13 @@ fn step(n: u32, text: &str, quiet: bool) {
 }
 
 fn provider(url: &str, signer: PrivateKeySigner) -> Result<DynProvider, CliError> {
-    let url = url.parse().map_err(|e| CliError::config(format!("bad RPC URL {url}: {e}")))?;
-    Ok(ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(url).erased())
+    let url = url
+        .parse()
+        .map_err(|e| CliError::config(format!("bad RPC URL {url}: {e}")))?;
+    Ok(ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(url)
+        .erased())
 }
 
 /// Runs the demo.
@@ -72,7 +77,11 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<(), CliError> {
 
     step(3, "registering the machine (1 PEAQ bond)", quiet);
     let registry = IdentityRegistry::new(d.identity_registry, &p);
-    let bond = registry.minBond().call().await.map_err(chain_err("minBond"))?;
+    let bond = registry
+        .minBond()
+        .call()
+        .await
+        .map_err(chain_err("minBond"))?;
     let r = registry
         .register()
         .value(bond)
@@ -102,7 +111,11 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError::network(e.to_string()))?;
     let mint_tx = r.transaction_hash;
-    let token_id = nft.tokenIdOf(machine_id).call().await.map_err(chain_err("tokenIdOf"))?;
+    let token_id = nft
+        .tokenIdOf(machine_id)
+        .call()
+        .await
+        .map_err(chain_err("tokenIdOf"))?;
 
     step(5, "writing six DID attributes in one batchAll", quiet);
     let did = format!("did:peaq:{}", machine.address());
@@ -128,7 +141,12 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<(), CliError> {
         })
         .collect();
     let r = Batch::new(BATCH_PRECOMPILE_ADDRESS, &p)
-        .batchAll(vec![DID_PRECOMPILE_ADDRESS; calls.len()], vec![], calls, vec![])
+        .batchAll(
+            vec![DID_PRECOMPILE_ADDRESS; calls.len()],
+            vec![],
+            calls,
+            vec![],
+        )
         .send()
         .await
         .map_err(chain_err("batchAll"))?
@@ -139,7 +157,11 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<(), CliError> {
     let reader = DidRegistry::new(DID_PRECOMPILE_ADDRESS, &p);
     let mut read_back = serde_json::Map::new();
     for (n, _) in &attrs {
-        let a = reader.readAttribute(machine.address(), n.as_bytes().to_vec().into()).call().await.map_err(chain_err("readAttribute"))?;
+        let a = reader
+            .readAttribute(machine.address(), n.as_bytes().to_vec().into())
+            .call()
+            .await
+            .map_err(chain_err("readAttribute"))?;
         read_back.insert((*n).to_string(), json!(String::from_utf8_lossy(&a.value)));
     }
 
@@ -156,9 +178,24 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<(), CliError> {
         let revenue = i < args.revenue_events;
         let raw = format!("{{\"session\":{i},\"kwh\":{}}}", 10 + i);
         let data_hash: B256 = keccak256(raw.as_bytes());
-        let (ty, value, currency) = if revenue { (0u8, U256::from(250 + 50 * i), "USD") } else { (1u8, U256::from(42), "") };
+        let (ty, value, currency) = if revenue {
+            (0u8, U256::from(250 + 50 * i), "USD")
+        } else {
+            (1u8, U256::from(42), "")
+        };
         let r = events
-            .submitEvent(machine_id, ty, value, currency.into(), U256::from(now), data_hash, 0, U256::ZERO, B256::ZERO, Bytes::new())
+            .submitEvent(
+                machine_id,
+                ty,
+                value,
+                currency.into(),
+                U256::from(now),
+                data_hash,
+                0,
+                U256::ZERO,
+                B256::ZERO,
+                Bytes::new(),
+            )
             .send()
             .await
             .map_err(chain_err("submitEvent"))?
@@ -174,9 +211,17 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<(), CliError> {
             "gasUsed": r.gas_used,
         }));
     }
-    let event_count = events.eventCount(machine_id).call().await.map_err(chain_err("eventCount"))?;
+    let event_count = events
+        .eventCount(machine_id)
+        .call()
+        .await
+        .map_err(chain_err("eventCount"))?;
 
-    step(7, "registering a second machine through an operator (registerFor)", quiet);
+    step(
+        7,
+        "registering a second machine through an operator (registerFor)",
+        quiet,
+    );
     let operator = provider(&url, devnet.signer(2))?;
     let fleet_machine: Address = PrivateKeySigner::random().address();
     let r = IdentityRegistry::new(d.identity_registry, &operator)
@@ -229,7 +274,14 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<(), CliError> {
         println!("Machine ID:       {machine_id}");
         println!("Token ID:         {token_id}");
         println!("Machine DID:      {did}");
-        println!("DID attributes:   {}", read_back.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join(", "));
+        println!(
+            "DID attributes:   {}",
+            read_back
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         println!("Events on chain:  {event_count}");
         for e in &submitted {
             println!(
@@ -241,9 +293,17 @@ pub async fn run(args: DemoArgs, quiet: bool) -> Result<(), CliError> {
                 e["gasUsed"]
             );
         }
-        println!("Proxy machine:    id {fleet_id}, address {fleet_machine}, operator did:peaq:{fleet_operator}");
-        println!("Done in {} ms on an embedded devnet ({url}).", started.elapsed().as_millis());
+        println!(
+            "Proxy machine:    id {fleet_id}, address {fleet_machine}, operator did:peaq:{fleet_operator}"
+        );
+        println!(
+            "Done in {} ms on an embedded devnet ({url}).",
+            started.elapsed().as_millis()
+        );
     }
-    devnet.shutdown().await.map_err(|e| CliError::network(e.to_string()))?;
+    devnet
+        .shutdown()
+        .await
+        .map_err(|e| CliError::network(e.to_string()))?;
     Ok(())
 }

@@ -46,7 +46,9 @@ pub struct DevnetArgs {
 }
 
 fn parse_block_time(s: &str) -> Result<Duration, String> {
-    let secs: f64 = s.parse().map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
     if !(secs > 0.0 && secs <= 3600.0) {
         return Err("block time must be between 0 and 3600 seconds".into());
     }
@@ -69,7 +71,10 @@ pub async fn run(args: DevnetArgs, quiet: bool) -> Result<(), CliError> {
         port: args.port,
         block_time: args.block_time,
         state: args.state.clone(),
-        chain: ChainConfig { max_log_range: args.max_log_range.max(1), ..ChainConfig::default() },
+        chain: ChainConfig {
+            max_log_range: args.max_log_range.max(1),
+            ..ChainConfig::default()
+        },
         base_uri: Some(args.token_uri_base.trim_end_matches('/').to_string()),
     };
     if !is_loopback(&args.host) {
@@ -93,9 +98,14 @@ pub async fn run(args: DevnetArgs, quiet: bool) -> Result<(), CliError> {
         });
         println!("{v}");
     } else if !quiet {
-        println!("peaqos devnet (chain id {}) on {url}", handle.node().chain_id());
+        println!(
+            "peaqos devnet (chain id {}) on {url}",
+            handle.node().chain_id()
+        );
         println!();
-        println!("Dev accounts (10,000 PEAQ each; mnemonic \"test test ... junk\", m/44'/60'/0'/0/i):");
+        println!(
+            "Dev accounts (10,000 PEAQ each; mnemonic \"test test ... junk\", m/44'/60'/0'/0/i):"
+        );
         for (i, a) in accounts.iter().enumerate() {
             println!("  ({i}) {a}");
         }
@@ -106,25 +116,52 @@ pub async fn run(args: DevnetArgs, quiet: bool) -> Result<(), CliError> {
         println!("  EventRegistry     {}", d.event_registry);
         println!("  MachineNFT        {}", d.machine_nft);
         println!("  AdminFlags        {}", d.admin_flags);
-        println!("  DID precompile    {}", peaqos_types::constants::DID_PRECOMPILE_ADDRESS);
-        println!("  Batch precompile  {}", peaqos_types::constants::BATCH_PRECOMPILE_ADDRESS);
-        println!("  Native ERC-20     {}", peaqos_types::constants::NATIVE_ERC20_PRECOMPILE_ADDRESS);
+        println!(
+            "  DID precompile    {}",
+            peaqos_types::constants::DID_PRECOMPILE_ADDRESS
+        );
+        println!(
+            "  Batch precompile  {}",
+            peaqos_types::constants::BATCH_PRECOMPILE_ADDRESS
+        );
+        println!(
+            "  Native ERC-20     {}",
+            peaqos_types::constants::NATIVE_ERC20_PRECOMPILE_ADDRESS
+        );
         if let Some(p) = &args.env_out {
             println!();
-            println!("Wrote {} (mode 0600). Private keys are never printed.", p.display());
+            println!(
+                "Wrote {} (mode 0600). Private keys are never printed.",
+                p.display()
+            );
         }
         if let Some(p) = &args.state {
             println!("State file: {} (saved on Ctrl-C)", p.display());
         }
         println!();
-        println!("peaqos devnet: ready in {} ms", started.elapsed().as_millis());
+        println!(
+            "peaqos devnet: ready in {} ms",
+            started.elapsed().as_millis()
+        );
     }
-    tokio::signal::ctrl_c().await.map_err(|e| CliError::user(format!("cannot wait for Ctrl-C: {e}")))?;
-    eprintln!("shutting down{}", if args.state.is_some() { " and saving state" } else { "" });
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| CliError::user(format!("cannot wait for Ctrl-C: {e}")))?;
+    eprintln!(
+        "shutting down{}",
+        if args.state.is_some() {
+            " and saving state"
+        } else {
+            ""
+        }
+    );
     handle.shutdown().await.map_err(devnet_error)?;
     Ok(())
 }
 
 fn is_loopback(host: &str) -> bool {
-    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }

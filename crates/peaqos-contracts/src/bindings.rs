@@ -54,7 +54,10 @@ mod tests {
 
     #[test]
     fn submit_event_selector_is_the_sdk_one() {
-        assert_eq!(EventRegistry::submitEventCall::SELECTOR, [0xe5, 0x8a, 0x43, 0xca]);
+        assert_eq!(
+            EventRegistry::submitEventCall::SELECTOR,
+            [0xe5, 0x8a, 0x43, 0xca]
+        );
     }
 
     #[test]

@@ -47,7 +47,11 @@ pub struct DeploymentPlan {
 }
 
 fn proxy_init(implementation: Address, init: Vec<u8>) -> Bytes {
-    let args = ERC1967Proxy::constructorCall { implementation, _data: init.into() }.abi_encode();
+    let args = ERC1967Proxy::constructorCall {
+        implementation,
+        _data: init.into(),
+    }
+    .abi_encode();
     [ERC1967Proxy::BYTECODE.as_ref(), &args].concat().into()
 }
 
@@ -68,13 +72,24 @@ impl DeploymentPlan {
         let flags_impl = at(9);
         let flags = at(10);
         let steps = vec![
-            Step { label: "IdentityStaking implementation", to: None, data: IdentityStaking::BYTECODE.clone() },
+            Step {
+                label: "IdentityStaking implementation",
+                to: None,
+                data: IdentityStaking::BYTECODE.clone(),
+            },
             Step {
                 label: "IdentityStaking proxy",
                 to: None,
-                data: proxy_init(staking_impl, IdentityStaking::initializeCall { owner_: owner }.abi_encode()),
+                data: proxy_init(
+                    staking_impl,
+                    IdentityStaking::initializeCall { owner_: owner }.abi_encode(),
+                ),
             },
-            Step { label: "IdentityRegistry implementation", to: None, data: IdentityRegistry::BYTECODE.clone() },
+            Step {
+                label: "IdentityRegistry implementation",
+                to: None,
+                data: IdentityRegistry::BYTECODE.clone(),
+            },
             Step {
                 label: "IdentityRegistry proxy",
                 to: None,
@@ -92,18 +107,33 @@ impl DeploymentPlan {
             Step {
                 label: "IdentityStaking.setIdentityRegistry",
                 to: Some(staking),
-                data: IdentityStaking::setIdentityRegistryCall { registry }.abi_encode().into(),
+                data: IdentityStaking::setIdentityRegistryCall { registry }
+                    .abi_encode()
+                    .into(),
             },
-            Step { label: "EventRegistry implementation", to: None, data: EventRegistry::BYTECODE.clone() },
+            Step {
+                label: "EventRegistry implementation",
+                to: None,
+                data: EventRegistry::BYTECODE.clone(),
+            },
             Step {
                 label: "EventRegistry proxy",
                 to: None,
                 data: proxy_init(
                     events_impl,
-                    EventRegistry::initializeCall { owner_: owner, registry_: registry, staking_: staking }.abi_encode(),
+                    EventRegistry::initializeCall {
+                        owner_: owner,
+                        registry_: registry,
+                        staking_: staking,
+                    }
+                    .abi_encode(),
                 ),
             },
-            Step { label: "MachineNFT implementation", to: None, data: MachineNFT::BYTECODE.clone() },
+            Step {
+                label: "MachineNFT implementation",
+                to: None,
+                data: MachineNFT::BYTECODE.clone(),
+            },
             Step {
                 label: "MachineNFT proxy",
                 to: None,
@@ -118,11 +148,18 @@ impl DeploymentPlan {
                     .abi_encode(),
                 ),
             },
-            Step { label: "AdminFlags implementation", to: None, data: AdminFlags::BYTECODE.clone() },
+            Step {
+                label: "AdminFlags implementation",
+                to: None,
+                data: AdminFlags::BYTECODE.clone(),
+            },
             Step {
                 label: "AdminFlags proxy",
                 to: None,
-                data: proxy_init(flags_impl, AdminFlags::initializeCall { owner_: owner }.abi_encode()),
+                data: proxy_init(
+                    flags_impl,
+                    AdminFlags::initializeCall { owner_: owner }.abi_encode(),
+                ),
             },
         ];
         Self {

@@ -3,6 +3,7 @@
 //! * DID registry at `0x…0800` (camelCase and snake_case selectors, events as the node emits them)
 //! * Batch at `0x…0805`
 //! * the native-balance ERC-20 ("WPEAQ") at `0x…0809`
+#![allow(clippy::too_many_arguments)]
 
 alloy::sol! {
     /// The peaq DID precompile (`0x0000000000000000000000000000000000000800`).
@@ -73,16 +74,43 @@ mod tests {
 
     #[test]
     fn selectors_match_the_node() {
-        assert_eq!(DidRegistry::readAttributeCall::SELECTOR, [0xb2, 0x02, 0x8b, 0x7d]);
-        assert_eq!(DidRegistry::addAttributeCall::SELECTOR, [0xcc, 0x4a, 0x70, 0xca]);
-        assert_eq!(DidRegistry::updateAttributeCall::SELECTOR, [0x68, 0xb4, 0xb2, 0xc1]);
-        assert_eq!(DidRegistry::removeAttributeCall::SELECTOR, [0xe8, 0xa8, 0x16, 0x90]);
-        assert_eq!(DidRegistry::read_attributeCall::SELECTOR, [0x52, 0x8b, 0xcb, 0x4c]);
-        assert_eq!(DidRegistry::add_attributeCall::SELECTOR, [0xf8, 0x62, 0xda, 0x44]);
-        assert_eq!(DidRegistry::update_attributeCall::SELECTOR, [0x61, 0x28, 0x82, 0x15]);
-        assert_eq!(DidRegistry::remove_attributeCall::SELECTOR, [0xb2, 0xf2, 0xf2, 0x0d]);
+        assert_eq!(
+            DidRegistry::readAttributeCall::SELECTOR,
+            [0xb2, 0x02, 0x8b, 0x7d]
+        );
+        assert_eq!(
+            DidRegistry::addAttributeCall::SELECTOR,
+            [0xcc, 0x4a, 0x70, 0xca]
+        );
+        assert_eq!(
+            DidRegistry::updateAttributeCall::SELECTOR,
+            [0x68, 0xb4, 0xb2, 0xc1]
+        );
+        assert_eq!(
+            DidRegistry::removeAttributeCall::SELECTOR,
+            [0xe8, 0xa8, 0x16, 0x90]
+        );
+        assert_eq!(
+            DidRegistry::read_attributeCall::SELECTOR,
+            [0x52, 0x8b, 0xcb, 0x4c]
+        );
+        assert_eq!(
+            DidRegistry::add_attributeCall::SELECTOR,
+            [0xf8, 0x62, 0xda, 0x44]
+        );
+        assert_eq!(
+            DidRegistry::update_attributeCall::SELECTOR,
+            [0x61, 0x28, 0x82, 0x15]
+        );
+        assert_eq!(
+            DidRegistry::remove_attributeCall::SELECTOR,
+            [0xb2, 0xf2, 0xf2, 0x0d]
+        );
         assert_eq!(Batch::batchSomeCall::SELECTOR, [0x79, 0xdf, 0x4b, 0x9c]);
-        assert_eq!(Batch::batchSomeUntilFailureCall::SELECTOR, [0xcf, 0x04, 0x91, 0xc7]);
+        assert_eq!(
+            Batch::batchSomeUntilFailureCall::SELECTOR,
+            [0xcf, 0x04, 0x91, 0xc7]
+        );
         assert_eq!(Batch::batchAllCall::SELECTOR, [0x96, 0xe2, 0x92, 0xb8]);
     }
 }

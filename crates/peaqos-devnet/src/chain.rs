@@ -142,12 +142,45 @@ pub struct CallRequest {
     pub access_list: Vec<alloy::eips::eip2930::AccessListItem>,
 }
 
+/// Who calls what with how much: the part of a transaction or call that execution needs.
+struct Message {
+    caller: Address,
+    to: Option<Address>,
+    value: U256,
+    data: Bytes,
+    gas_limit: u64,
+}
+
+impl Message {
+    fn of(req: &CallRequest, gas_limit: u64) -> Self {
+        Self {
+            caller: req.from,
+            to: req.to,
+            value: req.value,
+            data: req.data.clone(),
+            gas_limit,
+        }
+    }
+}
+
+/// Per-transaction results of a mined block: hash and whether it was included.
+pub type MinedResults = Vec<(B256, Result<(), DevnetError>)>;
+
 /// How execution is driven.
 enum Mode<'a> {
     /// A signed transaction: nonce checked and bumped, fees charged.
-    Transaction { nonce: u64, gas_price: u128, priority_fee: Option<u128>, tx_type: u8, access_list: &'a [alloy::eips::eip2930::AccessListItem], chain_id: Option<u64> },
+    Transaction {
+        nonce: u64,
+        gas_price: u128,
+        priority_fee: Option<u128>,
+        tx_type: u8,
+        access_list: &'a [alloy::eips::eip2930::AccessListItem],
+        chain_id: Option<u64>,
+    },
     /// A simulation: no nonce check, no fees, no balance check for gas.
-    Call { access_list: &'a [alloy::eips::eip2930::AccessListItem] },
+    Call {
+        access_list: &'a [alloy::eips::eip2930::AccessListItem],
+    },
 }
 
 /// The whole chain.
@@ -166,7 +199,10 @@ pub struct Chain {
 }
 
 fn wall_clock() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
 }
 
 fn calldata_cost(data: &[u8]) -> u64 {
@@ -227,7 +263,11 @@ impl Chain {
         let hash = header.hash_slow();
         let number = header.number;
         self.block_index.insert(hash, number);
-        self.blocks.push(BlockRecord { header, hash, transactions });
+        self.blocks.push(BlockRecord {
+            header,
+            hash,
+            transactions,
+        });
         number
     }
 
@@ -253,23 +293,40 @@ impl Chain {
 
     /// Pending (not yet mined) transaction by hash.
     pub fn pending_transaction(&self, hash: &B256) -> Option<&PoolTx> {
-        self.pool.iter().find(|t| t.hash == *hash).or_else(|| self.queued.values().find(|t| t.hash == *hash))
+        self.pool
+            .iter()
+            .find(|t| t.hash == *hash)
+            .or_else(|| self.queued.values().find(|t| t.hash == *hash))
     }
 
     /// Balance at the latest state.
     pub fn balance(&self, who: Address) -> U256 {
-        self.db.basic_ref(who).ok().flatten().map(|a| a.balance).unwrap_or_default()
+        self.db
+            .basic_ref(who)
+            .ok()
+            .flatten()
+            .map(|a| a.balance)
+            .unwrap_or_default()
     }
 
     /// Nonce at the latest state.
     pub fn nonce(&self, who: Address) -> u64 {
-        self.db.basic_ref(who).ok().flatten().map(|a| a.nonce).unwrap_or_default()
+        self.db
+            .basic_ref(who)
+            .ok()
+            .flatten()
+            .map(|a| a.nonce)
+            .unwrap_or_default()
     }
 
     /// Next nonce counting transactions waiting in the pool.
     pub fn pending_nonce(&self, who: Address) -> u64 {
         let mut n = self.nonce(who);
-        while self.pool.iter().any(|t| t.sender == who && t.envelope.nonce() == n) {
+        while self
+            .pool
+            .iter()
+            .any(|t| t.sender == who && t.envelope.nonce() == n)
+        {
             n += 1;
         }
         n
@@ -280,7 +337,11 @@ impl Chain {
         match self.db.basic_ref(who).ok().flatten() {
             Some(info) => match info.code {
                 Some(code) => code.original_bytes(),
-                None => self.db.code_by_hash_ref(info.code_hash).map(|c| c.original_bytes()).unwrap_or_default(),
+                None => self
+                    .db
+                    .code_by_hash_ref(info.code_hash)
+                    .map(|c| c.original_bytes())
+                    .unwrap_or_default(),
             },
             None => Bytes::new(),
         }
@@ -318,7 +379,8 @@ impl Chain {
             )));
         }
         self.next_timestamp = Some(ts);
-        self.time_offset = i64::try_from(ts).unwrap_or(i64::MAX) - i64::try_from(wall_clock()).unwrap_or(0);
+        self.time_offset =
+            i64::try_from(ts).unwrap_or(i64::MAX) - i64::try_from(wall_clock()).unwrap_or(0);
         Ok(())
     }
 
@@ -327,8 +389,12 @@ impl Chain {
         if let Some(ts) = self.next_timestamp {
             return ts;
         }
-        let now = i64::try_from(wall_clock()).unwrap_or(i64::MAX).saturating_add(self.time_offset);
-        u64::try_from(now).unwrap_or_default().max(self.latest().header.timestamp)
+        let now = i64::try_from(wall_clock())
+            .unwrap_or(i64::MAX)
+            .saturating_add(self.time_offset);
+        u64::try_from(now)
+            .unwrap_or_default()
+            .max(self.latest().header.timestamp)
     }
 
     fn block_env(&self) -> BlockEnv {
@@ -371,30 +437,52 @@ impl Chain {
     where
         DB::Error: std::fmt::Display,
     {
-        let ctx = Context::mainnet().with_db(db).with_cfg(cfg).with_block(block);
+        let ctx = Context::mainnet()
+            .with_db(db)
+            .with_cfg(cfg)
+            .with_block(block);
         let mut evm = Evm::<_, (), _, _, EthFrame<EthInterpreter>>::new(
             ctx,
             EthInstructions::new_mainnet_with_spec(SPEC),
             PeaqPrecompiles::new(SPEC),
         );
         let res = evm.transact(tx).map_err(|e| match e {
-            EVMError::Transaction(revm::context_interface::result::InvalidTransaction::LackOfFundForMaxFee { fee, balance }) => {
-                DevnetError::InvalidTransaction(format!("insufficient funds for gas * price + value: have {balance} want {fee}"))
-            }
+            EVMError::Transaction(
+                revm::context_interface::result::InvalidTransaction::LackOfFundForMaxFee {
+                    fee,
+                    balance,
+                },
+            ) => DevnetError::InvalidTransaction(format!(
+                "insufficient funds for gas * price + value: have {balance} want {fee}"
+            )),
             EVMError::Transaction(t) => DevnetError::InvalidTransaction(t.to_string()),
             other => DevnetError::Internal(other.to_string()),
         })?;
         let outcome = match res.result {
-            ExecutionResult::Success { gas, logs, output, .. } => {
+            ExecutionResult::Success {
+                gas, logs, output, ..
+            } => {
                 let created = match &output {
                     Output::Create(_, addr) => *addr,
                     Output::Call(_) => None,
                 };
-                Outcome { success: true, gas_used: gas.tx_gas_used(), output: output.into_data(), logs, created, halt: None }
+                Outcome {
+                    success: true,
+                    gas_used: gas.tx_gas_used(),
+                    output: output.into_data(),
+                    logs,
+                    created,
+                    halt: None,
+                }
             }
-            ExecutionResult::Revert { gas, output, .. } => {
-                Outcome { success: false, gas_used: gas.tx_gas_used(), output, logs: Vec::new(), created: None, halt: None }
-            }
+            ExecutionResult::Revert { gas, output, .. } => Outcome {
+                success: false,
+                gas_used: gas.tx_gas_used(),
+                output,
+                logs: Vec::new(),
+                created: None,
+                halt: None,
+            },
             ExecutionResult::Halt { reason, gas, .. } => Outcome {
                 success: false,
                 gas_used: gas.tx_gas_used(),
@@ -432,7 +520,10 @@ impl Chain {
             halt: None,
         };
         if !value.is_zero() {
-            return Ok((fail(intrinsic, revert_bytes("Function is not payable")), Vec::new()));
+            return Ok((
+                fail(intrinsic, revert_bytes("Function is not payable")),
+                Vec::new(),
+            ));
         }
         #[derive(PartialEq)]
         enum Kind {
@@ -443,31 +534,69 @@ impl Chain {
         let selector: Option<[u8; 4]> = input.get(..4).and_then(|s| s.try_into().ok());
         let args = input.get(4..).unwrap_or_default();
         let (kind, call) = match selector {
-            Some(Batch::batchAllCall::SELECTOR) => (Kind::All, Batch::batchAllCall::abi_decode_raw(args).ok()),
+            Some(Batch::batchAllCall::SELECTOR) => {
+                (Kind::All, Batch::batchAllCall::abi_decode_raw(args).ok())
+            }
             Some(Batch::batchSomeCall::SELECTOR) => (
                 Kind::Some,
                 Batch::batchSomeCall::abi_decode_raw(args)
                     .ok()
-                    .map(|c| Batch::batchAllCall { to: c.to, value: c.value, callData: c.callData, gasLimit: c.gasLimit }),
+                    .map(|c| Batch::batchAllCall {
+                        to: c.to,
+                        value: c.value,
+                        callData: c.callData,
+                        gasLimit: c.gasLimit,
+                    }),
             ),
             Some(Batch::batchSomeUntilFailureCall::SELECTOR) => (
                 Kind::UntilFailure,
                 Batch::batchSomeUntilFailureCall::abi_decode_raw(args)
                     .ok()
-                    .map(|c| Batch::batchAllCall { to: c.to, value: c.value, callData: c.callData, gasLimit: c.gasLimit }),
+                    .map(|c| Batch::batchAllCall {
+                        to: c.to,
+                        value: c.value,
+                        callData: c.callData,
+                        gasLimit: c.gasLimit,
+                    }),
             ),
-            _ => return Ok((fail(intrinsic, revert_bytes("Unknown selector")), Vec::new())),
+            _ => {
+                return Ok((
+                    fail(intrinsic, revert_bytes("Unknown selector")),
+                    Vec::new(),
+                ));
+            }
         };
         let Some(call) = call else {
-            return Ok((fail(intrinsic, revert_bytes("Malformed batch input")), Vec::new()));
+            return Ok((
+                fail(intrinsic, revert_bytes("Malformed batch input")),
+                Vec::new(),
+            ));
         };
         if call.to.len() > 512 {
-            return Ok((fail(intrinsic, revert_bytes("Batch is too large: at most 512 subcalls")), Vec::new()));
+            return Ok((
+                fail(
+                    intrinsic,
+                    revert_bytes("Batch is too large: at most 512 subcalls"),
+                ),
+                Vec::new(),
+            ));
         }
         if call.callData.iter().any(|d| d.len() > 65_536) {
-            return Ok((fail(intrinsic, revert_bytes("Subcall callData is larger than 65536 bytes")), Vec::new()));
+            return Ok((
+                fail(
+                    intrinsic,
+                    revert_bytes("Subcall callData is larger than 65536 bytes"),
+                ),
+                Vec::new(),
+            ));
         }
-        let original_nonce = self.db.basic_ref(caller).ok().flatten().map(|a| a.nonce).unwrap_or_default();
+        let original_nonce = self
+            .db
+            .basic_ref(caller)
+            .ok()
+            .flatten()
+            .map(|a| a.nonce)
+            .unwrap_or_default();
         let mut overlay = CacheDB::new(&self.db);
         let mut changes: Vec<EvmState> = Vec::new();
         let mut logs: Vec<Log> = Vec::new();
@@ -485,14 +614,21 @@ impl Chain {
             const LOG_RESERVE: u64 = 1_006;
             if remaining < pre + LOG_RESERVE {
                 return Ok((
-                    Outcome { halt: Some("OutOfGas".into()), ..fail(gas_limit, Bytes::new()) },
+                    Outcome {
+                        halt: Some("OutOfGas".into()),
+                        ..fail(gas_limit, Bytes::new())
+                    },
                     Vec::new(),
                 ));
             }
             remaining -= pre;
             let available = remaining - LOG_RESERVE;
             let requested = call.gasLimit.get(i).copied().unwrap_or(0);
-            let sub_gas = if requested == 0 { available } else { requested.min(available) };
+            let sub_gas = if requested == 0 {
+                available
+            } else {
+                requested.min(available)
+            };
             let sub_intrinsic = 21_000 + calldata_cost(&data);
             let tx = TxEnv {
                 tx_type: 0,
@@ -506,12 +642,15 @@ impl Chain {
                 chain_id: Some(self.config.chain_id),
                 ..Default::default()
             };
-            let (outcome, mut state) = match self.run_evm(&mut overlay, cfg.clone(), block.clone(), tx) {
-                Ok(r) => r,
-                // e.g. the caller cannot cover the subcall's value
-                Err(DevnetError::InvalidTransaction(_)) => (fail(sub_intrinsic, Bytes::new()), EvmState::default()),
-                Err(e) => return Err(e),
-            };
+            let (outcome, mut state) =
+                match self.run_evm(&mut overlay, cfg.clone(), block.clone(), tx) {
+                    Ok(r) => r,
+                    // e.g. the caller cannot cover the subcall's value
+                    Err(DevnetError::InvalidTransaction(_)) => {
+                        (fail(sub_intrinsic, Bytes::new()), EvmState::default())
+                    }
+                    Err(e) => return Err(e),
+                };
             let used = outcome.gas_used.saturating_sub(sub_intrinsic);
             remaining = remaining.saturating_sub(used);
             if outcome.success {
@@ -521,7 +660,13 @@ impl Chain {
                 overlay.commit(state.clone());
                 changes.push(state);
                 logs.extend(outcome.logs);
-                logs.push(Log { address: BATCH_PRECOMPILE_ADDRESS, data: Batch::SubcallSucceeded { index: U256::from(i) }.encode_log_data() });
+                logs.push(Log {
+                    address: BATCH_PRECOMPILE_ADDRESS,
+                    data: Batch::SubcallSucceeded {
+                        index: U256::from(i),
+                    }
+                    .encode_log_data(),
+                });
                 remaining -= LOG_RESERVE;
             } else {
                 match kind {
@@ -531,7 +676,13 @@ impl Chain {
                         return Ok((out, Vec::new()));
                     }
                     Kind::Some | Kind::UntilFailure => {
-                        logs.push(Log { address: BATCH_PRECOMPILE_ADDRESS, data: Batch::SubcallFailed { index: U256::from(i) }.encode_log_data() });
+                        logs.push(Log {
+                            address: BATCH_PRECOMPILE_ADDRESS,
+                            data: Batch::SubcallFailed {
+                                index: U256::from(i),
+                            }
+                            .encode_log_data(),
+                        });
                         remaining -= LOG_RESERVE;
                         if kind == Kind::UntilFailure {
                             break;
@@ -540,7 +691,14 @@ impl Chain {
                 }
             }
         }
-        let outcome = Outcome { success: true, gas_used: gas_limit - remaining, output: Bytes::new(), logs, created: None, halt: None };
+        let outcome = Outcome {
+            success: true,
+            gas_used: gas_limit - remaining,
+            output: Bytes::new(),
+            logs,
+            created: None,
+            halt: None,
+        };
         Ok((outcome, changes))
     }
 
@@ -548,15 +706,18 @@ impl Chain {
     /// changes (and for transactions: nonce bump and fees) are written.
     fn execute(
         &mut self,
-        caller: Address,
-        to: Option<Address>,
-        value: U256,
-        data: Bytes,
-        gas_limit: u64,
+        msg: Message,
         mode: Mode<'_>,
         block: &BlockEnv,
         commit: bool,
     ) -> Result<Outcome, DevnetError> {
+        let Message {
+            caller,
+            to,
+            value,
+            data,
+            gas_limit,
+        } = msg;
         if to == Some(BATCH_PRECOMPILE_ADDRESS) {
             if !self.code(caller).is_empty() {
                 return Ok(Outcome {
@@ -569,19 +730,31 @@ impl Chain {
                 });
             }
             let (gas_price, charge) = match &mode {
-                Mode::Transaction { nonce, gas_price, priority_fee, chain_id, .. } => {
+                Mode::Transaction {
+                    nonce,
+                    gas_price,
+                    priority_fee,
+                    chain_id,
+                    ..
+                } => {
                     let have = self.nonce(caller);
                     if *nonce != have {
-                        return Err(DevnetError::InvalidTransaction(format!("nonce mismatch: tx has {nonce}, account has {have}")));
+                        return Err(DevnetError::InvalidTransaction(format!(
+                            "nonce mismatch: tx has {nonce}, account has {have}"
+                        )));
                     }
                     if let Some(id) = chain_id
                         && *id != self.config.chain_id
                     {
-                        return Err(DevnetError::InvalidTransaction(format!("invalid chain id {id}")));
+                        return Err(DevnetError::InvalidTransaction(format!(
+                            "invalid chain id {id}"
+                        )));
                     }
                     let base = u128::from(block.basefee);
                     if *gas_price < base {
-                        return Err(DevnetError::InvalidTransaction("max fee per gas less than block base fee".into()));
+                        return Err(DevnetError::InvalidTransaction(
+                            "max fee per gas less than block base fee".into(),
+                        ));
                     }
                     let effective = match priority_fee {
                         Some(tip) => (*gas_price).min(base + tip),
@@ -589,7 +762,9 @@ impl Chain {
                     };
                     let max_cost = U256::from(gas_limit) * U256::from(*gas_price) + value;
                     if self.balance(caller) < max_cost {
-                        return Err(DevnetError::InvalidTransaction("insufficient funds for gas * price + value".into()));
+                        return Err(DevnetError::InvalidTransaction(
+                            "insufficient funds for gas * price + value".into(),
+                        ));
                     }
                     (effective, true)
                 }
@@ -622,7 +797,14 @@ impl Chain {
             None => TxKind::Create,
         };
         let tx = match mode {
-            Mode::Transaction { nonce, gas_price, priority_fee, tx_type, access_list, chain_id } => TxEnv {
+            Mode::Transaction {
+                nonce,
+                gas_price,
+                priority_fee,
+                tx_type,
+                access_list,
+                chain_id,
+            } => TxEnv {
                 tx_type,
                 caller,
                 gas_limit,
@@ -650,7 +832,12 @@ impl Chain {
                 ..Default::default()
             },
         };
-        let (outcome, state) = self.run_evm(&mut self.db.clone_view(), self.cfg(simulate), block.clone(), tx)?;
+        let (outcome, state) = self.run_evm(
+            &mut self.db.clone_view(),
+            self.cfg(simulate),
+            block.clone(),
+            tx,
+        )?;
         if commit {
             self.db.commit(state);
         }
@@ -660,21 +847,48 @@ impl Chain {
     /// `eth_call`: runs against the pending block without changing anything.
     pub fn call(&mut self, req: &CallRequest) -> Result<Outcome, DevnetError> {
         let block = self.block_env();
-        let gas = req.gas.unwrap_or(self.config.block_gas_limit).min(self.config.block_gas_limit);
-        self.execute(req.from, req.to, req.value, req.data.clone(), gas, Mode::Call { access_list: &req.access_list }, &block, false)
+        let gas = req
+            .gas
+            .unwrap_or(self.config.block_gas_limit)
+            .min(self.config.block_gas_limit);
+        self.execute(
+            Message::of(req, gas),
+            Mode::Call {
+                access_list: &req.access_list,
+            },
+            &block,
+            false,
+        )
     }
 
     /// `eth_estimateGas`: the lowest gas limit with which the call succeeds. A call that fails
     /// even with the block gas limit returns its failing outcome as the error.
     pub fn estimate_gas(&mut self, req: &CallRequest) -> Result<Result<u64, Outcome>, DevnetError> {
         let block = self.block_env();
-        let cap = req.gas.unwrap_or(self.config.block_gas_limit).min(self.config.block_gas_limit);
-        let first = self.execute(req.from, req.to, req.value, req.data.clone(), cap, Mode::Call { access_list: &req.access_list }, &block, false)?;
+        let cap = req
+            .gas
+            .unwrap_or(self.config.block_gas_limit)
+            .min(self.config.block_gas_limit);
+        let first = self.execute(
+            Message::of(req, cap),
+            Mode::Call {
+                access_list: &req.access_list,
+            },
+            &block,
+            false,
+        )?;
         if !first.success {
             return Ok(Err(first));
         }
         let passes = |chain: &mut Self, gas: u64| -> Result<bool, DevnetError> {
-            match chain.execute(req.from, req.to, req.value, req.data.clone(), gas, Mode::Call { access_list: &req.access_list }, &block, false) {
+            match chain.execute(
+                Message::of(req, gas),
+                Mode::Call {
+                    access_list: &req.access_list,
+                },
+                &block,
+                false,
+            ) {
                 Ok(o) => Ok(o.success),
                 Err(DevnetError::InvalidTransaction(_)) => Ok(false),
                 Err(e) => Err(e),
@@ -705,10 +919,13 @@ impl Chain {
     /// in the pool for the next block.
     pub fn send_raw_transaction(&mut self, raw: &[u8]) -> Result<B256, DevnetError> {
         let mut buf = raw;
-        let envelope = TxEnvelope::decode_2718(&mut buf)
-            .map_err(|e| DevnetError::InvalidParams(format!("could not decode transaction: {e}")))?;
+        let envelope = TxEnvelope::decode_2718(&mut buf).map_err(|e| {
+            DevnetError::InvalidParams(format!("could not decode transaction: {e}"))
+        })?;
         if !buf.is_empty() {
-            return Err(DevnetError::InvalidParams("trailing bytes after the transaction".into()));
+            return Err(DevnetError::InvalidParams(
+                "trailing bytes after the transaction".into(),
+            ));
         }
         match envelope {
             TxEnvelope::Legacy(_) | TxEnvelope::Eip2930(_) | TxEnvelope::Eip1559(_) => {}
@@ -734,7 +951,9 @@ impl Chain {
             )));
         }
         if envelope.gas_limit() > self.config.block_gas_limit {
-            return Err(DevnetError::InvalidTransaction("exceeds block gas limit".into()));
+            return Err(DevnetError::InvalidTransaction(
+                "exceeds block gas limit".into(),
+            ));
         }
         if envelope.max_fee_per_gas() < u128::from(self.config.base_fee) {
             return Err(DevnetError::InvalidTransaction(format!(
@@ -746,13 +965,21 @@ impl Chain {
         let nonce = envelope.nonce();
         let current = self.nonce(sender);
         if nonce < current {
-            return Err(DevnetError::InvalidTransaction(format!("nonce too low: next nonce {current}, tx nonce {nonce}")));
+            return Err(DevnetError::InvalidTransaction(format!(
+                "nonce too low: next nonce {current}, tx nonce {nonce}"
+            )));
         }
         let expected = self.pending_nonce(sender);
-        let tx = PoolTx { envelope, sender, hash };
+        let tx = PoolTx {
+            envelope,
+            sender,
+            hash,
+        };
         if nonce > expected {
             if self.queued.contains_key(&(sender, nonce)) {
-                return Err(DevnetError::InvalidTransaction("replacement transaction underpriced".into()));
+                return Err(DevnetError::InvalidTransaction(
+                    "replacement transaction underpriced".into(),
+                ));
             }
             self.queued.insert((sender, nonce), tx);
             return Ok(hash);
@@ -778,7 +1005,9 @@ impl Chain {
     fn promote_queued(&mut self, sender: Address, instant: bool) -> Result<(), DevnetError> {
         loop {
             let next = self.pending_nonce(sender);
-            let Some(tx) = self.queued.remove(&(sender, next)) else { return Ok(()) };
+            let Some(tx) = self.queued.remove(&(sender, next)) else {
+                return Ok(());
+            };
             if instant {
                 if let Err(e) = self.mine_one(tx) {
                     tracing::warn!(%sender, "queued transaction dropped: {e}");
@@ -803,7 +1032,7 @@ impl Chain {
     }
 
     /// Mines a block containing `txs` (invalid ones are dropped and reported).
-    pub fn mine_block(&mut self, txs: Vec<PoolTx>) -> (u64, Vec<(B256, Result<(), DevnetError>)>) {
+    pub fn mine_block(&mut self, txs: Vec<PoolTx>) -> (u64, MinedResults) {
         let block = self.block_env();
         let number = self.latest().header.number + 1;
         let mut results = Vec::with_capacity(txs.len());
@@ -827,7 +1056,14 @@ impl Chain {
                 access_list: &access_list,
                 chain_id: env.chain_id(),
             };
-            let res = self.execute(tx.sender, env.to(), env.value(), env.input().clone(), env.gas_limit(), mode, &block, true);
+            let msg = Message {
+                caller: tx.sender,
+                to: env.to(),
+                value: env.value(),
+                data: env.input().clone(),
+                gas_limit: env.gas_limit(),
+            };
+            let res = self.execute(msg, mode, &block, true);
             match res {
                 Ok(outcome) => {
                     cumulative += outcome.gas_used;
@@ -848,7 +1084,16 @@ impl Chain {
                     log_index += n_logs;
                     let index = included.len() as u64;
                     included.push(tx.hash);
-                    self.txs.insert(tx.hash, TxRecord { envelope: tx.envelope, sender: tx.sender, block_number: number, index, receipt });
+                    self.txs.insert(
+                        tx.hash,
+                        TxRecord {
+                            envelope: tx.envelope,
+                            sender: tx.sender,
+                            block_number: number,
+                            index,
+                            receipt,
+                        },
+                    );
                     results.push((tx.hash, Ok(())));
                 }
                 Err(e) => results.push((tx.hash, Err(e))),
@@ -909,18 +1154,45 @@ impl Chain {
         time_offset: i64,
     ) -> Self {
         let block_index = blocks.iter().map(|b| (b.hash, b.header.number)).collect();
-        Self { config, db, blocks, block_index, txs, pool: Vec::new(), queued: BTreeMap::new(), time_offset, next_timestamp: None, instant }
+        Self {
+            config,
+            db,
+            blocks,
+            block_index,
+            txs,
+            pool: Vec::new(),
+            queued: BTreeMap::new(),
+            time_offset,
+            next_timestamp: None,
+            instant,
+        }
     }
 
     /// Executes a transaction directly against the state without a signature (genesis only).
-    pub(crate) fn genesis_transact(&mut self, caller: Address, to: Option<Address>, data: Bytes) -> Result<Outcome, DevnetError> {
+    pub(crate) fn genesis_transact(
+        &mut self,
+        caller: Address,
+        to: Option<Address>,
+        data: Bytes,
+    ) -> Result<Outcome, DevnetError> {
         let nonce = self.nonce(caller);
         let block = self.block_env();
         let kind = to.map_or(TxKind::Create, TxKind::Call);
-        let tx = TxEnv { caller, gas_limit: 30_000_000, kind, data, nonce, chain_id: Some(self.config.chain_id), ..Default::default() };
-        let (outcome, state) = self.run_evm(&mut self.db.clone_view(), self.cfg(true), block, tx)?;
+        let tx = TxEnv {
+            caller,
+            gas_limit: 30_000_000,
+            kind,
+            data,
+            nonce,
+            chain_id: Some(self.config.chain_id),
+            ..Default::default()
+        };
+        let (outcome, state) =
+            self.run_evm(&mut self.db.clone_view(), self.cfg(true), block, tx)?;
         if !outcome.success {
-            return Err(DevnetError::Internal(format!("genesis transaction failed: {outcome:?}")));
+            return Err(DevnetError::Internal(format!(
+                "genesis transaction failed: {outcome:?}"
+            )));
         }
         self.db.commit(state);
         let mut info = self.db.basic(caller).ok().flatten().unwrap_or_default();

@@ -33,9 +33,19 @@ pub fn dev_signers() -> Vec<PrivateKeySigner> {
 
 /// Funds the dev accounts, marks the precompile addresses as having code (so `eth_getCode`
 /// and `extcodesize` checks see them, as on the node) and deploys the contracts.
-pub fn build(chain: &mut Chain, accounts: &[Address], base_uri: Option<&str>) -> Result<Deployment, DevnetError> {
+pub fn build(
+    chain: &mut Chain,
+    accounts: &[Address],
+    base_uri: Option<&str>,
+) -> Result<Deployment, DevnetError> {
     for a in accounts {
-        chain.db_mut().insert_account_info(*a, AccountInfo { balance: DEV_BALANCE, ..Default::default() });
+        chain.db_mut().insert_account_info(
+            *a,
+            AccountInfo {
+                balance: DEV_BALANCE,
+                ..Default::default()
+            },
+        );
     }
     for p in [
         peaqos_types::constants::DID_PRECOMPILE_ADDRESS,
@@ -43,17 +53,29 @@ pub fn build(chain: &mut Chain, accounts: &[Address], base_uri: Option<&str>) ->
         peaqos_types::constants::NATIVE_ERC20_PRECOMPILE_ADDRESS,
     ] {
         // The node stores a tiny "revert" stub at precompile addresses.
-        let code = Bytecode::new_raw(alloy::primitives::Bytes::from_static(&[0x60, 0x00, 0x60, 0x00, 0xfd]));
-        chain.db_mut().insert_account_info(p, AccountInfo::default().with_code(code));
+        let code = Bytecode::new_raw(alloy::primitives::Bytes::from_static(&[
+            0x60, 0x00, 0x60, 0x00, 0xfd,
+        ]));
+        chain
+            .db_mut()
+            .insert_account_info(p, AccountInfo::default().with_code(code));
     }
     let deployer = accounts[0];
-    let plan = DeploymentPlan::new(deployer, chain.nonce(deployer), MIN_BOND_WEI, base_uri.unwrap_or(DEFAULT_MCR_API_URL));
+    let plan = DeploymentPlan::new(
+        deployer,
+        chain.nonce(deployer),
+        MIN_BOND_WEI,
+        base_uri.unwrap_or(DEFAULT_MCR_API_URL),
+    );
     for step in plan.steps {
         let outcome = chain
             .genesis_transact(deployer, step.to, step.data)
             .map_err(|e| DevnetError::Internal(format!("{}: {e}", step.label)))?;
         if step.to.is_none() && outcome.created.is_none() {
-            return Err(DevnetError::Internal(format!("{}: no contract created", step.label)));
+            return Err(DevnetError::Internal(format!(
+                "{}: no contract created",
+                step.label
+            )));
         }
     }
     Ok(plan.deployment)

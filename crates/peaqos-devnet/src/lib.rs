@@ -70,7 +70,10 @@ impl Default for DevnetConfig {
 impl DevnetConfig {
     /// A devnet on a free loopback port with no state file (for tests and embedding).
     pub fn ephemeral() -> Self {
-        Self { port: 0, ..Self::default() }
+        Self {
+            port: 0,
+            ..Self::default()
+        }
     }
 }
 
@@ -134,7 +137,9 @@ impl DevnetHandle {
         if let Some(m) = self.miner.take() {
             m.abort();
         }
-        (&mut self.server).await.map_err(|e| DevnetError::Server(e.to_string()))??;
+        (&mut self.server)
+            .await
+            .map_err(|e| DevnetError::Server(e.to_string()))??;
         if self.node_has_state() {
             self.node.save()?;
         }
@@ -147,14 +152,19 @@ impl DevnetHandle {
 
     /// Waits until the server stops on its own (it does not, unless it fails).
     pub async fn wait(&mut self) -> Result<(), DevnetError> {
-        (&mut self.server).await.map_err(|e| DevnetError::Server(e.to_string()))?
+        (&mut self.server)
+            .await
+            .map_err(|e| DevnetError::Server(e.to_string()))?
     }
 }
 
 async fn rpc_handler(State(node): State<Node>, body: Bytes) -> Response {
     let out = rpc::handle_body(&node, &body);
     let mut resp = (StatusCode::OK, serde_json::to_vec(&out).unwrap_or_default()).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 
@@ -168,8 +178,15 @@ pub async fn spawn(config: DevnetConfig) -> Result<DevnetHandle, DevnetError> {
 pub async fn serve(node: Node, config: &DevnetConfig) -> Result<DevnetHandle, DevnetError> {
     let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
         .await
-        .map_err(|e| DevnetError::Server(format!("cannot listen on {}:{}: {e}", config.host, config.port)))?;
-    let addr = listener.local_addr().map_err(|e| DevnetError::Server(e.to_string()))?;
+        .map_err(|e| {
+            DevnetError::Server(format!(
+                "cannot listen on {}:{}: {e}",
+                config.host, config.port
+            ))
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| DevnetError::Server(e.to_string()))?;
     let app = axum::Router::new()
         .route("/", axum::routing::post(rpc_handler))
         .with_state(node.clone());
@@ -194,7 +211,13 @@ pub async fn serve(node: Node, config: &DevnetConfig) -> Result<DevnetHandle, De
         })
     });
     tracing::info!(%addr, "devnet listening");
-    Ok(DevnetHandle { addr, node, shutdown: Some(tx), server, miner })
+    Ok(DevnetHandle {
+        addr,
+        node,
+        shutdown: Some(tx),
+        server,
+        miner,
+    })
 }
 
 /// The `.env` text for the CLI and SDK: network, RPC, dev account 0's key, every address.
@@ -206,15 +229,28 @@ pub fn env_file_text(rpc_url: &str, deployment: &Deployment) -> String {
     s.push_str("PEAQOS_NETWORK=devnet\n");
     s.push_str(&format!("PEAQOS_RPC_URL={rpc_url}\n"));
     s.push_str(&format!("PEAQOS_PRIVATE_KEY={key}\n"));
-    s.push_str(&format!("IDENTITY_REGISTRY_ADDRESS={}\n", deployment.identity_registry));
-    s.push_str(&format!("IDENTITY_STAKING_ADDRESS={}\n", deployment.identity_staking));
-    s.push_str(&format!("EVENT_REGISTRY_ADDRESS={}\n", deployment.event_registry));
+    s.push_str(&format!(
+        "IDENTITY_REGISTRY_ADDRESS={}\n",
+        deployment.identity_registry
+    ));
+    s.push_str(&format!(
+        "IDENTITY_STAKING_ADDRESS={}\n",
+        deployment.identity_staking
+    ));
+    s.push_str(&format!(
+        "EVENT_REGISTRY_ADDRESS={}\n",
+        deployment.event_registry
+    ));
     s.push_str(&format!("MACHINE_NFT_ADDRESS={}\n", deployment.machine_nft));
     s.push_str(&format!("DID_REGISTRY_ADDRESS={DID_PRECOMPILE_ADDRESS}\n"));
-    s.push_str(&format!("BATCH_PRECOMPILE_ADDRESS={BATCH_PRECOMPILE_ADDRESS}\n"));
+    s.push_str(&format!(
+        "BATCH_PRECOMPILE_ADDRESS={BATCH_PRECOMPILE_ADDRESS}\n"
+    ));
     s.push_str(&format!("ADMIN_FLAGS_ADDRESS={}\n", deployment.admin_flags));
     s.push_str(&format!("PEAQOS_MCR_API_URL={DEFAULT_MCR_API_URL}\n"));
-    s.push_str(&format!("PEAQOS_GAS_STATION_URL={DEFAULT_GAS_STATION_URL}\n"));
+    s.push_str(&format!(
+        "PEAQOS_GAS_STATION_URL={DEFAULT_GAS_STATION_URL}\n"
+    ));
     s
 }
 
@@ -224,7 +260,12 @@ pub fn write_secret_file(path: &Path, text: &str) -> std::io::Result<()> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let tmp = path.with_extension("tmp");
     {
-        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
         f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;

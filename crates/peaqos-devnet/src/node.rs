@@ -26,15 +26,27 @@ pub struct Node {
 
 impl std::fmt::Debug for Node {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Node").field("chain_id", &self.chain_id).field("deployment", &self.deployment).finish_non_exhaustive()
+        f.debug_struct("Node")
+            .field("chain_id", &self.chain_id)
+            .field("deployment", &self.deployment)
+            .finish_non_exhaustive()
     }
 }
 
 impl Node {
-    pub(crate) fn new(chain: Chain, accounts: Vec<Address>, deployment: Deployment, state_path: Option<PathBuf>) -> Self {
+    pub(crate) fn new(
+        chain: Chain,
+        accounts: Vec<Address>,
+        deployment: Deployment,
+        state_path: Option<PathBuf>,
+    ) -> Self {
         Self {
             chain_id: chain.config().chain_id,
-            inner: Arc::new(Mutex::new(Inner { chain, snapshots: Vec::new(), next_snapshot: 1 })),
+            inner: Arc::new(Mutex::new(Inner {
+                chain,
+                snapshots: Vec::new(),
+                next_snapshot: 1,
+            })),
             accounts: Arc::new(accounts),
             deployment,
             state_path,
@@ -79,7 +91,9 @@ impl Node {
     /// `evm_revert`: restores snapshot `id` and drops it and every later one.
     pub fn revert(&self, id: u64) -> bool {
         let mut g = self.inner.lock();
-        let Some(pos) = g.snapshots.iter().position(|(s, _)| *s == id) else { return false };
+        let Some(pos) = g.snapshots.iter().position(|(s, _)| *s == id) else {
+            return false;
+        };
         let (_, chain) = g.snapshots.swap_remove(pos);
         g.snapshots.retain(|(s, _)| *s < id);
         g.chain = chain;
@@ -89,7 +103,9 @@ impl Node {
     /// Writes the state file (when the node has one); returns its path.
     pub fn save(&self) -> Result<String, DevnetError> {
         let Some(path) = &self.state_path else {
-            return Err(DevnetError::Unsupported("this devnet was started without --state FILE".into()));
+            return Err(DevnetError::Unsupported(
+                "this devnet was started without --state FILE".into(),
+            ));
         };
         let g = self.inner.lock();
         crate::persist::save(&g.chain, &self.deployment, path)?;

@@ -54,7 +54,10 @@ struct TxEntry {
 }
 
 fn err(path: &Path, reason: impl ToString) -> DevnetError {
-    DevnetError::State { path: path.display().to_string(), reason: reason.to_string() }
+    DevnetError::State {
+        path: path.display().to_string(),
+        reason: reason.to_string(),
+    }
 }
 
 /// Writes the chain to `path` (temporary file + rename, so a crash never leaves half a file).
@@ -70,22 +73,42 @@ pub fn save(chain: &Chain, deployment: &Deployment, path: &Path) -> Result<(), D
                 Some(c) => c.original_bytes(),
                 None => chain.code(*address),
             };
-            let storage = acc.storage.iter().filter(|(_, v)| !v.is_zero()).map(|(k, v)| (*k, *v)).collect();
-            Some(AccountEntry { address: *address, balance: info.balance, nonce: info.nonce, code, storage })
+            let storage = acc
+                .storage
+                .iter()
+                .filter(|(_, v)| !v.is_zero())
+                .map(|(k, v)| (*k, *v))
+                .collect();
+            Some(AccountEntry {
+                address: *address,
+                balance: info.balance,
+                nonce: info.nonce,
+                code,
+                storage,
+            })
         })
         .collect();
     accounts.sort_by_key(|a| a.address);
     let blocks = chain
         .blocks()
         .iter()
-        .map(|b| BlockEntry { header: b.header.clone(), transactions: b.transactions.clone() })
+        .map(|b| BlockEntry {
+            header: b.header.clone(),
+            transactions: b.transactions.clone(),
+        })
         .collect();
     let transactions = chain
         .encoded_transactions()
         .into_iter()
         .filter_map(|(hash, raw)| {
             let t = chain.transaction(&hash)?;
-            Some(TxEntry { raw: raw.into(), sender: t.sender, block_number: t.block_number, index: t.index, receipt: t.receipt.clone() })
+            Some(TxEntry {
+                raw: raw.into(),
+                sender: t.sender,
+                block_number: t.block_number,
+                index: t.index,
+                receipt: t.receipt.clone(),
+            })
         })
         .collect();
     let file = StateFile {
@@ -105,43 +128,79 @@ pub fn save(chain: &Chain, deployment: &Deployment, path: &Path) -> Result<(), D
 }
 
 /// Reads a chain written by [`save`].
-pub fn load(path: &Path, config: ChainConfig, instant: bool) -> Result<(Chain, Deployment), DevnetError> {
+pub fn load(
+    path: &Path,
+    config: ChainConfig,
+    instant: bool,
+) -> Result<(Chain, Deployment), DevnetError> {
     let bytes = std::fs::read(path).map_err(|e| err(path, e))?;
-    let file: StateFile = serde_json::from_slice(&bytes).map_err(|e| err(path, format!("not a devnet state file: {e}")))?;
+    let file: StateFile = serde_json::from_slice(&bytes)
+        .map_err(|e| err(path, format!("not a devnet state file: {e}")))?;
     if file.version != FORMAT_VERSION {
-        return Err(err(path, format!("format version {} is not supported (expected {FORMAT_VERSION})", file.version)));
+        return Err(err(
+            path,
+            format!(
+                "format version {} is not supported (expected {FORMAT_VERSION})",
+                file.version
+            ),
+        ));
     }
     if file.chain_id != config.chain_id {
-        return Err(err(path, format!("saved for chain id {}, this devnet is {}", file.chain_id, config.chain_id)));
+        return Err(err(
+            path,
+            format!(
+                "saved for chain id {}, this devnet is {}",
+                file.chain_id, config.chain_id
+            ),
+        ));
     }
     let mut db = CacheDB::new(EmptyDB::default());
     for a in file.accounts {
-        let mut info = AccountInfo { balance: a.balance, nonce: a.nonce, ..Default::default() };
+        let mut info = AccountInfo {
+            balance: a.balance,
+            nonce: a.nonce,
+            ..Default::default()
+        };
         if !a.code.is_empty() {
             info = info.with_code(Bytecode::new_raw(a.code));
         }
         db.insert_account_info(a.address, info);
         for (k, v) in a.storage {
-            db.insert_account_storage(a.address, k, v).map_err(|e| err(path, e))?;
+            db.insert_account_storage(a.address, k, v)
+                .map_err(|e| err(path, e))?;
         }
     }
     let blocks: Vec<BlockRecord> = file
         .blocks
         .into_iter()
-        .map(|b| BlockRecord { hash: b.header.hash_slow(), header: b.header, transactions: b.transactions })
+        .map(|b| BlockRecord {
+            hash: b.header.hash_slow(),
+            header: b.header,
+            transactions: b.transactions,
+        })
         .collect();
     let mut txs = HashMap::new();
     for t in file.transactions {
-        let envelope = TxEnvelope::decode_2718(&mut t.raw.as_ref()).map_err(|e| err(path, format!("bad transaction: {e}")))?;
+        let envelope = TxEnvelope::decode_2718(&mut t.raw.as_ref())
+            .map_err(|e| err(path, format!("bad transaction: {e}")))?;
         txs.insert(
             *envelope.tx_hash(),
-            TxRecord { envelope, sender: t.sender, block_number: t.block_number, index: t.index, receipt: t.receipt },
+            TxRecord {
+                envelope,
+                sender: t.sender,
+                block_number: t.block_number,
+                index: t.index,
+                receipt: t.receipt,
+            },
         );
     }
     if blocks.is_empty() {
         return Err(err(path, "no blocks"));
     }
-    Ok((Chain::from_parts(config, instant, db, blocks, txs, file.time_offset), file.deployment))
+    Ok((
+        Chain::from_parts(config, instant, db, blocks, txs, file.time_offset),
+        file.deployment,
+    ))
 }
 
 fn bytes_empty(b: &Bytes) -> bool {

@@ -3,9 +3,13 @@
 use crate::chain::{CallRequest, Chain, Outcome, TxRecord};
 use crate::error::DevnetError;
 use crate::node::Node;
-use alloy::consensus::{Receipt, ReceiptEnvelope, ReceiptWithBloom, Transaction as _, transaction::Recovered};
+use alloy::consensus::{
+    Receipt, ReceiptEnvelope, ReceiptWithBloom, Transaction as _, transaction::Recovered,
+};
 use alloy::primitives::{Address, B256, Bloom, Bytes, U64, U256};
-use alloy::rpc::types::{Block, BlockTransactions, Header as RpcHeader, Log as RpcLog, Transaction, TransactionReceipt};
+use alloy::rpc::types::{
+    Block, BlockTransactions, Header as RpcHeader, Log as RpcLog, Transaction, TransactionReceipt,
+};
 use serde_json::{Value, json};
 
 /// A JSON-RPC error object.
@@ -18,27 +22,46 @@ pub struct RpcError {
 
 impl From<DevnetError> for RpcError {
     fn from(e: DevnetError) -> Self {
-        Self { code: e.rpc_code(), message: e.to_string(), data: None }
+        Self {
+            code: e.rpc_code(),
+            message: e.to_string(),
+            data: None,
+        }
     }
 }
 
 fn invalid(msg: impl Into<String>) -> RpcError {
-    RpcError { code: -32602, message: msg.into(), data: None }
+    RpcError {
+        code: -32602,
+        message: msg.into(),
+        data: None,
+    }
 }
 
 /// The error alloy decodes custom errors from: code 3, "execution reverted...", revert data.
 fn reverted(outcome: &Outcome) -> RpcError {
     if let Some(halt) = &outcome.halt {
-        return RpcError { code: -32000, message: format!("execution halted: {halt}"), data: None };
+        return RpcError {
+            code: -32000,
+            message: format!("execution halted: {halt}"),
+            data: None,
+        };
     }
     let reason = alloy::sol_types::decode_revert_reason(&outcome.output);
     let message = match reason {
-        Some(r) if !outcome.output.is_empty() && outcome.output.starts_with(&[0x08, 0xc3, 0x79, 0xa0]) => {
+        Some(r)
+            if !outcome.output.is_empty()
+                && outcome.output.starts_with(&[0x08, 0xc3, 0x79, 0xa0]) =>
+        {
             format!("execution reverted: {r}")
         }
         _ => "execution reverted".to_string(),
     };
-    RpcError { code: 3, message, data: Some(json!(outcome.output)) }
+    RpcError {
+        code: 3,
+        message,
+        data: Some(json!(outcome.output)),
+    }
 }
 
 /// Handles one JSON-RPC request object, returning the response object (or `None` for a
@@ -46,13 +69,17 @@ fn reverted(outcome: &Outcome) -> RpcError {
 pub fn handle_request(node: &Node, req: &Value) -> Option<Value> {
     let id = req.get("id").cloned();
     let Some(method) = req.get("method").and_then(Value::as_str) else {
-        return Some(json!({"jsonrpc": "2.0", "id": id.unwrap_or(Value::Null), "error": {"code": -32600, "message": "invalid request: no method"}}));
+        return Some(
+            json!({"jsonrpc": "2.0", "id": id.unwrap_or(Value::Null), "error": {"code": -32600, "message": "invalid request: no method"}}),
+        );
     };
     let params = match req.get("params") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a.clone(),
         Some(_) => {
-            return Some(json!({"jsonrpc": "2.0", "id": id.unwrap_or(Value::Null), "error": {"code": -32602, "message": "params must be an array"}}));
+            return Some(
+                json!({"jsonrpc": "2.0", "id": id.unwrap_or(Value::Null), "error": {"code": -32602, "message": "params must be an array"}}),
+            );
         }
     };
     let result = dispatch(node, method, &params);
@@ -73,23 +100,40 @@ pub fn handle_request(node: &Node, req: &Value) -> Option<Value> {
 pub fn handle_body(node: &Node, body: &[u8]) -> Value {
     let parsed: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
-        Err(e) => return json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": format!("parse error: {e}")}}),
+        Err(e) => {
+            return json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": format!("parse error: {e}")}});
+        }
     };
     match parsed {
         Value::Array(reqs) if reqs.is_empty() => {
             json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": "empty batch"}})
         }
-        Value::Array(reqs) => Value::Array(reqs.iter().filter_map(|r| handle_request(node, r)).collect()),
+        Value::Array(reqs) => Value::Array(
+            reqs.iter()
+                .filter_map(|r| handle_request(node, r))
+                .collect(),
+        ),
         obj => handle_request(node, &obj).unwrap_or(Value::Null),
     }
 }
 
-fn param<T: serde::de::DeserializeOwned>(params: &[Value], i: usize, what: &str) -> Result<T, RpcError> {
-    let v = params.get(i).ok_or_else(|| invalid(format!("missing parameter {i}: {what}")))?;
-    serde_json::from_value(v.clone()).map_err(|e| invalid(format!("invalid parameter {i} ({what}): {e}")))
+fn param<T: serde::de::DeserializeOwned>(
+    params: &[Value],
+    i: usize,
+    what: &str,
+) -> Result<T, RpcError> {
+    let v = params
+        .get(i)
+        .ok_or_else(|| invalid(format!("missing parameter {i}: {what}")))?;
+    serde_json::from_value(v.clone())
+        .map_err(|e| invalid(format!("invalid parameter {i} ({what}): {e}")))
 }
 
-fn opt_param<T: serde::de::DeserializeOwned>(params: &[Value], i: usize, what: &str) -> Result<Option<T>, RpcError> {
+fn opt_param<T: serde::de::DeserializeOwned>(
+    params: &[Value],
+    i: usize,
+    what: &str,
+) -> Result<Option<T>, RpcError> {
     match params.get(i) {
         None | Some(Value::Null) => Ok(None),
         Some(_) => param(params, i, what).map(Some),
@@ -113,8 +157,11 @@ fn block_number(chain: &Chain, tag: Option<&Value>) -> Result<u64, RpcError> {
         },
         Value::Object(o) => {
             if let Some(h) = o.get("blockHash") {
-                let hash: B256 = serde_json::from_value(h.clone()).map_err(|e| invalid(format!("invalid blockHash: {e}")))?;
-                chain.block_number_of(&hash).ok_or_else(|| invalid(format!("unknown block hash {hash}")))
+                let hash: B256 = serde_json::from_value(h.clone())
+                    .map_err(|e| invalid(format!("invalid blockHash: {e}")))?;
+                chain
+                    .block_number_of(&hash)
+                    .ok_or_else(|| invalid(format!("unknown block hash {hash}")))
             } else if let Some(n) = o.get("blockNumber") {
                 block_number(chain, Some(n))
             } else {
@@ -130,7 +177,9 @@ fn require_latest(chain: &Chain, tag: Option<&Value>) -> Result<(), RpcError> {
     let n = block_number(chain, tag)?;
     let latest = chain.latest().header.number;
     if n > latest {
-        return Err(invalid(format!("block {n} is beyond the latest block {latest}")));
+        return Err(invalid(format!(
+            "block {n} is beyond the latest block {latest}"
+        )));
     }
     if n < latest {
         return Err(DevnetError::Unsupported(format!(
@@ -142,7 +191,9 @@ fn require_latest(chain: &Chain, tag: Option<&Value>) -> Result<(), RpcError> {
 }
 
 fn call_request(v: &Value) -> Result<CallRequest, RpcError> {
-    let o = v.as_object().ok_or_else(|| invalid("call object expected"))?;
+    let o = v
+        .as_object()
+        .ok_or_else(|| invalid("call object expected"))?;
     let get = |k: &str| o.get(k).filter(|v| !v.is_null());
     let parse = |k: &str| -> Result<Option<Value>, RpcError> { Ok(get(k).cloned()) };
     let from: Address = match parse("from")? {
@@ -150,7 +201,9 @@ fn call_request(v: &Value) -> Result<CallRequest, RpcError> {
         None => Address::ZERO,
     };
     let to: Option<Address> = match parse("to")? {
-        Some(v) => Some(serde_json::from_value(v).map_err(|e| invalid(format!("invalid to: {e}")))?),
+        Some(v) => {
+            Some(serde_json::from_value(v).map_err(|e| invalid(format!("invalid to: {e}")))?)
+        }
         None => None,
     };
     let value: U256 = match parse("value")? {
@@ -162,14 +215,25 @@ fn call_request(v: &Value) -> Result<CallRequest, RpcError> {
         None => Bytes::new(),
     };
     let gas: Option<U64> = match parse("gas")? {
-        Some(v) => Some(serde_json::from_value(v).map_err(|e| invalid(format!("invalid gas: {e}")))?),
+        Some(v) => {
+            Some(serde_json::from_value(v).map_err(|e| invalid(format!("invalid gas: {e}")))?)
+        }
         None => None,
     };
     let access_list: alloy::eips::eip2930::AccessList = match parse("accessList")? {
-        Some(v) => serde_json::from_value(v).map_err(|e| invalid(format!("invalid accessList: {e}")))?,
+        Some(v) => {
+            serde_json::from_value(v).map_err(|e| invalid(format!("invalid accessList: {e}")))?
+        }
         None => Default::default(),
     };
-    Ok(CallRequest { from, to, value, data, gas: gas.map(|g| g.to()), access_list: access_list.0 })
+    Ok(CallRequest {
+        from,
+        to,
+        value,
+        data,
+        gas: gas.map(|g| g.to()),
+        access_list: access_list.0,
+    })
 }
 
 fn rpc_log(chain: &Chain, rec: &TxRecord, i: usize) -> RpcLog {
@@ -200,13 +264,19 @@ fn rpc_transaction(chain: &Chain, rec: &TxRecord) -> Transaction {
 
 fn rpc_receipt(chain: &Chain, rec: &TxRecord) -> TransactionReceipt {
     let block = chain.block(rec.block_number).expect("mined block exists");
-    let logs: Vec<RpcLog> = (0..rec.receipt.logs.len()).map(|i| rpc_log(chain, rec, i)).collect();
+    let logs: Vec<RpcLog> = (0..rec.receipt.logs.len())
+        .map(|i| rpc_log(chain, rec, i))
+        .collect();
     let mut bloom = Bloom::default();
     for l in &rec.receipt.logs {
         bloom.accrue_log(l);
     }
     let receipt = ReceiptWithBloom {
-        receipt: Receipt { status: rec.receipt.success.into(), cumulative_gas_used: rec.receipt.cumulative_gas_used, logs },
+        receipt: Receipt {
+            status: rec.receipt.success.into(),
+            cumulative_gas_used: rec.receipt.cumulative_gas_used,
+            logs,
+        },
         logs_bloom: bloom,
     };
     TransactionReceipt {
@@ -228,12 +298,23 @@ fn rpc_receipt(chain: &Chain, rec: &TxRecord) -> TransactionReceipt {
 fn rpc_block(chain: &Chain, number: u64, full: bool) -> Option<Value> {
     let b = chain.block(number)?;
     let transactions = if full {
-        BlockTransactions::Full(b.transactions.iter().filter_map(|h| chain.transaction(h)).map(|r| rpc_transaction(chain, r)).collect())
+        BlockTransactions::Full(
+            b.transactions
+                .iter()
+                .filter_map(|h| chain.transaction(h))
+                .map(|r| rpc_transaction(chain, r))
+                .collect(),
+        )
     } else {
         BlockTransactions::Hashes(b.transactions.clone())
     };
     let block: Block<Transaction> = Block {
-        header: RpcHeader { hash: b.hash, inner: b.header.clone(), total_difficulty: Some(U256::ZERO), size: Some(U256::from(1_000)) },
+        header: RpcHeader {
+            hash: b.hash,
+            inner: b.header.clone(),
+            total_difficulty: Some(U256::ZERO),
+            size: Some(U256::from(1_000)),
+        },
         uncles: Vec::new(),
         transactions,
         withdrawals: None,
@@ -249,7 +330,8 @@ fn topic_matches(filter: &Value, topic: Option<&B256>) -> Result<bool, RpcError>
     match filter {
         Value::Null => Ok(true),
         Value::String(_) => {
-            let want: B256 = serde_json::from_value(filter.clone()).map_err(|e| invalid(format!("invalid topic: {e}")))?;
+            let want: B256 = serde_json::from_value(filter.clone())
+                .map_err(|e| invalid(format!("invalid topic: {e}")))?;
             Ok(topic == Some(&want))
         }
         Value::Array(opts) => {
@@ -263,15 +345,23 @@ fn topic_matches(filter: &Value, topic: Option<&B256>) -> Result<bool, RpcError>
             }
             Ok(false)
         }
-        _ => Err(invalid("topics entries must be null, a topic or an array of topics")),
+        _ => Err(invalid(
+            "topics entries must be null, a topic or an array of topics",
+        )),
     }
 }
 
 fn get_logs(chain: &Chain, filter: &Value) -> Result<Value, RpcError> {
-    let o = filter.as_object().ok_or_else(|| invalid("filter object expected"))?;
+    let o = filter
+        .as_object()
+        .ok_or_else(|| invalid("filter object expected"))?;
     let (from, to) = if let Some(h) = o.get("blockHash").filter(|v| !v.is_null()) {
-        if o.get("fromBlock").is_some_and(|v| !v.is_null()) || o.get("toBlock").is_some_and(|v| !v.is_null()) {
-            return Err(invalid("blockHash cannot be combined with fromBlock/toBlock"));
+        if o.get("fromBlock").is_some_and(|v| !v.is_null())
+            || o.get("toBlock").is_some_and(|v| !v.is_null())
+        {
+            return Err(invalid(
+                "blockHash cannot be combined with fromBlock/toBlock",
+            ));
         }
         let n = block_number(chain, Some(&json!({ "blockHash": h })))?;
         (n, n)
@@ -298,10 +388,15 @@ fn get_logs(chain: &Chain, filter: &Value) -> Result<Value, RpcError> {
     }
     let addresses: Vec<Address> = match o.get("address") {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) => {
-            a.iter().map(|v| serde_json::from_value(v.clone())).collect::<Result<_, _>>().map_err(|e| invalid(format!("invalid address: {e}")))?
-        }
-        Some(v) => vec![serde_json::from_value(v.clone()).map_err(|e| invalid(format!("invalid address: {e}")))?],
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| serde_json::from_value(v.clone()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| invalid(format!("invalid address: {e}")))?,
+        Some(v) => vec![
+            serde_json::from_value(v.clone())
+                .map_err(|e| invalid(format!("invalid address: {e}")))?,
+        ],
     };
     let topics: Vec<Value> = match o.get("topics") {
         None | Some(Value::Null) => Vec::new(),
@@ -315,7 +410,9 @@ fn get_logs(chain: &Chain, filter: &Value) -> Result<Value, RpcError> {
     for n in from..=to {
         let Some(block) = chain.block(n) else { break };
         for h in &block.transactions {
-            let Some(rec) = chain.transaction(h) else { continue };
+            let Some(rec) = chain.transaction(h) else {
+                continue;
+            };
             for (i, log) in rec.receipt.logs.iter().enumerate() {
                 if !addresses.is_empty() && !addresses.contains(&log.address) {
                     continue;
@@ -346,14 +443,20 @@ fn fee_history(chain: &Chain, params: &[Value]) -> Result<Value, RpcError> {
     let mut ratio = Vec::new();
     let mut reward = Vec::new();
     for n in oldest..=newest {
-        let b = chain.block(n).ok_or_else(|| invalid(format!("unknown block {n}")))?;
+        let b = chain
+            .block(n)
+            .ok_or_else(|| invalid(format!("unknown block {n}")))?;
         base.push(U256::from(b.header.base_fee_per_gas.unwrap_or_default()));
         ratio.push(b.header.gas_used as f64 / b.header.gas_limit as f64);
         let tips: Vec<u128> = b
             .transactions
             .iter()
             .filter_map(|h| chain.transaction(h))
-            .map(|t| t.receipt.effective_gas_price.saturating_sub(u128::from(b.header.base_fee_per_gas.unwrap_or_default())))
+            .map(|t| {
+                t.receipt
+                    .effective_gas_price
+                    .saturating_sub(u128::from(b.header.base_fee_per_gas.unwrap_or_default()))
+            })
             .collect();
         let mut sorted = tips.clone();
         sorted.sort_unstable();
@@ -372,7 +475,8 @@ fn fee_history(chain: &Chain, params: &[Value]) -> Result<Value, RpcError> {
         );
     }
     base.push(U256::from(chain.config().base_fee));
-    let mut v = json!({"oldestBlock": U64::from(oldest), "baseFeePerGas": base, "gasUsedRatio": ratio});
+    let mut v =
+        json!({"oldestBlock": U64::from(oldest), "baseFeePerGas": base, "gasUsedRatio": ratio});
     if !percentiles.is_empty() {
         v["reward"] = to_json(reward)?;
     }
@@ -384,7 +488,10 @@ const SUGGESTED_TIP: u64 = 1_000_000_000;
 
 fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, RpcError> {
     match method {
-        "web3_clientVersion" => Ok(json!(format!("peaqos-devnet/{}", env!("CARGO_PKG_VERSION")))),
+        "web3_clientVersion" => Ok(json!(format!(
+            "peaqos-devnet/{}",
+            env!("CARGO_PKG_VERSION")
+        ))),
         "net_version" => Ok(json!(node.chain_id().to_string())),
         "net_listening" => Ok(json!(true)),
         "eth_chainId" => Ok(json!(U64::from(node.chain_id()))),
@@ -428,15 +535,27 @@ fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, RpcErr
             })
         }
         "eth_call" => {
-            let req = call_request(params.first().ok_or_else(|| invalid("missing parameter 0: call object"))?)?;
+            let req = call_request(
+                params
+                    .first()
+                    .ok_or_else(|| invalid("missing parameter 0: call object"))?,
+            )?;
             node.write(|c| {
                 require_latest(c, params.get(1))?;
                 let out = c.call(&req)?;
-                if out.success { Ok(json!(out.output)) } else { Err(reverted(&out)) }
+                if out.success {
+                    Ok(json!(out.output))
+                } else {
+                    Err(reverted(&out))
+                }
             })
         }
         "eth_estimateGas" => {
-            let req = call_request(params.first().ok_or_else(|| invalid("missing parameter 0: call object"))?)?;
+            let req = call_request(
+                params
+                    .first()
+                    .ok_or_else(|| invalid("missing parameter 0: call object"))?,
+            )?;
             node.write(|c| match c.estimate_gas(&req)? {
                 Ok(gas) => Ok(json!(U64::from(gas))),
                 Err(out) => Err(reverted(&out)),
@@ -482,14 +601,22 @@ fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, RpcErr
         "eth_getBlockByHash" => {
             let hash: B256 = param(params, 0, "block hash")?;
             let full: bool = opt_param(params, 1, "full transactions")?.unwrap_or(false);
-            node.read(|c| Ok(c.block_number_of(&hash).and_then(|n| rpc_block(c, n, full)).unwrap_or(Value::Null)))
+            node.read(|c| {
+                Ok(c.block_number_of(&hash)
+                    .and_then(|n| rpc_block(c, n, full))
+                    .unwrap_or(Value::Null))
+            })
         }
         "eth_getBlockTransactionCountByNumber" => node.read(|c| {
             let n = block_number(c, params.first())?;
-            Ok(c.block(n).map(|b| json!(U64::from(b.transactions.len() as u64))).unwrap_or(Value::Null))
+            Ok(c.block(n)
+                .map(|b| json!(U64::from(b.transactions.len() as u64)))
+                .unwrap_or(Value::Null))
         }),
         "eth_getLogs" => {
-            let filter = params.first().ok_or_else(|| invalid("missing parameter 0: filter"))?;
+            let filter = params
+                .first()
+                .ok_or_else(|| invalid("missing parameter 0: filter"))?;
             node.read(|c| get_logs(c, filter))
         }
         "evm_mine" => node.write(|c| {
@@ -502,8 +629,12 @@ fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, RpcErr
         "evm_increaseTime" => {
             let secs: Value = param(params, 0, "seconds")?;
             let secs: i64 = match &secs {
-                Value::Number(n) => n.as_i64().ok_or_else(|| invalid("seconds must be an integer"))?,
-                Value::String(_) => serde_json::from_value::<U64>(secs).map_err(|e| invalid(format!("invalid seconds: {e}")))?.to::<u64>() as i64,
+                Value::Number(n) => n
+                    .as_i64()
+                    .ok_or_else(|| invalid("seconds must be an integer"))?,
+                Value::String(_) => serde_json::from_value::<U64>(secs)
+                    .map_err(|e| invalid(format!("invalid seconds: {e}")))?
+                    .to::<u64>() as i64,
                 _ => return Err(invalid("seconds must be a number or hex string")),
             };
             if secs < 0 {
@@ -514,8 +645,12 @@ fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, RpcErr
         "evm_setNextBlockTimestamp" => {
             let v: Value = param(params, 0, "timestamp")?;
             let ts: u64 = match &v {
-                Value::Number(n) => n.as_u64().ok_or_else(|| invalid("timestamp must be a positive integer"))?,
-                Value::String(_) => serde_json::from_value::<U64>(v).map_err(|e| invalid(format!("invalid timestamp: {e}")))?.to(),
+                Value::Number(n) => n
+                    .as_u64()
+                    .ok_or_else(|| invalid("timestamp must be a positive integer"))?,
+                Value::String(_) => serde_json::from_value::<U64>(v)
+                    .map_err(|e| invalid(format!("invalid timestamp: {e}")))?
+                    .to(),
                 _ => return Err(invalid("timestamp must be a number or hex string")),
             };
             node.write(|c| {
@@ -538,6 +673,10 @@ fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, RpcErr
         }
         "peaqos_saveState" => node.save().map(|p| json!(p)).map_err(Into::into),
         "peaqos_deployment" => to_json(node.deployment()),
-        _ => Err(RpcError { code: -32601, message: format!("method not found: {method}"), data: None }),
+        _ => Err(RpcError {
+            code: -32601,
+            message: format!("method not found: {method}"),
+            data: None,
+        }),
     }
 }

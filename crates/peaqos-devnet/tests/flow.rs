@@ -21,7 +21,15 @@ async fn register_mint_write_did_and_submit_events() {
     let registry = IdentityRegistry::new(d.identity_registry, &p);
     let bond = registry.minBond().call().await.unwrap();
     assert_eq!(bond, peaq(1));
-    let receipt = registry.register().value(bond).send().await.unwrap().get_receipt().await.unwrap();
+    let receipt = registry
+        .register()
+        .value(bond)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
     assert!(receipt.status());
     let registered = receipt
         .inner
@@ -32,11 +40,25 @@ async fn register_mint_write_did_and_submit_events() {
     let machine_id = registered.machineId;
     assert_eq!(machine_id, U256::from(1));
     assert_eq!(registered.machine, machine.address());
-    assert_eq!(registry.machineIdOf(machine.address()).call().await.unwrap(), machine_id);
+    assert_eq!(
+        registry
+            .machineIdOf(machine.address())
+            .call()
+            .await
+            .unwrap(),
+        machine_id
+    );
 
     // 2. mint the Machine NFT to itself
     let nft = MachineNFT::new(d.machine_nft, &p);
-    let r = nft.mint(machine_id, machine.address()).send().await.unwrap().get_receipt().await.unwrap();
+    let r = nft
+        .mint(machine_id, machine.address())
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
     assert!(r.status());
     let token_id = nft.tokenIdOf(machine_id).call().await.unwrap();
     assert_eq!(token_id, U256::from(1));
@@ -65,7 +87,12 @@ async fn register_mint_write_did_and_submit_events() {
         .collect();
     let batch = Batch::new(BATCH_PRECOMPILE_ADDRESS, &p);
     let r = batch
-        .batchAll(vec![DID_PRECOMPILE_ADDRESS; calls.len()], vec![], calls, vec![])
+        .batchAll(
+            vec![DID_PRECOMPILE_ADDRESS; calls.len()],
+            vec![],
+            calls,
+            vec![],
+        )
         .send()
         .await
         .unwrap()
@@ -75,16 +102,37 @@ async fn register_mint_write_did_and_submit_events() {
     assert!(r.status(), "batchAll failed: {r:?}");
     let did = DidRegistry::new(DID_PRECOMPILE_ADDRESS, &p);
     for (n, v) in &attrs {
-        let a = did.readAttribute(machine.address(), Bytes::copy_from_slice(n.as_bytes())).call().await.unwrap();
+        let a = did
+            .readAttribute(machine.address(), Bytes::copy_from_slice(n.as_bytes()))
+            .call()
+            .await
+            .unwrap();
         assert_eq!(a.value.as_ref(), v.as_bytes(), "attribute {n}");
         assert_eq!(a.validity, u32::MAX);
     }
 
     // 4. a revenue event and an activity event
     let events = EventRegistry::new(d.event_registry, &p);
-    let now = p.get_block(alloy::eips::BlockId::latest()).await.unwrap().unwrap().header.timestamp;
+    let now = p
+        .get_block(alloy::eips::BlockId::latest())
+        .await
+        .unwrap()
+        .unwrap()
+        .header
+        .timestamp;
     let r = events
-        .submitEvent(machine_id, 0, U256::from(500), "USD".into(), U256::from(now), Default::default(), 0, U256::ZERO, Default::default(), Bytes::new())
+        .submitEvent(
+            machine_id,
+            0,
+            U256::from(500),
+            "USD".into(),
+            U256::from(now),
+            Default::default(),
+            0,
+            U256::ZERO,
+            Default::default(),
+            Bytes::new(),
+        )
         .send()
         .await
         .unwrap()
@@ -94,7 +142,18 @@ async fn register_mint_write_did_and_submit_events() {
     assert!(r.status());
     println!("gas for a first revenue event: {}", r.gas_used);
     let r = events
-        .submitEvent(machine_id, 1, U256::ZERO, String::new(), U256::from(now), Default::default(), 2, U256::ZERO, Default::default(), Bytes::new())
+        .submitEvent(
+            machine_id,
+            1,
+            U256::ZERO,
+            String::new(),
+            U256::from(now),
+            Default::default(),
+            2,
+            U256::ZERO,
+            Default::default(),
+            Bytes::new(),
+        )
         .send()
         .await
         .unwrap()
@@ -102,6 +161,9 @@ async fn register_mint_write_did_and_submit_events() {
         .await
         .unwrap();
     assert!(r.status());
-    assert_eq!(events.eventCount(machine_id).call().await.unwrap(), U256::from(2));
+    assert_eq!(
+        events.eventCount(machine_id).call().await.unwrap(),
+        U256::from(2)
+    );
     let _ = EventRegistry::submitEventCall::SELECTOR;
 }

@@ -17,18 +17,45 @@ use serde_json::Value;
 async fn state_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("chain.json");
-    let config = DevnetConfig { state: Some(state.clone()), ..DevnetConfig::ephemeral() };
+    let config = DevnetConfig {
+        state: Some(state.clone()),
+        ..DevnetConfig::ephemeral()
+    };
 
     let net = TestNet::start_with(config.clone()).await;
     let d = net.handle.deployment();
     let machine = net.funded_key(5).await;
     let p = net.provider_for(machine.clone());
     let reg = IdentityRegistry::new(d.identity_registry, &p);
-    reg.register().value(peaq(1)).send().await.unwrap().get_receipt().await.unwrap();
-    let now = p.get_block(alloy::eips::BlockId::latest()).await.unwrap().unwrap().header.timestamp;
+    reg.register()
+        .value(peaq(1))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let now = p
+        .get_block(alloy::eips::BlockId::latest())
+        .await
+        .unwrap()
+        .unwrap()
+        .header
+        .timestamp;
     let ev = EventRegistry::new(d.event_registry, &p);
     let receipt = ev
-        .submitEvent(U256::from(1), 0, U256::from(1234), "EUR".into(), U256::from(now), Default::default(), 0, U256::ZERO, Default::default(), Bytes::new())
+        .submitEvent(
+            U256::from(1),
+            0,
+            U256::from(1234),
+            "EUR".into(),
+            U256::from(now),
+            Default::default(),
+            0,
+            U256::ZERO,
+            Default::default(),
+            Bytes::new(),
+        )
         .send()
         .await
         .unwrap()
@@ -36,7 +63,12 @@ async fn state_survives_a_restart() {
         .await
         .unwrap();
     DidRegistry::new(DID_PRECOMPILE_ADDRESS, &p)
-        .addAttribute(machine.address(), b"machineId".to_vec().into(), b"1".to_vec().into(), 0)
+        .addAttribute(
+            machine.address(),
+            b"machineId".to_vec().into(),
+            b"1".to_vec().into(),
+            0,
+        )
         .send()
         .await
         .unwrap()
@@ -49,7 +81,13 @@ async fn state_survives_a_restart() {
     let height = p.get_block_number().await.unwrap();
     let balance = p.get_balance(machine.address()).await.unwrap();
     let nonce = p.get_transaction_count(machine.address()).await.unwrap();
-    let latest_hash = p.get_block(alloy::eips::BlockId::latest()).await.unwrap().unwrap().header.hash;
+    let latest_hash = p
+        .get_block(alloy::eips::BlockId::latest())
+        .await
+        .unwrap()
+        .unwrap()
+        .header
+        .hash;
     net.handle.shutdown().await.unwrap();
     assert!(std::fs::metadata(&state).unwrap().len() > 0);
 
@@ -57,22 +95,66 @@ async fn state_survives_a_restart() {
     assert_eq!(net.handle.deployment(), d, "same contracts");
     let p = net.provider_for(machine.clone());
     assert_eq!(p.get_block_number().await.unwrap(), height);
-    assert_eq!(p.get_block(alloy::eips::BlockId::latest()).await.unwrap().unwrap().header.hash, latest_hash);
+    assert_eq!(
+        p.get_block(alloy::eips::BlockId::latest())
+            .await
+            .unwrap()
+            .unwrap()
+            .header
+            .hash,
+        latest_hash
+    );
     assert_eq!(p.get_balance(machine.address()).await.unwrap(), balance);
-    assert_eq!(p.get_transaction_count(machine.address()).await.unwrap(), nonce);
+    assert_eq!(
+        p.get_transaction_count(machine.address()).await.unwrap(),
+        nonce
+    );
     let reg = IdentityRegistry::new(d.identity_registry, &p);
-    assert_eq!(reg.machineIdOf(machine.address()).call().await.unwrap(), U256::from(1));
+    assert_eq!(
+        reg.machineIdOf(machine.address()).call().await.unwrap(),
+        U256::from(1)
+    );
     let ev = EventRegistry::new(d.event_registry, &p);
-    assert_eq!(ev.eventCount(U256::from(1)).call().await.unwrap(), U256::from(1));
-    let logs = p.get_logs(&Filter::new().address(d.event_registry).from_block(0)).await.unwrap();
+    assert_eq!(
+        ev.eventCount(U256::from(1)).call().await.unwrap(),
+        U256::from(1)
+    );
+    let logs = p
+        .get_logs(&Filter::new().address(d.event_registry).from_block(0))
+        .await
+        .unwrap();
     assert_eq!(logs.len(), 1);
     let decoded = EventRegistry::EventSubmitted::decode_log(&logs[0].inner).unwrap();
-    assert_eq!((decoded.value, decoded.currency.as_str()), (U256::from(1234), "EUR"));
-    assert_eq!(p.get_transaction_receipt(receipt.transaction_hash).await.unwrap().unwrap().block_number, receipt.block_number);
-    let attr = DidRegistry::new(DID_PRECOMPILE_ADDRESS, &p).readAttribute(machine.address(), b"machineId".to_vec().into()).call().await.unwrap();
+    assert_eq!(
+        (decoded.value, decoded.currency.as_str()),
+        (U256::from(1234), "EUR")
+    );
+    assert_eq!(
+        p.get_transaction_receipt(receipt.transaction_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .block_number,
+        receipt.block_number
+    );
+    let attr = DidRegistry::new(DID_PRECOMPILE_ADDRESS, &p)
+        .readAttribute(machine.address(), b"machineId".to_vec().into())
+        .call()
+        .await
+        .unwrap();
     assert_eq!(attr.value.as_ref(), b"1");
     // and the chain goes on from there
-    let r = p.send_transaction(TransactionRequest::default().to(Address::repeat_byte(1)).value(U256::from(1))).await.unwrap().get_receipt().await.unwrap();
+    let r = p
+        .send_transaction(
+            TransactionRequest::default()
+                .to(Address::repeat_byte(1))
+                .value(U256::from(1)),
+        )
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
     assert_eq!(r.block_number, Some(height + 1));
     net.handle.shutdown().await.unwrap();
 }
@@ -82,9 +164,17 @@ async fn a_corrupt_state_file_is_refused_with_its_path() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("bad.json");
     std::fs::write(&state, b"{not json").unwrap();
-    let err = peaqos_devnet::spawn(DevnetConfig { state: Some(state.clone()), ..DevnetConfig::ephemeral() }).await.unwrap_err();
+    let err = peaqos_devnet::spawn(DevnetConfig {
+        state: Some(state.clone()),
+        ..DevnetConfig::ephemeral()
+    })
+    .await
+    .unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("bad.json") && msg.contains("not a devnet state file"), "{msg}");
+    assert!(
+        msg.contains("bad.json") && msg.contains("not a devnet state file"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
@@ -95,7 +185,10 @@ async fn env_file_is_private_and_complete() {
     let path = dir.path().join("x.env");
     let text = peaqos_devnet::env_file_text(&net.url(), &net.handle.deployment());
     peaqos_devnet::write_secret_file(&path, &text).unwrap();
-    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     let d = net.handle.deployment();
     for needle in [
         "PEAQOS_NETWORK=devnet".to_string(),
@@ -110,7 +203,13 @@ async fn env_file_is_private_and_complete() {
     ] {
         assert!(text.contains(&needle), "missing {needle}");
     }
-    let key_line = text.lines().find(|l| l.starts_with("PEAQOS_PRIVATE_KEY=0x")).expect("key line");
-    let key: alloy::signers::local::PrivateKeySigner = key_line.trim_start_matches("PEAQOS_PRIVATE_KEY=").parse().unwrap();
+    let key_line = text
+        .lines()
+        .find(|l| l.starts_with("PEAQOS_PRIVATE_KEY=0x"))
+        .expect("key line");
+    let key: alloy::signers::local::PrivateKeySigner = key_line
+        .trim_start_matches("PEAQOS_PRIVATE_KEY=")
+        .parse()
+        .unwrap();
     assert_eq!(key.address(), net.address(0), "the key is dev account 0's");
 }

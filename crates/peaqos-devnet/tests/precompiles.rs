@@ -10,7 +10,10 @@ use alloy::signers::SignerSync;
 use alloy::sol_types::{SolCall, SolError, SolEvent, SolValue};
 use common::{TestNet, peaq};
 use peaqos_contracts::precompiles::{Batch, DidRegistry, NativeErc20};
-use peaqos_types::constants::{BATCH_PRECOMPILE_ADDRESS as BATCH, DID_PRECOMPILE_ADDRESS as DID, NATIVE_ERC20_PRECOMPILE_ADDRESS as ERC20};
+use peaqos_types::constants::{
+    BATCH_PRECOMPILE_ADDRESS as BATCH, DID_PRECOMPILE_ADDRESS as DID,
+    NATIVE_ERC20_PRECOMPILE_ADDRESS as ERC20,
+};
 
 fn add(did: Address, name: &str, value: &str) -> Bytes {
     DidRegistry::addAttributeCall {
@@ -24,13 +27,17 @@ fn add(did: Address, name: &str, value: &str) -> Bytes {
 }
 
 fn revert_reason(e: &alloy::contract::Error) -> String {
-    let data = e.as_revert_data().unwrap_or_else(|| panic!("no revert data in {e:?}"));
+    let data = e
+        .as_revert_data()
+        .unwrap_or_else(|| panic!("no revert data in {e:?}"));
     error_string(&data)
 }
 
 /// The reason of an `Error(string)` revert.
 fn error_string(data: &[u8]) -> String {
-    alloy::sol_types::Revert::abi_decode(data).map(|r| r.reason).unwrap_or_else(|_| format!("not an Error(string): {data:?}"))
+    alloy::sol_types::Revert::abi_decode(data)
+        .map(|r| r.reason)
+        .unwrap_or_else(|_| format!("not an Error(string): {data:?}"))
 }
 
 #[tokio::test]
@@ -40,7 +47,12 @@ async fn batch_keeps_the_original_caller_as_msg_sender() {
     let p = net.provider(3);
     let batch = Batch::new(BATCH, &p);
     let r = batch
-        .batchAll(vec![DID, DID], vec![], vec![add(me, "a", "1"), add(me, "b", "2")], vec![])
+        .batchAll(
+            vec![DID, DID],
+            vec![],
+            vec![add(me, "a", "1"), add(me, "b", "2")],
+            vec![],
+        )
         .send()
         .await
         .unwrap()
@@ -49,14 +61,34 @@ async fn batch_keeps_the_original_caller_as_msg_sender() {
         .unwrap();
     assert!(r.status());
     let logs = r.inner.logs();
-    let adds: Vec<_> = logs.iter().filter_map(|l| DidRegistry::AddAttribute::decode_log(&l.inner).ok()).collect();
+    let adds: Vec<_> = logs
+        .iter()
+        .filter_map(|l| DidRegistry::AddAttribute::decode_log(&l.inner).ok())
+        .collect();
     assert_eq!(adds.len(), 2);
-    assert!(adds.iter().all(|a| a.sender == me && a.did_account == me && a.address == DID));
-    let ok: Vec<_> = logs.iter().filter_map(|l| Batch::SubcallSucceeded::decode_log(&l.inner).ok()).collect();
-    assert_eq!(ok.iter().map(|e| e.index).collect::<Vec<_>>(), vec![U256::ZERO, U256::from(1)]);
+    assert!(
+        adds.iter()
+            .all(|a| a.sender == me && a.did_account == me && a.address == DID)
+    );
+    let ok: Vec<_> = logs
+        .iter()
+        .filter_map(|l| Batch::SubcallSucceeded::decode_log(&l.inner).ok())
+        .collect();
+    assert_eq!(
+        ok.iter().map(|e| e.index).collect::<Vec<_>>(),
+        vec![U256::ZERO, U256::from(1)]
+    );
     assert!(ok.iter().all(|e| e.address == BATCH));
     let did = DidRegistry::new(DID, &p);
-    assert_eq!(did.readAttribute(me, b"b".to_vec().into()).call().await.unwrap().value.as_ref(), b"2");
+    assert_eq!(
+        did.readAttribute(me, b"b".to_vec().into())
+            .call()
+            .await
+            .unwrap()
+            .value
+            .as_ref(),
+        b"2"
+    );
 }
 
 #[tokio::test]
@@ -67,7 +99,11 @@ async fn batch_all_rolls_back_everything_when_one_subcall_fails() {
     let batch = Batch::new(BATCH, &p);
     let calls = vec![add(me, "a", "1"), add(me, "a", "again")];
     // eth_call / eth_estimateGas report the failing subcall's revert data
-    let err = batch.batchAll(vec![DID, DID], vec![], calls.clone(), vec![]).call().await.unwrap_err();
+    let err = batch
+        .batchAll(vec![DID, DID], vec![], calls.clone(), vec![])
+        .call()
+        .await
+        .unwrap_err();
     assert_eq!(revert_reason(&err), "AttributeAlreadyExist");
     // mined with an explicit gas limit: failed receipt, nothing kept
     let before = p.get_balance(me).await.unwrap();
@@ -83,11 +119,18 @@ async fn batch_all_rolls_back_everything_when_one_subcall_fails() {
     assert!(!r.status());
     assert!(r.inner.logs().is_empty());
     let did = DidRegistry::new(DID, &p);
-    let err = did.readAttribute(me, b"a".to_vec().into()).call().await.unwrap_err();
+    let err = did
+        .readAttribute(me, b"a".to_vec().into())
+        .call()
+        .await
+        .unwrap_err();
     assert_eq!(revert_reason(&err), "Cannot find the item");
     // only gas was paid: no deposit was kept
     let after = p.get_balance(me).await.unwrap();
-    assert_eq!(before - after, U256::from(r.gas_used) * U256::from(r.effective_gas_price));
+    assert_eq!(
+        before - after,
+        U256::from(r.gas_used) * U256::from(r.effective_gas_price)
+    );
     assert_eq!(p.get_transaction_count(me).await.unwrap(), 1);
 }
 
@@ -98,18 +141,57 @@ async fn batch_some_goes_on_and_until_failure_stops() {
     let p = net.provider(4);
     let batch = Batch::new(BATCH, &p);
     let calls = vec![add(me, "x", "1"), add(me, "x", "dup"), add(me, "y", "2")];
-    let r = batch.batchSome(vec![DID; 3], vec![], calls, vec![]).send().await.unwrap().get_receipt().await.unwrap();
+    let r = batch
+        .batchSome(vec![DID; 3], vec![], calls, vec![])
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
     assert!(r.status());
-    let failed: Vec<_> = r.inner.logs().iter().filter_map(|l| Batch::SubcallFailed::decode_log(&l.inner).ok()).map(|e| e.index).collect();
+    let failed: Vec<_> = r
+        .inner
+        .logs()
+        .iter()
+        .filter_map(|l| Batch::SubcallFailed::decode_log(&l.inner).ok())
+        .map(|e| e.index)
+        .collect();
     assert_eq!(failed, vec![U256::from(1)]);
     let did = DidRegistry::new(DID, &p);
-    assert_eq!(did.readAttribute(me, b"y".to_vec().into()).call().await.unwrap().value.as_ref(), b"2");
+    assert_eq!(
+        did.readAttribute(me, b"y".to_vec().into())
+            .call()
+            .await
+            .unwrap()
+            .value
+            .as_ref(),
+        b"2"
+    );
 
     let calls = vec![add(me, "z", "1"), add(me, "z", "dup"), add(me, "w", "2")];
-    let r = batch.batchSomeUntilFailure(vec![DID; 3], vec![], calls, vec![]).send().await.unwrap().get_receipt().await.unwrap();
+    let r = batch
+        .batchSomeUntilFailure(vec![DID; 3], vec![], calls, vec![])
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
     assert!(r.status());
-    assert!(did.readAttribute(me, b"z".to_vec().into()).call().await.is_ok());
-    assert!(did.readAttribute(me, b"w".to_vec().into()).call().await.is_err(), "stops at the first failure");
+    assert!(
+        did.readAttribute(me, b"z".to_vec().into())
+            .call()
+            .await
+            .is_ok()
+    );
+    assert!(
+        did.readAttribute(me, b"w".to_vec().into())
+            .call()
+            .await
+            .is_err(),
+        "stops at the first failure"
+    );
 }
 
 #[tokio::test]
@@ -129,17 +211,38 @@ async fn batch_moves_value_from_the_caller_and_refuses_contract_callers() {
     assert!(r.status());
     assert_eq!(p.get_balance(dest).await.unwrap(), peaq(3));
     // Batch itself is not payable
-    let err = batch.batchAll(vec![dest], vec![], vec![], vec![]).value(U256::from(1)).call().await.unwrap_err();
+    let err = batch
+        .batchAll(vec![dest], vec![], vec![], vec![])
+        .value(U256::from(1))
+        .call()
+        .await
+        .unwrap_err();
     assert_eq!(revert_reason(&err), "Function is not payable");
     // a contract caller is refused
     let registry = net.handle.deployment().identity_registry;
-    let call = Batch::batchAllCall { to: vec![dest], value: vec![], callData: vec![], gasLimit: vec![] };
+    let call = Batch::batchAllCall {
+        to: vec![dest],
+        value: vec![],
+        callData: vec![],
+        gasLimit: vec![],
+    };
     let err = p
-        .call(TransactionRequest::default().from(registry).to(BATCH).input(call.abi_encode().into()))
+        .call(
+            TransactionRequest::default()
+                .from(registry)
+                .to(BATCH)
+                .input(call.abi_encode().into()),
+        )
         .await
         .unwrap_err();
-    let data = err.as_error_resp().and_then(|e| e.as_revert_data()).expect("revert data");
-    assert_eq!(error_string(&data), "Function not callable by smart contracts");
+    let data = err
+        .as_error_resp()
+        .and_then(|e| e.as_revert_data())
+        .expect("revert data");
+    assert_eq!(
+        error_string(&data),
+        "Function not callable by smart contracts"
+    );
 }
 
 #[tokio::test]
@@ -154,47 +257,122 @@ async fn did_ownership_and_errors_follow_the_node() {
 
     // anyone may create a new attribute on any account, and owns the (caller, account) pair
     let before = pa.get_balance(a).await.unwrap();
-    let r = da.addAttribute(b, name(), b"7".to_vec().into(), 10).send().await.unwrap().get_receipt().await.unwrap();
+    let r = da
+        .addAttribute(b, name(), b"7".to_vec().into(), 10)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
     assert!(r.status());
     let spent = before - pa.get_balance(a).await.unwrap();
     let gas = U256::from(r.gas_used) * U256::from(r.effective_gas_price);
-    assert_eq!(spent - gas, peaq(1) / U256::from(10), "0.1 PEAQ deposit reserved from the creator");
+    assert_eq!(
+        spent - gas,
+        peaq(1) / U256::from(10),
+        "0.1 PEAQ deposit reserved from the creator"
+    );
     let ev = DidRegistry::AddAttribute::decode_log(&r.inner.logs()[0].inner).unwrap();
     assert_eq!((ev.sender, ev.did_account, ev.validity), (a, b, 10));
     let attr = db.readAttribute(b, name()).call().await.unwrap();
-    assert_eq!(attr.validity as u64, r.block_number.unwrap() + 10, "validity is in blocks");
-    let block = pa.get_block(r.block_number.unwrap().into()).await.unwrap().unwrap();
-    assert_eq!(attr.created, U256::from(block.header.timestamp * 1000), "created in ms");
+    assert_eq!(
+        attr.validity as u64,
+        r.block_number.unwrap() + 10,
+        "validity is in blocks"
+    );
+    let block = pa
+        .get_block(r.block_number.unwrap().into())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        attr.created,
+        U256::from(block.header.timestamp * 1000),
+        "created in ms"
+    );
 
     // the account itself does not own the pair (b, b) yet: update is refused
-    let err = db.updateAttribute(b, name(), b"8".to_vec().into(), 0).call().await.unwrap_err();
+    let err = db
+        .updateAttribute(b, name(), b"8".to_vec().into(), 0)
+        .call()
+        .await
+        .unwrap_err();
     assert_eq!(revert_reason(&err), "AttributeAuthorizationFailed");
     // the creator may update; created is kept, validity 0 = never expires
-    let r = da.updateAttribute(b, name(), b"9".to_vec().into(), 0).send().await.unwrap().get_receipt().await.unwrap();
+    let r = da
+        .updateAttribute(b, name(), b"9".to_vec().into(), 0)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
     assert!(r.status());
     let updated = db.readAttribute(b, name()).call().await.unwrap();
-    assert_eq!((updated.value.as_ref(), updated.validity, updated.created), (b"9".as_ref(), u32::MAX, attr.created));
+    assert_eq!(
+        (updated.value.as_ref(), updated.validity, updated.created),
+        (b"9".as_ref(), u32::MAX, attr.created)
+    );
 
     // errors
-    let err = da.addAttribute(b, name(), b"x".to_vec().into(), 0).call().await.unwrap_err();
+    let err = da
+        .addAttribute(b, name(), b"x".to_vec().into(), 0)
+        .call()
+        .await
+        .unwrap_err();
     assert_eq!(revert_reason(&err), "AttributeAlreadyExist");
-    let err = da.updateAttribute(b, b"nope".to_vec().into(), b"x".to_vec().into(), 0).call().await.unwrap_err();
+    let err = da
+        .updateAttribute(b, b"nope".to_vec().into(), b"x".to_vec().into(), 0)
+        .call()
+        .await
+        .unwrap_err();
     assert_eq!(revert_reason(&err), "AttributeNotFound");
-    let err = da.removeAttribute(b, b"nope".to_vec().into()).call().await.unwrap_err();
+    let err = da
+        .removeAttribute(b, b"nope".to_vec().into())
+        .call()
+        .await
+        .unwrap_err();
     assert_eq!(revert_reason(&err), "AttributeNotFound");
-    let err = da.readAttribute(b, b"nope".to_vec().into()).call().await.unwrap_err();
+    let err = da
+        .readAttribute(b, b"nope".to_vec().into())
+        .call()
+        .await
+        .unwrap_err();
     assert_eq!(revert_reason(&err), "Cannot find the item");
     let long = Bytes::from(vec![b'n'; 65]);
-    assert!(da.addAttribute(a, long, b"x".to_vec().into(), 0).call().await.is_err(), "65-byte name refused");
+    assert!(
+        da.addAttribute(a, long, b"x".to_vec().into(), 0)
+            .call()
+            .await
+            .is_err(),
+        "65-byte name refused"
+    );
     let max = Bytes::from(vec![b'n'; 64]);
-    assert!(da.addAttribute(a, max, b"x".to_vec().into(), 0).call().await.is_ok(), "64-byte name accepted");
+    assert!(
+        da.addAttribute(a, max, b"x".to_vec().into(), 0)
+            .call()
+            .await
+            .is_ok(),
+        "64-byte name accepted"
+    );
 
     // remove releases the deposit to the creator and emits the node's (misspelt) event
     let before = pa.get_balance(a).await.unwrap();
-    let r = da.removeAttribute(b, name()).send().await.unwrap().get_receipt().await.unwrap();
+    let r = da
+        .removeAttribute(b, name())
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
     assert!(r.status());
     let gas = U256::from(r.gas_used) * U256::from(r.effective_gas_price);
-    assert_eq!(pa.get_balance(a).await.unwrap() + gas - before, peaq(1) / U256::from(10));
+    assert_eq!(
+        pa.get_balance(a).await.unwrap() + gas - before,
+        peaq(1) / U256::from(10)
+    );
     assert!(DidRegistry::RemoveAttribte::decode_log(&r.inner.logs()[0].inner).is_ok());
     assert!(db.readAttribute(b, name()).call().await.is_err());
 }
@@ -205,13 +383,53 @@ async fn did_snake_case_aliases_work() {
     let me = net.address(6);
     let p = net.provider(6);
     let d = DidRegistry::new(DID, &p);
-    let r = d.add_attribute(me, b"k".to_vec().into(), b"v".to_vec().into(), 0).send().await.unwrap().get_receipt().await.unwrap();
+    let r = d
+        .add_attribute(me, b"k".to_vec().into(), b"v".to_vec().into(), 0)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
     assert!(r.status());
-    assert_eq!(d.read_attribute(me, b"k".to_vec().into()).call().await.unwrap().value.as_ref(), b"v");
-    d.update_attribute(me, b"k".to_vec().into(), b"w".to_vec().into(), 0).send().await.unwrap().get_receipt().await.unwrap();
-    assert_eq!(d.readAttribute(me, b"k".to_vec().into()).call().await.unwrap().value.as_ref(), b"w");
-    d.remove_attribute(me, b"k".to_vec().into()).send().await.unwrap().get_receipt().await.unwrap();
-    assert!(d.readAttribute(me, b"k".to_vec().into()).call().await.is_err());
+    assert_eq!(
+        d.read_attribute(me, b"k".to_vec().into())
+            .call()
+            .await
+            .unwrap()
+            .value
+            .as_ref(),
+        b"v"
+    );
+    d.update_attribute(me, b"k".to_vec().into(), b"w".to_vec().into(), 0)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.readAttribute(me, b"k".to_vec().into())
+            .call()
+            .await
+            .unwrap()
+            .value
+            .as_ref(),
+        b"w"
+    );
+    d.remove_attribute(me, b"k".to_vec().into())
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(
+        d.readAttribute(me, b"k".to_vec().into())
+            .call()
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -224,21 +442,46 @@ async fn native_erc20_mirrors_native_balances() {
     assert_eq!(token.decimals().call().await.unwrap(), 18);
     for i in 0..10 {
         let a = net.address(i);
-        assert_eq!(token.balanceOf(a).call().await.unwrap(), p.get_balance(a).await.unwrap());
+        assert_eq!(
+            token.balanceOf(a).call().await.unwrap(),
+            p.get_balance(a).await.unwrap()
+        );
     }
     // transfer moves native balance and emits Transfer from 0x809
     let dest = Address::repeat_byte(0x77);
-    let r = token.transfer(dest, peaq(2)).send().await.unwrap().get_receipt().await.unwrap();
+    let r = token
+        .transfer(dest, peaq(2))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
     assert!(r.status());
     assert_eq!(p.get_balance(dest).await.unwrap(), peaq(2));
     let t = NativeErc20::Transfer::decode_log(&r.inner.logs()[0].inner).unwrap();
-    assert_eq!((t.address, t.from, t.to, t.value), (ERC20, net.address(7), dest, peaq(2)));
+    assert_eq!(
+        (t.address, t.from, t.to, t.value),
+        (ERC20, net.address(7), dest, peaq(2))
+    );
     // too much -> revert
-    let err = token.transfer(dest, peaq(1_000_000)).call().await.unwrap_err();
+    let err = token
+        .transfer(dest, peaq(1_000_000))
+        .call()
+        .await
+        .unwrap_err();
     assert!(revert_reason(&err).contains("exceeds balance"));
     // deposit sends msg.value straight back; nothing is wrapped
     let before = p.get_balance(net.address(7)).await.unwrap();
-    let r = token.deposit().value(peaq(5)).send().await.unwrap().get_receipt().await.unwrap();
+    let r = token
+        .deposit()
+        .value(peaq(5))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
     assert!(r.status());
     let gas = U256::from(r.gas_used) * U256::from(r.effective_gas_price);
     assert_eq!(before - p.get_balance(net.address(7)).await.unwrap(), gas);
@@ -256,13 +499,45 @@ async fn native_erc20_allowances_and_permit() {
     let token_s = NativeErc20::new(ERC20, &spender);
     let dest = Address::repeat_byte(0x55);
 
-    token_o.approve(net.address(8), peaq(3)).send().await.unwrap().get_receipt().await.unwrap();
-    assert_eq!(token_s.allowance(owner.address(), net.address(8)).call().await.unwrap(), peaq(3));
-    let err = token_s.transferFrom(owner.address(), dest, peaq(4)).call().await.unwrap_err();
+    token_o
+        .approve(net.address(8), peaq(3))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert_eq!(
+        token_s
+            .allowance(owner.address(), net.address(8))
+            .call()
+            .await
+            .unwrap(),
+        peaq(3)
+    );
+    let err = token_s
+        .transferFrom(owner.address(), dest, peaq(4))
+        .call()
+        .await
+        .unwrap_err();
     assert!(revert_reason(&err).contains("insufficient allowance"));
-    token_s.transferFrom(owner.address(), dest, peaq(2)).send().await.unwrap().get_receipt().await.unwrap();
+    token_s
+        .transferFrom(owner.address(), dest, peaq(2))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
     assert_eq!(spender.get_balance(dest).await.unwrap(), peaq(2));
-    assert_eq!(token_s.allowance(owner.address(), net.address(8)).call().await.unwrap(), peaq(1));
+    assert_eq!(
+        token_s
+            .allowance(owner.address(), net.address(8))
+            .call()
+            .await
+            .unwrap(),
+        peaq(1)
+    );
 
     // EIP-2612 permit signed off-chain by the owner, submitted by the spender
     let chain_id = spender.get_chain_id().await.unwrap();
@@ -280,13 +555,33 @@ async fn native_erc20_allowances_and_permit() {
     assert_eq!(ds, expected_ds);
     let nonce = token_s.nonces(owner.address()).call().await.unwrap();
     let deadline = U256::from(u64::MAX);
-    let type_hash = keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
-    let struct_hash = keccak256((type_hash, owner.address(), net.address(8), peaq(5), nonce, deadline).abi_encode());
+    let type_hash = keccak256(
+        "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)",
+    );
+    let struct_hash = keccak256(
+        (
+            type_hash,
+            owner.address(),
+            net.address(8),
+            peaq(5),
+            nonce,
+            deadline,
+        )
+            .abi_encode(),
+    );
     let digest = keccak256([&b"\x19\x01"[..], ds.as_slice(), struct_hash.as_slice()].concat());
     let sig = owner.sign_hash_sync(&digest).unwrap();
     let v = 27 + u8::from(sig.v());
     let r = token_s
-        .permit(owner.address(), net.address(8), peaq(5), deadline, v, sig.r().into(), sig.s().into())
+        .permit(
+            owner.address(),
+            net.address(8),
+            peaq(5),
+            deadline,
+            v,
+            sig.r().into(),
+            sig.s().into(),
+        )
         .send()
         .await
         .unwrap()
@@ -294,9 +589,31 @@ async fn native_erc20_allowances_and_permit() {
         .await
         .unwrap();
     assert!(r.status());
-    assert_eq!(token_s.allowance(owner.address(), net.address(8)).call().await.unwrap(), peaq(5));
-    assert_eq!(token_s.nonces(owner.address()).call().await.unwrap(), nonce + U256::from(1));
+    assert_eq!(
+        token_s
+            .allowance(owner.address(), net.address(8))
+            .call()
+            .await
+            .unwrap(),
+        peaq(5)
+    );
+    assert_eq!(
+        token_s.nonces(owner.address()).call().await.unwrap(),
+        nonce + U256::from(1)
+    );
     // replaying the same permit fails (nonce moved on)
-    let err = token_s.permit(owner.address(), net.address(8), peaq(5), deadline, v, sig.r().into(), sig.s().into()).call().await.unwrap_err();
+    let err = token_s
+        .permit(
+            owner.address(),
+            net.address(8),
+            peaq(5),
+            deadline,
+            v,
+            sig.r().into(),
+            sig.s().into(),
+        )
+        .call()
+        .await
+        .unwrap_err();
     assert_eq!(revert_reason(&err), "Invalid permit");
 }

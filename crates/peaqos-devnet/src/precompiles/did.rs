@@ -55,7 +55,9 @@ struct Header {
 }
 
 fn pack_header(h: &Header) -> U256 {
-    (U256::from(1) << 255) | (U256::from(h.validity) << 160) | U256::from_be_slice(h.creator.as_slice())
+    (U256::from(1) << 255)
+        | (U256::from(h.validity) << 160)
+        | U256::from_be_slice(h.creator.as_slice())
 }
 
 fn unpack_header(word: U256) -> Option<Header> {
@@ -74,7 +76,11 @@ struct Stored {
     value: Vec<u8>,
 }
 
-fn read_stored<CTX: ContextTr>(ctx: &mut CTX, base: U256, gas: &mut u64) -> Result<Option<Stored>, String> {
+fn read_stored<CTX: ContextTr>(
+    ctx: &mut CTX,
+    base: U256,
+    gas: &mut u64,
+) -> Result<Option<Stored>, String> {
     *gas += GAS_READ_WORD;
     let Some(header) = unpack_header(sload(ctx, DID, base)?) else {
         return Ok(None);
@@ -89,10 +95,19 @@ fn read_stored<CTX: ContextTr>(ctx: &mut CTX, base: U256, gas: &mut u64) -> Resu
         value.extend_from_slice(&sload(ctx, DID, start + U256::from(i))?.to_be_bytes::<32>());
     }
     value.truncate(len);
-    Ok(Some(Stored { header, created, value }))
+    Ok(Some(Stored {
+        header,
+        created,
+        value,
+    }))
 }
 
-fn write_value<CTX: ContextTr>(ctx: &mut CTX, base: U256, value: &[u8], old_len: usize) -> Result<u64, String> {
+fn write_value<CTX: ContextTr>(
+    ctx: &mut CTX,
+    base: U256,
+    value: &[u8],
+    old_len: usize,
+) -> Result<u64, String> {
     let start = data_key(base);
     let words = value.len().div_ceil(32);
     for (i, chunk) in value.chunks(32).enumerate() {
@@ -116,15 +131,33 @@ fn stored_validity(block_number: u64, validity_for: u32) -> u32 {
     if validity_for == 0 {
         u32::MAX
     } else {
-        u32::try_from(block_number.saturating_add(u64::from(validity_for))).unwrap_or(u32::MAX - 1).min(u32::MAX - 1)
+        u32::try_from(block_number.saturating_add(u64::from(validity_for)))
+            .unwrap_or(u32::MAX - 1)
+            .min(u32::MAX - 1)
     }
 }
 
 enum Call {
-    Read { did: Address, name: Bytes },
-    Add { did: Address, name: Bytes, value: Bytes, validity_for: u32 },
-    Update { did: Address, name: Bytes, value: Bytes, validity_for: u32 },
-    Remove { did: Address, name: Bytes },
+    Read {
+        did: Address,
+        name: Bytes,
+    },
+    Add {
+        did: Address,
+        name: Bytes,
+        value: Bytes,
+        validity_for: u32,
+    },
+    Update {
+        did: Address,
+        name: Bytes,
+        value: Bytes,
+        validity_for: u32,
+    },
+    Remove {
+        did: Address,
+        name: Bytes,
+    },
 }
 
 fn decode(input: &[u8]) -> Option<Call> {
@@ -133,19 +166,35 @@ fn decode(input: &[u8]) -> Option<Call> {
     Some(match sel {
         D::readAttributeCall::SELECTOR | D::read_attributeCall::SELECTOR => {
             let c = D::readAttributeCall::abi_decode_raw(&input[4..]).ok()?;
-            Call::Read { did: c.did_account, name: c.name }
+            Call::Read {
+                did: c.did_account,
+                name: c.name,
+            }
         }
         D::addAttributeCall::SELECTOR | D::add_attributeCall::SELECTOR => {
             let c = D::addAttributeCall::abi_decode_raw(&input[4..]).ok()?;
-            Call::Add { did: c.did_account, name: c.name, value: c.value, validity_for: c.validity_for }
+            Call::Add {
+                did: c.did_account,
+                name: c.name,
+                value: c.value,
+                validity_for: c.validity_for,
+            }
         }
         D::updateAttributeCall::SELECTOR | D::update_attributeCall::SELECTOR => {
             let c = D::updateAttributeCall::abi_decode_raw(&input[4..]).ok()?;
-            Call::Update { did: c.did_account, name: c.name, value: c.value, validity_for: c.validity_for }
+            Call::Update {
+                did: c.did_account,
+                name: c.name,
+                value: c.value,
+                validity_for: c.validity_for,
+            }
         }
         D::removeAttributeCall::SELECTOR | D::remove_attributeCall::SELECTOR => {
             let c = D::removeAttributeCall::abi_decode_raw(&input[4..]).ok()?;
-            Call::Remove { did: c.did_account, name: c.name }
+            Call::Remove {
+                did: c.did_account,
+                name: c.name,
+            }
         }
         _ => return None,
     })
@@ -160,22 +209,29 @@ pub(crate) fn run<CTX: ContextTr>(
     input: &[u8],
 ) -> Result<Outcome, String> {
     let Some(call) = decode(input) else {
-        return Ok(Outcome::revert(GAS_BASE, "Unknown selector or malformed input"));
+        return Ok(Outcome::revert(
+            GAS_BASE,
+            "Unknown selector or malformed input",
+        ));
     };
     if !value.is_zero() {
         return Ok(Outcome::revert(GAS_BASE, "Function is not payable"));
     }
     let mut gas = GAS_BASE;
     let name_of = |c: &Call| match c {
-        Call::Read { name, .. } | Call::Add { name, .. } | Call::Update { name, .. } | Call::Remove { name, .. } => {
-            name.len()
-        }
+        Call::Read { name, .. }
+        | Call::Add { name, .. }
+        | Call::Update { name, .. }
+        | Call::Remove { name, .. } => name.len(),
     };
     if name_of(&call) > MAX_NAME_BYTES {
         return Ok(Outcome::revert(gas, "AttributeNameExceedMax64"));
     }
     if is_static && !matches!(call, Call::Read { .. }) {
-        return Ok(Outcome::revert(gas, "Cannot modify state in static context"));
+        return Ok(Outcome::revert(
+            gas,
+            "Cannot modify state in static context",
+        ));
     }
     let block_number = ctx.block().number().saturating_to::<u64>();
     let now_ms = ctx.block().timestamp().saturating_mul(U256::from(1000));
@@ -191,9 +247,17 @@ pub(crate) fn run<CTX: ContextTr>(
                 validity: s.header.validity,
                 created: s.created,
             };
-            Ok(Outcome::ok(gas, DidRegistry::readAttributeCall::abi_encode_returns(&attr)))
+            Ok(Outcome::ok(
+                gas,
+                DidRegistry::readAttributeCall::abi_encode_returns(&attr),
+            ))
         }
-        Call::Add { did, name, value, validity_for } => {
+        Call::Add {
+            did,
+            name,
+            value,
+            validity_for,
+        } => {
             if value.len() > MAX_VALUE_BYTES {
                 return Ok(Outcome::revert(gas, "AttributeValueExceedMax2560"));
             }
@@ -202,20 +266,36 @@ pub(crate) fn run<CTX: ContextTr>(
             if unpack_header(sload(ctx, DID, base)?).is_some() {
                 return Ok(Outcome::revert(gas, "AttributeAlreadyExist"));
             }
-            if balance_of(ctx, caller)? < ATTRIBUTE_DEPOSIT || !transfer(ctx, caller, DID, ATTRIBUTE_DEPOSIT)? {
+            if balance_of(ctx, caller)? < ATTRIBUTE_DEPOSIT
+                || !transfer(ctx, caller, DID, ATTRIBUTE_DEPOSIT)?
+            {
                 return Ok(Outcome::revert(gas, "InsufficientBalanceForDeposit"));
             }
-            let header = Header { creator: caller, validity: stored_validity(block_number, validity_for) };
+            let header = Header {
+                creator: caller,
+                validity: stored_validity(block_number, validity_for),
+            };
             sstore(ctx, DID, base, pack_header(&header))?;
             sstore(ctx, DID, base + U256::from(1), now_ms)?;
             sstore(ctx, DID, base + U256::from(2), ATTRIBUTE_DEPOSIT)?;
             sstore(ctx, DID, owner_key(caller, did), U256::from(1))?;
             gas += GAS_WRITE_WORD * 4 + write_value(ctx, base, &value, 0)?;
-            let ev = DidRegistry::AddAttribute { sender: caller, did_account: did, name, value, validity: validity_for };
+            let ev = DidRegistry::AddAttribute {
+                sender: caller,
+                did_account: did,
+                name,
+                value,
+                validity: validity_for,
+            };
             emit(ctx, ev.encode_log_data(), &mut gas);
             Ok(Outcome::ok(gas, true.abi_encode()))
         }
-        Call::Update { did, name, value, validity_for } => {
+        Call::Update {
+            did,
+            name,
+            value,
+            validity_for,
+        } => {
             if value.len() > MAX_VALUE_BYTES {
                 return Ok(Outcome::revert(gas, "AttributeValueExceedMax2560"));
             }
@@ -227,10 +307,19 @@ pub(crate) fn run<CTX: ContextTr>(
             if sload(ctx, DID, owner_key(caller, did))?.is_zero() {
                 return Ok(Outcome::revert(gas, "AttributeAuthorizationFailed"));
             }
-            let header = Header { creator: s.header.creator, validity: stored_validity(block_number, validity_for) };
+            let header = Header {
+                creator: s.header.creator,
+                validity: stored_validity(block_number, validity_for),
+            };
             sstore(ctx, DID, base, pack_header(&header))?;
             gas += GAS_WRITE_WORD + write_value(ctx, base, &value, s.value.len())?;
-            let ev = DidRegistry::UpdateAttribute { sender: caller, did_account: did, name, value, validity: validity_for };
+            let ev = DidRegistry::UpdateAttribute {
+                sender: caller,
+                did_account: did,
+                name,
+                value,
+                validity: validity_for,
+            };
             emit(ctx, ev.encode_log_data(), &mut gas);
             Ok(Outcome::ok(gas, true.abi_encode()))
         }
@@ -252,7 +341,10 @@ pub(crate) fn run<CTX: ContextTr>(
             if !deposit.is_zero() && !transfer(ctx, DID, s.header.creator, deposit)? {
                 return Err("DID precompile holds less than the recorded deposit".into());
             }
-            let ev = DidRegistry::RemoveAttribte { did_account: did, name };
+            let ev = DidRegistry::RemoveAttribte {
+                did_account: did,
+                name,
+            };
             emit(ctx, ev.encode_log_data(), &mut gas);
             Ok(Outcome::ok(gas, true.abi_encode()))
         }

@@ -44,12 +44,23 @@ fn log<CTX: ContextTr>(ctx: &mut CTX, data: alloy::primitives::LogData) {
     ctx.journal_mut().log(Log { address: ME, data });
 }
 
-fn do_transfer<CTX: ContextTr>(ctx: &mut CTX, from: Address, to: Address, value: U256) -> Result<Option<Outcome>, String> {
+fn do_transfer<CTX: ContextTr>(
+    ctx: &mut CTX,
+    from: Address,
+    to: Address,
+    value: U256,
+) -> Result<Option<Outcome>, String> {
     if to == Address::ZERO {
-        return Ok(Some(Outcome::revert(GAS_WRITE, "ERC20: transfer to the zero address")));
+        return Ok(Some(Outcome::revert(
+            GAS_WRITE,
+            "ERC20: transfer to the zero address",
+        )));
     }
     if balance_of(ctx, from)? < value || !transfer(ctx, from, to, value)? {
-        return Ok(Some(Outcome::revert(GAS_WRITE, "ERC20: transfer amount exceeds balance")));
+        return Ok(Some(Outcome::revert(
+            GAS_WRITE,
+            "ERC20: transfer amount exceeds balance",
+        )));
     }
     log(ctx, E::Transfer { from, to, value }.encode_log_data());
     Ok(None)
@@ -86,13 +97,23 @@ pub(crate) fn run<CTX: ContextTr>(
     };
     if is_deposit {
         if is_static && !value.is_zero() {
-            return Ok(Outcome::revert(GAS_VIEW, "Cannot modify state in static context"));
+            return Ok(Outcome::revert(
+                GAS_VIEW,
+                "Cannot modify state in static context",
+            ));
         }
         // The EVM already moved msg.value here; hand it straight back.
         if !value.is_zero() && !transfer(ctx, ME, caller, value)? {
             return Err("native ERC-20 precompile could not return a deposit".into());
         }
-        log(ctx, E::Deposit { dst: caller, wad: value }.encode_log_data());
+        log(
+            ctx,
+            E::Deposit {
+                dst: caller,
+                wad: value,
+            }
+            .encode_log_data(),
+        );
         return Ok(Outcome::ok(GAS_WRITE, Bytes::new()));
     }
     if !value.is_zero() {
@@ -112,46 +133,81 @@ pub(crate) fn run<CTX: ContextTr>(
         )
     );
     if writes && is_static {
-        return Ok(Outcome::revert(GAS_VIEW, "Cannot modify state in static context"));
+        return Ok(Outcome::revert(
+            GAS_VIEW,
+            "Cannot modify state in static context",
+        ));
     }
     match selector.unwrap_or_default() {
-        E::nameCall::SELECTOR => Ok(Outcome::ok(GAS_VIEW, E::nameCall::abi_encode_returns(&NAME.to_string()))),
-        E::symbolCall::SELECTOR => Ok(Outcome::ok(GAS_VIEW, E::symbolCall::abi_encode_returns(&SYMBOL.to_string()))),
-        E::decimalsCall::SELECTOR => Ok(Outcome::ok(GAS_VIEW, E::decimalsCall::abi_encode_returns(&18u8))),
+        E::nameCall::SELECTOR => Ok(Outcome::ok(
+            GAS_VIEW,
+            E::nameCall::abi_encode_returns(&NAME.to_string()),
+        )),
+        E::symbolCall::SELECTOR => Ok(Outcome::ok(
+            GAS_VIEW,
+            E::symbolCall::abi_encode_returns(&SYMBOL.to_string()),
+        )),
+        E::decimalsCall::SELECTOR => Ok(Outcome::ok(
+            GAS_VIEW,
+            E::decimalsCall::abi_encode_returns(&18u8),
+        )),
         E::balanceOfCall::SELECTOR => {
-            let Ok(c) = E::balanceOfCall::abi_decode_raw(args) else { return bad() };
+            let Ok(c) = E::balanceOfCall::abi_decode_raw(args) else {
+                return bad();
+            };
             let b = balance_of(ctx, c.owner)?;
             Ok(Outcome::ok(GAS_VIEW, b.abi_encode()))
         }
         E::allowanceCall::SELECTOR => {
-            let Ok(c) = E::allowanceCall::abi_decode_raw(args) else { return bad() };
+            let Ok(c) = E::allowanceCall::abi_decode_raw(args) else {
+                return bad();
+            };
             let a = sload(ctx, ME, allowance_key(c.owner, c.spender))?;
             Ok(Outcome::ok(GAS_VIEW, a.abi_encode()))
         }
         E::noncesCall::SELECTOR => {
-            let Ok(c) = E::noncesCall::abi_decode_raw(args) else { return bad() };
+            let Ok(c) = E::noncesCall::abi_decode_raw(args) else {
+                return bad();
+            };
             let n = sload(ctx, ME, nonce_key(c.owner))?;
             Ok(Outcome::ok(GAS_VIEW, n.abi_encode()))
         }
         E::DOMAIN_SEPARATORCall::SELECTOR => {
             let chain_id = ctx.cfg().chain_id();
-            Ok(Outcome::ok(GAS_VIEW, domain_separator(chain_id).abi_encode()))
+            Ok(Outcome::ok(
+                GAS_VIEW,
+                domain_separator(chain_id).abi_encode(),
+            ))
         }
         E::transferCall::SELECTOR => {
-            let Ok(c) = E::transferCall::abi_decode_raw(args) else { return bad() };
+            let Ok(c) = E::transferCall::abi_decode_raw(args) else {
+                return bad();
+            };
             if let Some(fail) = do_transfer(ctx, caller, c.to, c.value)? {
                 return Ok(fail);
             }
             Ok(Outcome::ok(GAS_WRITE, true.abi_encode()))
         }
         E::approveCall::SELECTOR => {
-            let Ok(c) = E::approveCall::abi_decode_raw(args) else { return bad() };
+            let Ok(c) = E::approveCall::abi_decode_raw(args) else {
+                return bad();
+            };
             sstore(ctx, ME, allowance_key(caller, c.spender), c.value)?;
-            log(ctx, E::Approval { owner: caller, spender: c.spender, value: c.value }.encode_log_data());
+            log(
+                ctx,
+                E::Approval {
+                    owner: caller,
+                    spender: c.spender,
+                    value: c.value,
+                }
+                .encode_log_data(),
+            );
             Ok(Outcome::ok(GAS_WRITE, true.abi_encode()))
         }
         E::transferFromCall::SELECTOR => {
-            let Ok(c) = E::transferFromCall::abi_decode_raw(args) else { return bad() };
+            let Ok(c) = E::transferFromCall::abi_decode_raw(args) else {
+                return bad();
+            };
             if caller != c.from {
                 let key = allowance_key(c.from, caller);
                 let allowed = sload(ctx, ME, key)?;
@@ -168,7 +224,9 @@ pub(crate) fn run<CTX: ContextTr>(
             Ok(Outcome::ok(GAS_WRITE * 2, true.abi_encode()))
         }
         E::permitCall::SELECTOR => {
-            let Ok(c) = E::permitCall::abi_decode_raw(args) else { return bad() };
+            let Ok(c) = E::permitCall::abi_decode_raw(args) else {
+                return bad();
+            };
             if c.deadline < ctx.block().timestamp() {
                 return Ok(Outcome::revert(GAS_WRITE, "Permit expired"));
             }
@@ -176,7 +234,8 @@ pub(crate) fn run<CTX: ContextTr>(
             let type_hash = keccak256(
                 "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)",
             );
-            let struct_hash = keccak256((type_hash, c.owner, c.spender, c.value, nonce, c.deadline).abi_encode());
+            let struct_hash =
+                keccak256((type_hash, c.owner, c.spender, c.value, nonce, c.deadline).abi_encode());
             let chain_id = ctx.cfg().chain_id();
             let mut buf = Vec::with_capacity(66);
             buf.extend_from_slice(b"\x19\x01");
@@ -195,15 +254,36 @@ pub(crate) fn run<CTX: ContextTr>(
             }
             sstore(ctx, ME, nonce_key(c.owner), nonce + U256::from(1))?;
             sstore(ctx, ME, allowance_key(c.owner, c.spender), c.value)?;
-            log(ctx, E::Approval { owner: c.owner, spender: c.spender, value: c.value }.encode_log_data());
+            log(
+                ctx,
+                E::Approval {
+                    owner: c.owner,
+                    spender: c.spender,
+                    value: c.value,
+                }
+                .encode_log_data(),
+            );
             Ok(Outcome::ok(GAS_WRITE * 2, Bytes::new()))
         }
         E::withdrawCall::SELECTOR => {
-            let Ok(c) = E::withdrawCall::abi_decode_raw(args) else { return bad() };
+            let Ok(c) = E::withdrawCall::abi_decode_raw(args) else {
+                return bad();
+            };
             if balance_of(ctx, caller)? < c.value {
-                return Ok(Outcome { gas_used: GAS_VIEW, reverted: true, output: revert_bytes("Trying to withdraw more than owned") });
+                return Ok(Outcome {
+                    gas_used: GAS_VIEW,
+                    reverted: true,
+                    output: revert_bytes("Trying to withdraw more than owned"),
+                });
             }
-            log(ctx, E::Withdrawal { src: caller, wad: c.value }.encode_log_data());
+            log(
+                ctx,
+                E::Withdrawal {
+                    src: caller,
+                    wad: c.value,
+                }
+                .encode_log_data(),
+            );
             Ok(Outcome::ok(GAS_WRITE, Bytes::new()))
         }
         _ => bad(),

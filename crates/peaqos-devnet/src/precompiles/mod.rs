@@ -11,7 +11,9 @@ pub mod erc20;
 
 use alloy::primitives::{Address, Bytes, U256};
 use alloy::sol_types::{Revert, SolError};
-use peaqos_types::constants::{BATCH_PRECOMPILE_ADDRESS, DID_PRECOMPILE_ADDRESS, NATIVE_ERC20_PRECOMPILE_ADDRESS};
+use peaqos_types::constants::{
+    BATCH_PRECOMPILE_ADDRESS, DID_PRECOMPILE_ADDRESS, NATIVE_ERC20_PRECOMPILE_ADDRESS,
+};
 use revm::context::Cfg;
 use revm::context_interface::{ContextTr, JournalTr};
 use revm::handler::{EthPrecompiles, PrecompileProvider, precompile_output_to_interpreter_result};
@@ -54,17 +56,29 @@ pub(crate) struct Outcome {
 
 impl Outcome {
     pub fn ok(gas_used: u64, output: impl Into<Bytes>) -> Self {
-        Self { gas_used, reverted: false, output: output.into() }
+        Self {
+            gas_used,
+            reverted: false,
+            output: output.into(),
+        }
     }
     /// A revert carrying `Error(string)`, as the node reports precompile errors.
     pub fn revert(gas_used: u64, reason: &str) -> Self {
-        Self { gas_used, reverted: true, output: revert_bytes(reason) }
+        Self {
+            gas_used,
+            reverted: true,
+            output: revert_bytes(reason),
+        }
     }
 }
 
 /// ABI-encoded `Error(string)`.
 pub fn revert_bytes(reason: &str) -> Bytes {
-    Revert { reason: reason.to_string() }.abi_encode().into()
+    Revert {
+        reason: reason.to_string(),
+    }
+    .abi_encode()
+    .into()
 }
 
 /// Reads a word from a precompile's own storage, loading the account first.
@@ -75,7 +89,12 @@ pub(crate) fn sload<CTX: ContextTr>(ctx: &mut CTX, at: Address, key: U256) -> Re
 }
 
 /// Writes a word to a precompile's own storage.
-pub(crate) fn sstore<CTX: ContextTr>(ctx: &mut CTX, at: Address, key: U256, value: U256) -> Result<(), String> {
+pub(crate) fn sstore<CTX: ContextTr>(
+    ctx: &mut CTX,
+    at: Address,
+    key: U256,
+    value: U256,
+) -> Result<(), String> {
     let j = ctx.journal_mut();
     j.load_account(at).map_err(|e| e.to_string())?;
     j.sstore(at, key, value).map_err(|e| e.to_string())?;
@@ -84,15 +103,28 @@ pub(crate) fn sstore<CTX: ContextTr>(ctx: &mut CTX, at: Address, key: U256, valu
 
 /// Native balance of an account.
 pub(crate) fn balance_of<CTX: ContextTr>(ctx: &mut CTX, who: Address) -> Result<U256, String> {
-    Ok(ctx.journal_mut().load_account(who).map_err(|e| e.to_string())?.data.info.balance)
+    Ok(ctx
+        .journal_mut()
+        .load_account(who)
+        .map_err(|e| e.to_string())?
+        .data
+        .info
+        .balance)
 }
 
 /// Moves native balance; `Ok(false)` when `from` has too little.
-pub(crate) fn transfer<CTX: ContextTr>(ctx: &mut CTX, from: Address, to: Address, amount: U256) -> Result<bool, String> {
+pub(crate) fn transfer<CTX: ContextTr>(
+    ctx: &mut CTX,
+    from: Address,
+    to: Address,
+    amount: U256,
+) -> Result<bool, String> {
     let j = ctx.journal_mut();
     j.load_account(from).map_err(|e| e.to_string())?;
     j.load_account(to).map_err(|e| e.to_string())?;
-    Ok(j.transfer(from, to, amount).map_err(|e| e.to_string())?.is_none())
+    Ok(j.transfer(from, to, amount)
+        .map_err(|e| e.to_string())?
+        .is_none())
 }
 
 impl<CTX: ContextTr> PrecompileProvider<CTX> for PeaqPrecompiles {
@@ -106,9 +138,16 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for PeaqPrecompiles {
         changed
     }
 
-    fn run(&mut self, ctx: &mut CTX, inputs: &CallInputs) -> Result<Option<InterpreterResult>, String> {
+    fn run(
+        &mut self,
+        ctx: &mut CTX,
+        inputs: &CallInputs,
+    ) -> Result<Option<InterpreterResult>, String> {
         let address = inputs.bytecode_address;
-        if address != DID_PRECOMPILE_ADDRESS && address != BATCH_PRECOMPILE_ADDRESS && address != NATIVE_ERC20_PRECOMPILE_ADDRESS {
+        if address != DID_PRECOMPILE_ADDRESS
+            && address != BATCH_PRECOMPILE_ADDRESS
+            && address != NATIVE_ERC20_PRECOMPILE_ADDRESS
+        {
             return <EthPrecompiles as PrecompileProvider<CTX>>::run(&mut self.eth, ctx, inputs);
         }
         let input = inputs.input.bytes(ctx);
@@ -117,16 +156,31 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for PeaqPrecompiles {
         } else if inputs.scheme.is_delegate_call() || inputs.scheme.is_call_code() {
             Outcome::revert(0, "Cannot be called with DELEGATECALL or CALLCODE")
         } else if address == DID_PRECOMPILE_ADDRESS {
-            did::run(ctx, inputs.caller, inputs.call_value(), inputs.is_static, &input)?
+            did::run(
+                ctx,
+                inputs.caller,
+                inputs.call_value(),
+                inputs.is_static,
+                &input,
+            )?
         } else {
-            erc20::run(ctx, inputs.caller, inputs.call_value(), inputs.is_static, &input)?
+            erc20::run(
+                ctx,
+                inputs.caller,
+                inputs.call_value(),
+                inputs.is_static,
+                &input,
+            )?
         };
         let out = if outcome.reverted {
             PrecompileOutput::revert(outcome.gas_used, outcome.output, inputs.reservoir)
         } else {
             PrecompileOutput::new(outcome.gas_used, outcome.output, inputs.reservoir)
         };
-        Ok(Some(precompile_output_to_interpreter_result(out, inputs.gas_limit)))
+        Ok(Some(precompile_output_to_interpreter_result(
+            out,
+            inputs.gas_limit,
+        )))
     }
 
     fn warm_addresses(&self) -> &AddressSet {

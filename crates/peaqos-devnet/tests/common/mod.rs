@@ -51,7 +51,13 @@ impl TestNet {
         let tx = alloy::rpc::types::TransactionRequest::default()
             .to(key.address())
             .value(U256::from(peaq) * U256::from(10u64).pow(U256::from(18)));
-        let r = p.send_transaction(tx).await.expect("send").get_receipt().await.expect("receipt");
+        let r = p
+            .send_transaction(tx)
+            .await
+            .expect("send")
+            .get_receipt()
+            .await
+            .expect("receipt");
         assert!(r.status());
         key
     }
