@@ -1,0 +1,250 @@
+//! Configuration: chains with their hot wallets and limits, 2FA rules, storage, listener.
+
+use crate::clock::{Clock, SystemClock};
+use crate::crypto::ServerKey;
+use alloy::primitives::U256;
+use alloy::signers::local::PrivateKeySigner;
+use peaqos_types::constants::{AGUNG_CHAIN_ID, DEVNET_CHAIN_ID, PEAQ_MAINNET_CHAIN_ID};
+use std::sync::Arc;
+
+/// One PEAQ in wei.
+pub const PEAQ: u128 = 1_000_000_000_000_000_000;
+
+/// Default listening port.
+pub const DEFAULT_PORT: u16 = 8090;
+
+/// Per-chain funding limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundingLimits {
+    /// Amount sent per funding (wei).
+    pub fund_amount: U256,
+    /// Targets holding at least this much are answered `skipped` (wei).
+    pub min_gas_balance: U256,
+    /// Funding requests allowed per owner within [`FundingLimits::rate_window_secs`].
+    pub rate_limit_requests: u32,
+    /// Rate-limit window in seconds.
+    pub rate_window_secs: u64,
+    /// Funded amount per owner per UTC day (wei).
+    pub owner_daily_cap: U256,
+    /// Funded amount per target wallet per UTC day (wei).
+    pub wallet_daily_cap: U256,
+}
+
+impl Default for FundingLimits {
+    /// 2 PEAQ per funding (a 1 PEAQ bond plus gas), skip at 1.5 PEAQ, 10 requests per owner per
+    /// minute, 20 PEAQ per owner and 4 PEAQ per wallet per UTC day.
+    fn default() -> Self {
+        Self {
+            fund_amount: U256::from(2 * PEAQ),
+            min_gas_balance: U256::from(3 * PEAQ / 2),
+            rate_limit_requests: 10,
+            rate_window_secs: 60,
+            owner_daily_cap: U256::from(20 * PEAQ),
+            wallet_daily_cap: U256::from(4 * PEAQ),
+        }
+    }
+}
+
+/// A chain the faucet pays on.
+#[derive(Clone)]
+pub struct ChainSettings {
+    /// EVM chain id (also accepted as `chainId`, as number or decimal string).
+    pub chain_id: u64,
+    /// Names accepted as `chainId` ("peaq", "agung", "devnet" by default for the known ids).
+    pub aliases: Vec<String>,
+    /// JSON-RPC URL.
+    pub rpc_url: String,
+    /// The hot wallet paying the fundings.
+    pub hot_wallet: PrivateKeySigner,
+    /// Limits.
+    pub limits: FundingLimits,
+    /// Gas limit of a funding transfer (21,000 for a plain transfer to an EOA).
+    pub gas_limit: u64,
+}
+
+impl std::fmt::Debug for ChainSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainSettings")
+            .field("chain_id", &self.chain_id)
+            .field("aliases", &self.aliases)
+            .field("rpc_url", &self.rpc_url)
+            .field("hot_wallet", &self.hot_wallet.address())
+            .field("limits", &self.limits)
+            .field("gas_limit", &self.gas_limit)
+            .finish()
+    }
+}
+
+/// The default alias of a known chain id.
+pub fn default_alias(chain_id: u64) -> Option<&'static str> {
+    match chain_id {
+        PEAQ_MAINNET_CHAIN_ID => Some("peaq"),
+        AGUNG_CHAIN_ID => Some("agung"),
+        DEVNET_CHAIN_ID => Some("devnet"),
+        _ => None,
+    }
+}
+
+/// The chain id of a known alias.
+pub fn chain_id_for_alias(alias: &str) -> Option<u64> {
+    match alias.to_ascii_lowercase().as_str() {
+        "peaq" => Some(PEAQ_MAINNET_CHAIN_ID),
+        "agung" => Some(AGUNG_CHAIN_ID),
+        "devnet" => Some(DEVNET_CHAIN_ID),
+        _ => None,
+    }
+}
+
+impl ChainSettings {
+    /// A chain with default limits and the default alias of its id.
+    pub fn new(chain_id: u64, rpc_url: impl Into<String>, hot_wallet: PrivateKeySigner) -> Self {
+        Self {
+            chain_id,
+            aliases: default_alias(chain_id)
+                .map(|a| vec![a.to_owned()])
+                .unwrap_or_default(),
+            rpc_url: rpc_url.into(),
+            hot_wallet,
+            limits: FundingLimits::default(),
+            gas_limit: 21_000,
+        }
+    }
+
+    /// Replaces the limits.
+    pub fn with_limits(mut self, limits: FundingLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+}
+
+/// 2FA rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwoFactorSettings {
+    /// Consecutive invalid codes that lock an owner.
+    pub max_failed_attempts: u32,
+    /// Lockout length in seconds.
+    pub lockout_secs: u64,
+    /// How long a QR image URL is served, in seconds.
+    pub qr_ttl_secs: u64,
+}
+
+impl Default for TwoFactorSettings {
+    /// 5 attempts, 15 minutes lockout, QR images for 120 s.
+    fn default() -> Self {
+        Self {
+            max_failed_attempts: 5,
+            lockout_secs: 900,
+            qr_ttl_secs: 120,
+        }
+    }
+}
+
+/// Where a fault-injection run "crashes" (tests only; feature `fault-injection`).
+#[cfg(feature = "fault-injection")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashPoint {
+    /// After the signed transaction is journalled, before it is broadcast.
+    AfterJournal,
+    /// After the node accepted the transaction, before its receipt is recorded.
+    AfterBroadcast,
+}
+
+/// Everything [`crate::spawn`] needs.
+#[derive(Debug, Clone)]
+pub struct GasStationConfig {
+    /// Listen host (127.0.0.1 by default).
+    pub host: String,
+    /// Listen port (8090 by default; 0 picks a free one).
+    pub port: u16,
+    /// Base URL put in front of `qrImageUrl` (defaults to `http://<bound address>`).
+    pub public_url: Option<String>,
+    /// `sqlite://path` (created when missing) or `postgres://...`.
+    pub database_url: String,
+    /// Key sealing TOTP secrets at rest.
+    pub server_key: ServerKey,
+    /// Chains the faucet pays on.
+    pub chains: Vec<ChainSettings>,
+    /// 2FA rules.
+    pub two_factor: TwoFactorSettings,
+    /// Name of this replica: startup recovery only touches claims this replica made. Keep it
+    /// stable across restarts; give every replica sharing a PostgreSQL database its own.
+    pub replica_id: String,
+    /// Seconds to wait for a funding receipt before answering `TRANSFER_FAILED` (the request
+    /// stays in flight and is finished by the reconciler).
+    pub receipt_timeout_secs: u64,
+    /// Period of the background reconciler in seconds (0 disables it; start-up recovery
+    /// always runs).
+    pub reconcile_interval_secs: u64,
+    /// Time source.
+    pub clock: Arc<dyn Clock>,
+    /// Fault injection for the crash-recovery tests.
+    #[cfg(feature = "fault-injection")]
+    pub crash_after: Option<CrashPoint>,
+}
+
+impl GasStationConfig {
+    /// A configuration with defaults for everything but storage, key and chains.
+    pub fn new(
+        database_url: impl Into<String>,
+        server_key: ServerKey,
+        chains: Vec<ChainSettings>,
+    ) -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: DEFAULT_PORT,
+            public_url: None,
+            database_url: database_url.into(),
+            server_key,
+            chains,
+            two_factor: TwoFactorSettings::default(),
+            replica_id: "default".into(),
+            receipt_timeout_secs: 60,
+            reconcile_interval_secs: 15,
+            clock: Arc::new(SystemClock),
+            #[cfg(feature = "fault-injection")]
+            crash_after: None,
+        }
+    }
+
+    /// Resolves a `chainId` value ("peaq", "3338", ...) to a configured chain.
+    pub fn chain(&self, id_or_alias: &str) -> Option<&ChainSettings> {
+        let s = id_or_alias.trim();
+        if let Ok(id) = s.parse::<u64>() {
+            return self.chains.iter().find(|c| c.chain_id == id);
+        }
+        self.chains
+            .iter()
+            .find(|c| c.aliases.iter().any(|a| a.eq_ignore_ascii_case(s)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_resolve_to_configured_chains_only() {
+        let key = PrivateKeySigner::random();
+        let cfg = GasStationConfig::new(
+            "sqlite://x.db",
+            ServerKey::generate(),
+            vec![
+                ChainSettings::new(31337, "http://127.0.0.1:8545", key.clone()),
+                ChainSettings::new(3338, "http://127.0.0.1:1", key),
+            ],
+        );
+        assert_eq!(cfg.chain("devnet").unwrap().chain_id, 31337);
+        assert_eq!(cfg.chain("DEVNET").unwrap().chain_id, 31337);
+        assert_eq!(cfg.chain("31337").unwrap().chain_id, 31337);
+        assert_eq!(cfg.chain("peaq").unwrap().chain_id, 3338);
+        assert_eq!(cfg.chain(" 3338 ").unwrap().chain_id, 3338);
+        assert!(cfg.chain("agung").is_none());
+        assert!(cfg.chain("9990").is_none());
+        assert!(cfg.chain("base").is_none());
+        assert_eq!(chain_id_for_alias("Agung"), Some(9990));
+        assert_eq!(chain_id_for_alias("base"), None);
+        let dbg = format!("{:?}", cfg.chains[0]);
+        assert!(dbg.contains("hot_wallet"));
+        assert!(!dbg.to_lowercase().contains("secret"));
+    }
+}

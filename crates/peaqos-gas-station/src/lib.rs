@@ -1,0 +1,159 @@
+//! peaqOS Gas Station: a 2FA-gated faucet that never pays twice.
+//!
+//! * `POST /2fa/setup` / `/faucet/2fa/setup`, `POST /2fa/confirm` / `/faucet/2fa/confirm`:
+//!   TOTP enrolment (RFC 6238, SHA-1, 6 digits, 30 s), QR image at the returned URL for ~2 min.
+//! * `POST /faucet/fund`: 2FA, per-owner rate limit, daily caps per owner and per target wallet
+//!   (UTC day), idempotency by `requestId`, then a transfer from the chain's hot wallet — or
+//!   `skipped` when the target already holds `min_gas_balance`.
+//! * Every transfer is signed and written to a journal before it is broadcast; start-up (and a
+//!   periodic reconciler) finishes or rebroadcasts journalled transfers, so a crash at any
+//!   point never pays a request twice nor leaves a nonce gap.
+//! * Storage: SQLite (default) or PostgreSQL through sqlx.
+//!
+//! ```no_run
+//! # async fn demo(rpc: String, key: alloy::signers::local::PrivateKeySigner) -> Result<(), peaqos_gas_station::GasStationError> {
+//! use peaqos_gas_station::{ChainSettings, GasStationConfig, ServerKey, spawn};
+//! let cfg = GasStationConfig::new(
+//!     "sqlite://gas-station.db",
+//!     ServerKey::load_or_create("gas-station.key".as_ref())?,
+//!     vec![ChainSettings::new(31337, rpc, key)],
+//! );
+//! let gs = spawn(cfg).await?;
+//! println!("Gas Station at {}", gs.url());
+//! gs.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod address;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod qr;
+pub mod service;
+pub mod store;
+pub mod totp;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "fault-injection")]
+pub use config::CrashPoint;
+pub use config::{ChainSettings, FundingLimits, GasStationConfig, TwoFactorSettings};
+pub use crypto::ServerKey;
+pub use error::GasStationError;
+pub use service::{FundOutcome, Service};
+pub use totp::{current_code_for, totp_now};
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// A running Gas Station.
+#[derive(Debug)]
+pub struct GasStationHandle {
+    addr: SocketAddr,
+    service: Arc<Service>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<Result<(), GasStationError>>,
+    reconciler: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl GasStationHandle {
+    /// Bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://host:port`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The service (direct calls from tests and tools).
+    pub fn service(&self) -> &Arc<Service> {
+        &self.service
+    }
+
+    /// Stops serving (in-flight requests finish) and closes the database.
+    pub async fn shutdown(mut self) -> Result<(), GasStationError> {
+        if let Some(r) = self.reconciler.take() {
+            r.abort();
+        }
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let res = (&mut self.server)
+            .await
+            .map_err(|e| GasStationError::Server(e.to_string()))?;
+        self.service.store().close().await;
+        res
+    }
+
+    /// Waits until the server stops (it does not, unless it fails).
+    pub async fn wait(&mut self) -> Result<(), GasStationError> {
+        (&mut self.server)
+            .await
+            .map_err(|e| GasStationError::Server(e.to_string()))?
+    }
+}
+
+/// Binds the listener, opens storage, runs start-up recovery (journal reconciliation), then
+/// serves until [`GasStationHandle::shutdown`].
+pub async fn spawn(config: GasStationConfig) -> Result<GasStationHandle, GasStationError> {
+    let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
+        .await
+        .map_err(|e| {
+            GasStationError::Server(format!(
+                "cannot listen on {}:{}: {e}",
+                config.host, config.port
+            ))
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| GasStationError::Server(e.to_string()))?;
+    let base_url = config
+        .public_url
+        .clone()
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let interval = config.reconcile_interval_secs;
+    let service = Arc::new(Service::new(config, base_url).await?);
+    service.recover().await?;
+    let app = http::router(service.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+            .map_err(|e| GasStationError::Server(e.to_string()))
+    });
+    let reconciler = (interval > 0).then(|| {
+        let s = service.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(interval));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                if s.has_crashed() {
+                    break;
+                }
+                s.reconcile_all().await;
+            }
+        })
+    });
+    tracing::info!(%addr, "gas station listening");
+    Ok(GasStationHandle {
+        addr,
+        service,
+        shutdown: Some(tx),
+        server,
+        reconciler,
+    })
+}
