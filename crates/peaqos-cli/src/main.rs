@@ -27,8 +27,17 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run an embedded local peaq chain (JSON-RPC on 127.0.0.1:8545, contracts deployed).
     Devnet(devnet::DevnetArgs),
+    /// The Gas Station: a 2FA-gated faucet funding fresh machine wallets.
+    #[command(name = "gas-station", subcommand)]
+    GasStation(GasStationCommand),
     /// Measure transaction throughput of the embedded devnet (or of a local node with --rpc).
     Bench(bench::BenchArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum GasStationCommand {
+    /// Serve the Gas Station API (127.0.0.1:8090 by default).
+    Serve(peaqos_gas_station::cli::ServeArgs),
 }
 
 fn init_tracing(verbose: u8, quiet: bool) {
@@ -55,6 +64,12 @@ fn main() -> ExitCode {
     };
     let result = rt.block_on(async {
         match cli.command {
+            Command::GasStation(GasStationCommand::Serve(args)) => {
+                peaqos_gas_station::cli::run(args).await.map_err(|e| match e {
+                    peaqos_gas_station::GasStationError::Config(_) => CliError::config(e.to_string()),
+                    other => CliError::network(other.to_string()),
+                })
+            }
             Command::Demo(args) => demo::run(args, cli.quiet).await,
             Command::Devnet(args) => devnet::run(args, cli.quiet).await,
             Command::Bench(args) => bench::run(args, cli.quiet).await,
