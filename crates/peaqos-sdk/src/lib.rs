@@ -1,0 +1,59 @@
+//! The peaqOS Rust SDK: [`PeaqosClient`] does what the JS and Python SDKs do for onboarding
+//! (register, Machine NFT, DID attributes), events (Qualify), MCR API queries and the Gas
+//! Station, with the same names in snake_case, the same environment variables, validation
+//! messages and error codes. Built on alloy.
+//!
+//! ```no_run
+//! # async fn demo() -> peaqos_sdk::Result<()> {
+//! use peaqos_sdk::{PeaqosClient, SubmitEventParams};
+//! use alloy::primitives::U256;
+//!
+//! let client = PeaqosClient::from_env()?;
+//! let machine_id = client.register_machine().await?;
+//! let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+//! let (tx_hash, data_hash) = client
+//!     .submit_event(&SubmitEventParams::revenue(machine_id, U256::from(12_500), "USD", now))
+//!     .await?;
+//! println!("{tx_hash} {data_hash}");
+//! # Ok(()) }
+//! ```
+//!
+//! Transactions: EIP-1559 fees from the node, `eth_estimateGas` x1.2, a local nonce manager
+//! (many concurrent calls through one client never collide or leave gaps), local signing, and
+//! receipt waiting with a timeout (`RECEIPT_AWAIT_FAILED` keeps the hash). Contract reverts are
+//! decoded into their names ([`error::decode_revert`]).
+
+#![warn(missing_docs)]
+
+pub mod bench;
+pub mod client;
+pub mod config;
+pub mod constants;
+pub mod did;
+pub mod error;
+pub mod events;
+pub mod faucet;
+pub mod identity;
+pub mod mcr;
+pub mod nonce;
+
+pub use client::{PeaqosClient, Receipt};
+pub use config::{
+    IntoAddress, PeaqosConfig, PrivateKey, TxOptions, devnet_addresses, preset_addresses,
+};
+pub use did::{DidAttribute, WriteMachineDidParams, WriteProxyDidParams, encode_add_attribute};
+pub use error::{DecodedRevert, PeaqosError, Result, decode_revert};
+pub use faucet::{FaucetSetupResponse, FundParams, FundResult, GasStationClient, QrFormat};
+pub use mcr::{
+    MachineProfile, McrClient, McrResponse, OperatorMachine, OperatorMachinesResponse, Pagination,
+    PeaqosData,
+};
+
+pub use peaqos_types::event::{compute_data_hash, validate_submit_event_params};
+pub use peaqos_types::limits::{
+    EventTracker, LimitError, OperationalLimits, RateTracker, check_operational_limits,
+};
+pub use peaqos_types::{
+    BondStatus, ContractAddresses, DataVisibility, Did, ErrorCode, EventType, MachineStatus,
+    Network, Rating, RevenueTrend, SubmitEventParams, TrustLevel, ValidationError,
+};
