@@ -64,6 +64,21 @@ pub enum PeaqosError {
     RateLimitExceeded(LimitError),
 }
 
+/// OWS wallet vault failures surface with their documented code (`WALLET_NOT_FOUND`,
+/// `INVALID_PASSPHRASE`, `CHAIN_NOT_SUPPORTED`, ...); invalid input becomes a validation error.
+impl From<peaqos_wallet::WalletError> for PeaqosError {
+    fn from(e: peaqos_wallet::WalletError) -> Self {
+        match e {
+            peaqos_wallet::WalletError::InvalidInput(v) => PeaqosError::Validation(v),
+            other => PeaqosError::Api {
+                code: other.code(),
+                status: None,
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
 impl From<LimitError> for PeaqosError {
     fn from(e: LimitError) -> Self {
         match e {

@@ -36,6 +36,7 @@ pub mod faucet;
 pub mod identity;
 pub mod mcr;
 pub mod nonce;
+pub mod wallet;
 
 pub use client::{PeaqosClient, Receipt};
 pub use config::{
