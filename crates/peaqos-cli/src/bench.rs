@@ -30,6 +30,8 @@ const EVENT_GAS: u64 = 500_000;
 const SINK: Address = Address::new([0x5e; 20]);
 /// How long the timed section may wait for the last transactions to be mined.
 const MINE_DEADLINE: Duration = Duration::from_secs(300);
+/// Give up waiting when no sender's nonce moved for this long (a stalled node).
+const STALL: Duration = Duration::from_secs(10);
 /// Dev accounts funded by the devnet (and by anvil).
 const MAX_SENDERS: usize = 10;
 
@@ -79,10 +81,20 @@ pub struct BenchArgs {
     /// Number of sending dev accounts (1..10), used round-robin.
     #[arg(long, default_value_t = 8, value_name = "S", value_parser = clap::value_parser!(u64).range(1..=MAX_SENDERS as u64))]
     senders: u64,
+    /// Send each sender's transactions strictly in nonce order (at most one request in flight
+    /// per sender, so at most min(C, S) in flight). For nodes whose pool mishandles nonces that
+    /// arrive out of order (anvil's auto-miner can leave such transactions unmined).
+    #[arg(long)]
+    ordered: bool,
     /// Print one JSON object with the figures.
     #[arg(long)]
     json: bool,
 }
+
+/// What a send task reports: transaction index, the node's answer, request latency.
+type SendOutcome = (usize, Result<B256, String>, Duration);
+/// What a receipt task reports: transaction index, then (status, gas used) if a receipt came.
+type ReceiptOutcome = (usize, Result<Option<(bool, u64)>, String>);
 
 /// One pre-signed transaction.
 struct Signed {
@@ -221,7 +233,7 @@ async fn register_machines(
             ..Default::default()
         };
         let signed = sign(s, tx, i)?;
-        p.send_raw_transaction(&signed.raw)
+        p.raw_request::<_, B256>("eth_sendRawTransaction".into(), (signed.raw.clone(),))
             .await
             .map_err(net_err("register: eth_sendRawTransaction"))?;
         sent.push(signed.hash);
@@ -425,35 +437,60 @@ async fn bench(
         );
     }
 
+    let raws: Vec<Bytes> = txs.iter().map(|t| t.raw.clone()).collect();
+
     // Timed section: send everything with at most `concurrency` requests in flight…
     let started = Instant::now();
     let mut latencies = Vec::with_capacity(n);
+    // Messages for the user, and which transactions failed (each counted once).
     let mut failures: Vec<String> = Vec::new();
-    let mut set: JoinSet<(usize, Result<B256, String>, Duration)> = JoinSet::new();
-    let mut collect =
-        |r: Result<(usize, Result<B256, String>, Duration), tokio::task::JoinError>,
-         failures: &mut Vec<String>| match r {
+    let mut send_failed = vec![false; n];
+    let mut unknown_failed = 0usize;
+    let mut set: JoinSet<SendOutcome> = JoinSet::new();
+    let mut collect = |r: Result<SendOutcome, tokio::task::JoinError>,
+                       failures: &mut Vec<String>|
+     -> Option<usize> {
+        match r {
             Ok((k, res, lat)) => {
                 latencies.push(lat);
                 match res {
                     Ok(h) if h == txs[k].hash => {}
-                    Ok(h) => failures.push(format!(
-                        "tx {k}: node returned hash {h}, expected {}",
-                        txs[k].hash
-                    )),
-                    Err(e) => failures.push(format!("tx {k} (sender {}): {e}", txs[k].sender)),
+                    Ok(h) => {
+                        send_failed[k] = true;
+                        failures.push(format!(
+                            "tx {k}: node returned hash {h}, expected {}",
+                            txs[k].hash
+                        ))
+                    }
+                    Err(e) => {
+                        send_failed[k] = true;
+                        failures.push(format!("tx {k} (sender {}): {e}", txs[k].sender))
+                    }
                 }
+                Some(txs[k].sender)
             }
-            Err(e) => failures.push(format!("send task failed: {e}")),
-        };
-    for k in 0..n {
-        while set.len() >= concurrency {
-            if let Some(r) = set.join_next().await {
-                collect(r, &mut failures);
+            Err(e) => {
+                unknown_failed += 1;
+                failures.push(format!("send task failed: {e}"));
+                None
             }
         }
+    };
+    let mut busy = vec![false; senders];
+    for (k, raw) in raws.into_iter().enumerate() {
+        let sender = k % senders;
+        while set.len() >= concurrency || (args.ordered && busy[sender]) {
+            match set.join_next().await {
+                Some(r) => {
+                    if let Some(i) = collect(r, &mut failures) {
+                        busy[i] = false;
+                    }
+                }
+                None => busy.iter_mut().for_each(|b| *b = false),
+            }
+        }
+        busy[sender] = true;
         let p = p.clone();
-        let raw = txs[k].raw.clone();
         set.spawn(async move {
             let t = Instant::now();
             let res = p
@@ -470,6 +507,8 @@ async fn bench(
     // …then wait until the last nonce of every sender is mined (bounded).
     let mut pending: Vec<usize> = (0..senders).filter(|&i| next[i] > nonces[i]).collect();
     let deadline = started + MINE_DEADLINE;
+    let mut mined_now = nonces.clone();
+    let mut progress_at = Instant::now();
     while !pending.is_empty() {
         let mut still = Vec::new();
         for &i in &pending {
@@ -477,12 +516,25 @@ async fn bench(
                 .get_transaction_count(signers[i].address())
                 .await
                 .map_err(net_err("eth_getTransactionCount"))?;
+            if mined != mined_now[i] {
+                mined_now[i] = mined;
+                progress_at = Instant::now();
+            }
             if mined < next[i] {
                 still.push(i);
             }
         }
         pending = still;
         if pending.is_empty() {
+            break;
+        }
+        if progress_at.elapsed() >= STALL {
+            let unmined: u64 = pending.iter().map(|&i| next[i] - mined_now[i]).sum();
+            failures.push(format!(
+                "stalled: {unmined} accepted transaction(s) of senders {pending:?} were not mined and no nonce \
+                 moved for {} s (the node's pool holds them; with anvil, try --ordered)",
+                STALL.as_secs()
+            ));
             break;
         }
         if Instant::now() >= deadline {
@@ -498,19 +550,26 @@ async fn bench(
 
     // Untimed: every receipt (status, and gas for events).
     let mut gas: Vec<u64> = Vec::with_capacity(n);
-    let mut set: JoinSet<(usize, Result<Option<(bool, u64)>, String>)> = JoinSet::new();
-    let mut collect_receipt =
-        |r: Result<(usize, Result<Option<(bool, u64)>, String>), tokio::task::JoinError>,
-         failures: &mut Vec<String>| match r {
-            Ok((_, Ok(Some((true, g))))) => gas.push(g),
-            Ok((k, Ok(Some((false, g))))) => {
-                failures.push(format!("tx {k} ({}) reverted (gas used {g})", txs[k].hash))
+    let mut set: JoinSet<ReceiptOutcome> = JoinSet::new();
+    let mut receipt_failed = 0usize;
+    let mut collect_receipt = |r: Result<ReceiptOutcome, tokio::task::JoinError>,
+                               failures: &mut Vec<String>| {
+        let msg = match r {
+            Ok((_, Ok(Some((true, g))))) => {
+                gas.push(g);
+                return;
             }
-            Ok((k, Ok(None))) => failures.push(format!("tx {k} ({}): no receipt", txs[k].hash)),
-            Ok((k, Err(e))) => failures.push(format!("tx {k}: eth_getTransactionReceipt: {e}")),
-            Err(e) => failures.push(format!("receipt task failed: {e}")),
+            Ok((k, Ok(Some((false, g))))) => {
+                format!("tx {k} ({}) reverted (gas used {g})", txs[k].hash)
+            }
+            Ok((k, Ok(None))) => format!("tx {k} ({}): no receipt", txs[k].hash),
+            Ok((k, Err(e))) => format!("tx {k}: eth_getTransactionReceipt: {e}"),
+            Err(e) => format!("receipt task failed: {e}"),
         };
-    for k in 0..n {
+        receipt_failed += 1;
+        failures.push(msg);
+    };
+    for k in (0..n).filter(|&k| !send_failed[k]) {
         while set.len() >= concurrency {
             if let Some(r) = set.join_next().await {
                 collect_receipt(r, &mut failures);
@@ -530,6 +589,7 @@ async fn bench(
         collect_receipt(r, &mut failures);
     }
 
+    let failed = send_failed.iter().filter(|&&f| f).count() + unknown_failed + receipt_failed;
     latencies.sort_unstable();
     let p50 = percentile(&latencies, 0.50);
     let p99 = percentile(&latencies, 0.99);
@@ -550,12 +610,13 @@ async fn bench(
             "txs": n,
             "senders": senders,
             "concurrency": concurrency,
+            "ordered": args.ordered,
             "seconds": secs,
             "sendSeconds": sent_secs,
             "txPerSec": tps,
             "sendLatencyP50Ms": ms(p50),
             "sendLatencyP99Ms": ms(p99),
-            "failures": failures.len(),
+            "failures": failed,
             "failureMessages": failures.iter().take(20).collect::<Vec<_>>(),
             "signSeconds": sign_secs,
         });
@@ -573,12 +634,19 @@ async fn bench(
                 .unwrap_or_default()
         );
         println!("  chain id          {chain_id}");
-        println!("  txs               {n} ({senders} senders, {concurrency} in flight)");
+        println!(
+            "  txs               {n} ({senders} senders, {concurrency} in flight{})",
+            if args.ordered {
+                ", in nonce order per sender"
+            } else {
+                ""
+            }
+        );
         println!("  seconds           {secs:.3} (all sent after {sent_secs:.3})");
         println!("  tx/s              {tps:.0}");
         println!("  send latency p50  {:.2} ms", ms(p50));
         println!("  send latency p99  {:.2} ms", ms(p99));
-        println!("  failures          {}", failures.len());
+        println!("  failures          {failed}");
         if let Some((min, mean, max)) = gas_stats {
             println!("  gas per event     min {min} / mean {mean:.0} / max {max}");
         }
@@ -591,8 +659,7 @@ async fn bench(
             eprintln!("… and {} more", failures.len() - 20);
         }
         return Err(CliError::network(format!(
-            "{} of {n} transactions failed",
-            failures.len()
+            "{failed} of {n} transactions failed"
         )));
     }
     Ok(())
