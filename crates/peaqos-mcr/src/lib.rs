@@ -1,0 +1,301 @@
+//! peaqOS Machine Credit Rating service: a chain indexer, the scoring pipeline
+//! ([`peaqos_mcr_model`]) and the public MCR API with the hosted service's endpoints and JSON
+//! shapes.
+//!
+//! ```no_run
+//! # async fn demo(contracts: peaqos_types::network::ContractAddresses) -> Result<(), peaqos_mcr::McrError> {
+//! let config = peaqos_mcr::McrServiceConfig::devnet("http://127.0.0.1:8545", contracts);
+//! let mcr = peaqos_mcr::spawn(config).await?;
+//! println!("MCR API at {}", mcr.url());
+//! mcr.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+pub mod api;
+pub mod bench;
+pub mod cache;
+pub mod cli;
+pub mod error;
+pub mod indexer;
+pub mod partner;
+pub mod store;
+pub mod view;
+
+pub use error::McrError;
+
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use indexer::{IndexedContracts, Indexer, IndexerSettings, IndexerStatus};
+use peaqos_mcr_model::{FxTable, ScoringConfig};
+use peaqos_types::network::ContractAddresses;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Default requests per minute and IP (the hosted API's figure).
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 90;
+/// Default confirmations on public chains.
+pub const DEFAULT_CONFIRMATIONS: u64 = 10;
+/// Default SQLite file.
+pub const DEFAULT_DATABASE_URL: &str = "mcr.sqlite";
+
+/// Everything the service needs.
+#[derive(Debug, Clone)]
+pub struct McrServiceConfig {
+    /// JSON-RPC endpoint.
+    pub rpc_url: String,
+    /// Contract addresses (`admin_flags` optional; `did_registry` is the DID precompile).
+    pub contracts: ContractAddresses,
+    /// EVM chain id for the Machine Card; `None`: ask the node.
+    pub chain_id: Option<u64>,
+    /// SQLite path / `sqlite:` URL, or a `postgres://` URL.
+    pub database_url: String,
+    /// Listen address (127.0.0.1:8000 by default; port 0 picks one).
+    pub listen: SocketAddr,
+    /// First block to index.
+    pub start_block: u64,
+    /// Blocks to stay behind the head (0 on a devnet).
+    pub confirmations: u64,
+    /// Response cache TTL (zero disables).
+    pub cache_ttl: Duration,
+    /// Requests per minute and IP (0 disables).
+    pub rate_limit_per_minute: u32,
+    /// Let `public` machines point `data_api` at loopback (devnet and tests).
+    pub allow_loopback_partner_data: bool,
+    /// A newer ECB history (`.csv` or `.zip`) instead of the vendored one.
+    pub fx_path: Option<PathBuf>,
+    /// Poll interval once caught up.
+    pub poll_interval: Duration,
+    /// First `eth_getLogs` range width.
+    pub initial_log_range: u64,
+    /// Widest `eth_getLogs` range.
+    pub max_log_range: u64,
+    /// Model parameters.
+    pub scoring: ScoringConfig,
+}
+
+impl McrServiceConfig {
+    /// Defaults for a public chain: `mcr.sqlite`, 127.0.0.1:8000, 10 confirmations, 1 h cache,
+    /// 90 requests/min, loopback partner data refused.
+    pub fn new(rpc_url: impl Into<String>, contracts: ContractAddresses) -> Self {
+        Self {
+            rpc_url: rpc_url.into(),
+            contracts,
+            chain_id: None,
+            database_url: DEFAULT_DATABASE_URL.into(),
+            listen: SocketAddr::from((
+                [127, 0, 0, 1],
+                peaqos_types::constants::DEFAULT_MCR_API_PORT,
+            )),
+            start_block: 0,
+            confirmations: DEFAULT_CONFIRMATIONS,
+            cache_ttl: Duration::from_secs(peaqos_types::constants::DEFAULT_MCR_CACHE_TTL_SECS),
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            allow_loopback_partner_data: false,
+            fx_path: None,
+            poll_interval: Duration::from_secs(2),
+            initial_log_range: 1_000,
+            max_log_range: 10_000,
+            scoring: ScoringConfig::default(),
+        }
+    }
+
+    /// Devnet defaults: no confirmations, loopback partner data allowed, 250 ms polling.
+    pub fn devnet(rpc_url: impl Into<String>, contracts: ContractAddresses) -> Self {
+        Self {
+            confirmations: 0,
+            allow_loopback_partner_data: true,
+            poll_interval: Duration::from_millis(250),
+            ..Self::new(rpc_url, contracts)
+        }
+    }
+
+    fn indexed_contracts(&self) -> IndexedContracts {
+        IndexedContracts {
+            identity_registry: self.contracts.identity_registry,
+            identity_staking: self.contracts.identity_staking,
+            event_registry: self.contracts.event_registry,
+            machine_nft: self.contracts.machine_nft,
+            admin_flags: self.contracts.admin_flags,
+            did_registry: self.contracts.did_registry,
+        }
+    }
+}
+
+/// A read-only provider for `url`.
+pub fn provider(url: &str) -> Result<DynProvider, McrError> {
+    let url = url
+        .parse()
+        .map_err(|e| McrError::Config(format!("invalid RPC URL: {e}")))?;
+    Ok(ProviderBuilder::new().connect_http(url).erased())
+}
+
+/// A running service.
+#[derive(Debug)]
+pub struct McrHandle {
+    addr: SocketAddr,
+    status: Arc<IndexerStatus>,
+    store: store::Store,
+    cache: Arc<cache::Cache>,
+    shutdown: watch::Sender<bool>,
+    server: tokio::task::JoinHandle<Result<(), McrError>>,
+    indexer: tokio::task::JoinHandle<()>,
+}
+
+impl McrHandle {
+    /// Bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://host:port`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Last fully indexed block.
+    pub fn indexed_block(&self) -> u64 {
+        self.status.indexed_block()
+    }
+
+    /// Indexer figures (lag, head, range, reorgs).
+    pub fn status(&self) -> &Arc<IndexerStatus> {
+        &self.status
+    }
+
+    /// The database.
+    pub fn store(&self) -> &store::Store {
+        &self.store
+    }
+
+    /// The response cache.
+    pub fn cache(&self) -> &Arc<cache::Cache> {
+        &self.cache
+    }
+
+    /// Waits until block `n` is indexed (event-driven, bounded by `timeout`).
+    pub async fn wait_for_block(&self, n: u64, timeout: Duration) -> Result<(), McrError> {
+        let mut rx = self.status.subscribe();
+        let wait = async {
+            loop {
+                if self
+                    .status
+                    .has_cursor
+                    .load(std::sync::atomic::Ordering::Relaxed)
+                    && *rx.borrow_and_update() >= n
+                {
+                    return Ok(());
+                }
+                if rx.changed().await.is_err() {
+                    return Err(McrError::Server("indexer stopped".into()));
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait).await.map_err(|_| {
+            McrError::Timeout(format!(
+                "block {n} not indexed within {timeout:?} (at {})",
+                self.indexed_block()
+            ))
+        })?
+    }
+
+    /// Stops the indexer and the server.
+    pub async fn shutdown(self) -> Result<(), McrError> {
+        let _ = self.shutdown.send(true);
+        let _ = self.indexer.await;
+        let r = self
+            .server
+            .await
+            .map_err(|e| McrError::Server(e.to_string()))?;
+        self.store.close().await;
+        r
+    }
+
+    /// Waits until the server stops (on a shutdown from elsewhere or a failure).
+    pub async fn wait(&mut self) -> Result<(), McrError> {
+        (&mut self.server)
+            .await
+            .map_err(|e| McrError::Server(e.to_string()))?
+    }
+}
+
+/// Starts the indexer task and the HTTP server.
+pub async fn spawn(config: McrServiceConfig) -> Result<McrHandle, McrError> {
+    let fx: Arc<FxTable> = Arc::new(match &config.fx_path {
+        Some(p) => FxTable::from_path(p).map_err(|e| McrError::Fx(e.to_string()))?,
+        None => FxTable::embedded().clone(),
+    });
+    let provider = provider(&config.rpc_url)?;
+    let chain_id = match config.chain_id {
+        Some(id) => id,
+        None => provider
+            .get_chain_id()
+            .await
+            .map_err(|e| McrError::Rpc(format!("eth_chainId: {e}")))?,
+    };
+    let store = store::Store::connect(&config.database_url).await?;
+    let contracts = config.indexed_contracts();
+    let settings = IndexerSettings {
+        start_block: config.start_block,
+        confirmations: config.confirmations,
+        initial_range: config.initial_log_range,
+        max_range: config.max_log_range,
+        poll_interval: config.poll_interval,
+    };
+    let status = IndexerStatus::new(settings.initial_range);
+    let cache = Arc::new(cache::Cache::new(config.cache_ttl));
+    let indexer = Indexer::new(
+        provider.clone(),
+        store.clone(),
+        contracts,
+        settings,
+        Arc::clone(&status),
+        Arc::clone(&cache),
+    );
+    indexer.load_cursor().await?;
+
+    let state = api::AppState {
+        store: store.clone(),
+        cache: Arc::clone(&cache),
+        status: Arc::clone(&status),
+        fx,
+        scoring: Arc::new(config.scoring.clone()),
+        chain_id,
+        contracts,
+        provider,
+        limiter: Arc::new(api::RateLimiter::new(config.rate_limit_per_minute)),
+        partner: partner::PartnerFetcher::new(config.allow_loopback_partner_data),
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| McrError::Server(format!("cannot listen on {}: {e}", config.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| McrError::Server(e.to_string()))?;
+    let (tx, rx) = watch::channel(false);
+    let mut server_rx = rx.clone();
+    let app = api::router(state);
+    let server = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = server_rx.wait_for(|v| *v).await;
+        })
+        .await
+        .map_err(|e| McrError::Server(e.to_string()))
+    });
+    let indexer = tokio::spawn(indexer.run(rx));
+    tracing::info!(%addr, "MCR API listening");
+    Ok(McrHandle {
+        addr,
+        status,
+        store,
+        cache,
+        shutdown: tx,
+        server,
+        indexer,
+    })
+}

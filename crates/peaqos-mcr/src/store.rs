@@ -1,0 +1,892 @@
+//! Storage: one SQL code path over `sqlx::AnyPool` for SQLite (embedded default) and PostgreSQL.
+//!
+//! Every chain-derived row carries its `(block, log_index)`, so the current state of a machine is
+//! the latest row per key and a reorg rollback is a `DELETE ... WHERE block > ancestor` per table.
+//! Only `BIGINT` and `TEXT` columns are used (addresses and hashes as lowercase `0x` hex, `uint256`
+//! as decimal text), so the same SQL text runs on both databases.
+
+use crate::error::McrError;
+use alloy::primitives::{Address, B256, Bytes, U256};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, Row};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+
+const MIGRATION_0001: &str = include_str!("../migrations/0001_init.sql");
+
+fn migrator() -> Migrator {
+    Migrator {
+        migrations: Cow::Owned(vec![Migration::new(
+            1,
+            Cow::Borrowed("init"),
+            MigrationType::Simple,
+            Cow::Borrowed(MIGRATION_0001),
+            false,
+        )]),
+        ..Migrator::DEFAULT
+    }
+}
+
+/// Lowercase `0x` hex of an address (the stored form).
+pub fn addr_key(a: &Address) -> String {
+    format!("{a:#x}")
+}
+
+fn parse_addr(s: &str) -> Address {
+    Address::from_str(s).unwrap_or_default()
+}
+
+fn parse_b256(s: &str) -> B256 {
+    B256::from_str(s).unwrap_or_default()
+}
+
+fn parse_u256(s: &str) -> U256 {
+    U256::from_str(s).unwrap_or_default()
+}
+
+fn i(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn u(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+/// `Registered` facts of one machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineRow {
+    /// On-chain machine id.
+    pub machine_id: u64,
+    /// Machine wallet.
+    pub address: Address,
+    /// Operator (== address for self-registered machines).
+    pub operator: Address,
+    /// Bond sent with the registration.
+    pub bond: U256,
+    /// Block of the `Registered` log.
+    pub registered_block: u64,
+}
+
+/// One `EventSubmitted` log with every field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    /// Machine id.
+    pub machine_id: u64,
+    /// Zero-based index per machine.
+    pub event_index: u64,
+    /// `msg.sender` of `submitEvent`.
+    pub submitter: Address,
+    /// 0 revenue, 1 activity.
+    pub event_type: u8,
+    /// Minor units of `currency`.
+    pub value: U256,
+    /// ISO 4217 code (empty for activity).
+    pub currency: String,
+    /// Event time, unix seconds.
+    pub timestamp: u64,
+    /// `dataHash`.
+    pub data_hash: B256,
+    /// 0 self, 1 on-chain, 2 hardware.
+    pub trust_level: u8,
+    /// `sourceChainId`.
+    pub source_chain_id: U256,
+    /// `sourceTxHash`.
+    pub source_tx_hash: B256,
+    /// Raw metadata bytes.
+    pub metadata: Bytes,
+    /// Block number of the log.
+    pub block: u64,
+    /// Block time, when known.
+    pub block_timestamp: Option<u64>,
+    /// Transaction hash.
+    pub tx_hash: B256,
+    /// Log index in the block.
+    pub log_index: u64,
+}
+
+/// One decoded chain change, in log order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// `Registered`.
+    Registered(MachineRow),
+    /// `MachineStatusChanged` (new status).
+    Status { machine_id: u64, status: u8 },
+    /// `Staked`.
+    Staked { machine_id: u64, amount: U256 },
+    /// `MachineNFTMinted`.
+    Nft {
+        machine_id: u64,
+        token_id: u64,
+        recipient: Address,
+    },
+    /// `EventSubmitted`.
+    Event(Box<EventRow>),
+    /// `MachineFlagged`.
+    Flagged { machine_id: u64, flagged_at: u64 },
+    /// `FlagCleared`.
+    FlagCleared { machine_id: u64 },
+    /// `TrustOverrideSet` (value 0..=100).
+    TrustSet { machine_id: u64, value: u8 },
+    /// `TrustOverrideCleared`.
+    TrustCleared { machine_id: u64 },
+    /// A trusted DID attribute add / update (`value` Some) or a removal (`None`).
+    DidAttribute {
+        account: Address,
+        name: String,
+        value: Option<String>,
+        sender: Address,
+    },
+}
+
+/// A located change: `(block, log_index, change)`.
+pub type LocatedChange = (u64, u64, Change);
+
+/// Everything indexed from one block range, written in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct RangeBatch {
+    /// Changes in log order.
+    pub changes: Vec<LocatedChange>,
+    /// Last block of the range (the new cursor).
+    pub to_block: u64,
+    /// Its hash.
+    pub to_hash: B256,
+    /// Its timestamp.
+    pub to_timestamp: u64,
+    /// Hashes of blocks in the range that held logs (for reorg ancestry).
+    pub block_hashes: Vec<(u64, B256)>,
+}
+
+/// The indexer's position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// Last fully indexed block.
+    pub block: u64,
+    /// Its hash.
+    pub hash: B256,
+    /// Its timestamp.
+    pub timestamp: u64,
+}
+
+/// Current state of one machine, folded from the stored rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineState {
+    /// Registration facts.
+    pub machine: MachineRow,
+    /// Latest `MachineStatus` (1 Pending when no change was seen).
+    pub status: u8,
+    /// Sum of `Staked` amounts.
+    pub staked: U256,
+    /// Machine NFT token id.
+    pub nft_token_id: Option<u64>,
+    /// Active negative flag: unix seconds it was set.
+    pub flagged_at: Option<u64>,
+    /// Active trust override.
+    pub trust_override: Option<u8>,
+}
+
+impl MachineState {
+    /// Bonded: some stake recorded for the machine.
+    pub fn bonded(&self) -> bool {
+        !self.staked.is_zero()
+    }
+
+    /// `MachineStatus::Deactivated` (4).
+    pub fn deactivated(&self) -> bool {
+        self.status == 4
+    }
+}
+
+/// Event counts of one machine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventCounts {
+    /// All events.
+    pub total: u64,
+    /// Revenue events.
+    pub revenue: u64,
+    /// Activity events.
+    pub activity: u64,
+}
+
+/// The database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    postgres: bool,
+}
+
+/// Turns a bare file path into a SQLite URL (`mcr.sqlite` -> `sqlite://mcr.sqlite?mode=rwc`).
+pub fn normalize_database_url(url: &str) -> String {
+    if url.starts_with("postgres://")
+        || url.starts_with("postgresql://")
+        || url.starts_with("sqlite:")
+    {
+        url.to_owned()
+    } else {
+        format!("sqlite://{url}?mode=rwc")
+    }
+}
+
+impl Store {
+    /// Connects (SQLite path or URL, PostgreSQL URL) and runs the migrations.
+    pub async fn connect(database_url: &str) -> Result<Store, McrError> {
+        sqlx::any::install_default_drivers();
+        let url = normalize_database_url(database_url);
+        let postgres = url.starts_with("postgres");
+        let memory = url.contains(":memory:");
+        let mut opts = AnyPoolOptions::new().max_connections(if postgres {
+            8
+        } else if memory {
+            1
+        } else {
+            4
+        });
+        if !postgres {
+            // SQLite: one writer; WAL lets readers run beside the indexer.
+            opts = opts.after_connect(|conn, _| {
+                Box::pin(async move {
+                    use sqlx::Executor;
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
+                        .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = opts.connect(&url).await?;
+        migrator().run(&pool).await?;
+        Ok(Store { pool, postgres })
+    }
+
+    /// True on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.postgres
+    }
+
+    /// The pool (for tests and tools).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// The stored cursor.
+    pub async fn cursor(&self) -> Result<Option<Cursor>, McrError> {
+        let row = sqlx::query("SELECT block, hash, block_timestamp FROM cursor WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| Cursor {
+            block: u(r.get::<i64, _>(0)),
+            hash: parse_b256(&r.get::<String, _>(1)),
+            timestamp: u(r.get::<i64, _>(2)),
+        }))
+    }
+
+    /// Writes one indexed range and moves the cursor, atomically. Returns the machine ids
+    /// touched and whether any DID attribute changed.
+    pub async fn apply(&self, batch: &RangeBatch) -> Result<(Vec<u64>, bool), McrError> {
+        let mut tx = self.pool.begin().await?;
+        let mut touched = Vec::new();
+        let mut did_changed = false;
+        for (block, log_index, change) in &batch.changes {
+            let (b, l) = (i(*block), i(*log_index));
+            match change {
+                Change::Registered(m) => {
+                    touched.push(m.machine_id);
+                    sqlx::query(
+                        "INSERT INTO machines (machine_id, address, operator, bond, registered_block, log_index) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (machine_id) DO NOTHING",
+                    )
+                    .bind(i(m.machine_id))
+                    .bind(addr_key(&m.address))
+                    .bind(addr_key(&m.operator))
+                    .bind(m.bond.to_string())
+                    .bind(b)
+                    .bind(l)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Change::Status { machine_id, status } => {
+                    touched.push(*machine_id);
+                    sqlx::query(
+                        "INSERT INTO machine_status (machine_id, status, block, log_index) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (block, log_index) DO NOTHING",
+                    )
+                    .bind(i(*machine_id))
+                    .bind(i64::from(*status))
+                    .bind(b)
+                    .bind(l)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Change::Staked { machine_id, amount } => {
+                    touched.push(*machine_id);
+                    sqlx::query(
+                        "INSERT INTO stakes (machine_id, amount, block, log_index) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (block, log_index) DO NOTHING",
+                    )
+                    .bind(i(*machine_id))
+                    .bind(amount.to_string())
+                    .bind(b)
+                    .bind(l)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Change::Nft {
+                    machine_id,
+                    token_id,
+                    recipient,
+                } => {
+                    touched.push(*machine_id);
+                    sqlx::query(
+                        "INSERT INTO nfts (machine_id, token_id, recipient, block, log_index) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (block, log_index) DO NOTHING",
+                    )
+                    .bind(i(*machine_id))
+                    .bind(i(*token_id))
+                    .bind(addr_key(recipient))
+                    .bind(b)
+                    .bind(l)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Change::Event(e) => {
+                    touched.push(e.machine_id);
+                    sqlx::query(
+                        "INSERT INTO events (machine_id, event_index, submitter, event_type, value, currency, timestamp, \
+                         data_hash, trust_level, source_chain_id, source_tx_hash, metadata, block, block_timestamp, \
+                         tx_hash, log_index) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                         ON CONFLICT (machine_id, event_index) DO NOTHING",
+                    )
+                    .bind(i(e.machine_id))
+                    .bind(i(e.event_index))
+                    .bind(addr_key(&e.submitter))
+                    .bind(i64::from(e.event_type))
+                    .bind(e.value.to_string())
+                    .bind(e.currency.clone())
+                    .bind(i(e.timestamp))
+                    .bind(e.data_hash.to_string())
+                    .bind(i64::from(e.trust_level))
+                    .bind(e.source_chain_id.to_string())
+                    .bind(e.source_tx_hash.to_string())
+                    .bind(e.metadata.to_string())
+                    .bind(b)
+                    .bind(e.block_timestamp.map(i))
+                    .bind(e.tx_hash.to_string())
+                    .bind(l)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Change::Flagged {
+                    machine_id,
+                    flagged_at,
+                } => {
+                    touched.push(*machine_id);
+                    insert_flag(&mut tx, *machine_id, *flagged_at, false, b, l).await?;
+                }
+                Change::FlagCleared { machine_id } => {
+                    touched.push(*machine_id);
+                    insert_flag(&mut tx, *machine_id, 0, true, b, l).await?;
+                }
+                Change::TrustSet { machine_id, value } => {
+                    touched.push(*machine_id);
+                    insert_override(&mut tx, *machine_id, Some(*value), b, l).await?;
+                }
+                Change::TrustCleared { machine_id } => {
+                    touched.push(*machine_id);
+                    insert_override(&mut tx, *machine_id, None, b, l).await?;
+                }
+                Change::DidAttribute {
+                    account,
+                    name,
+                    value,
+                    sender,
+                } => {
+                    did_changed = true;
+                    sqlx::query(
+                        "INSERT INTO did_attributes (did_account, name, value, sender, block, log_index) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (block, log_index) DO NOTHING",
+                    )
+                    .bind(addr_key(account))
+                    .bind(name.clone())
+                    .bind(value.clone())
+                    .bind(addr_key(sender))
+                    .bind(b)
+                    .bind(l)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        let mut hashes: BTreeMap<u64, B256> = batch.block_hashes.iter().copied().collect();
+        hashes.insert(batch.to_block, batch.to_hash);
+        for (n, h) in hashes {
+            sqlx::query(
+                "INSERT INTO block_hashes (block, hash) VALUES ($1, $2) ON CONFLICT (block) DO UPDATE SET hash = excluded.hash",
+            )
+            .bind(i(n))
+            .bind(h.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO cursor (id, block, hash, block_timestamp) VALUES (1, $1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET block = excluded.block, hash = excluded.hash, \
+             block_timestamp = excluded.block_timestamp",
+        )
+        .bind(i(batch.to_block))
+        .bind(batch.to_hash.to_string())
+        .bind(i(batch.to_timestamp))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        touched.sort_unstable();
+        touched.dedup();
+        Ok((touched, did_changed))
+    }
+
+    /// Stored block hashes at or below `block`, newest first, at most `limit`.
+    pub async fn block_hashes_below(
+        &self,
+        block: u64,
+        limit: u32,
+    ) -> Result<Vec<(u64, B256)>, McrError> {
+        let rows = sqlx::query(
+            "SELECT block, hash FROM block_hashes WHERE block <= $1 ORDER BY block DESC LIMIT $2",
+        )
+        .bind(i(block))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (u(r.get::<i64, _>(0)), parse_b256(&r.get::<String, _>(1))))
+            .collect())
+    }
+
+    /// Drops everything above `ancestor` and moves the cursor there (`None`: forget the cursor,
+    /// the indexer restarts from its start block).
+    pub async fn rollback_to(&self, ancestor: Option<(u64, B256, u64)>) -> Result<(), McrError> {
+        let mut tx = self.pool.begin().await?;
+        let above = ancestor.map_or(-1, |(n, _, _)| i(n));
+        for sql in [
+            "DELETE FROM machines WHERE registered_block > $1",
+            "DELETE FROM machine_status WHERE block > $1",
+            "DELETE FROM stakes WHERE block > $1",
+            "DELETE FROM nfts WHERE block > $1",
+            "DELETE FROM events WHERE block > $1",
+            "DELETE FROM flags WHERE block > $1",
+            "DELETE FROM trust_overrides WHERE block > $1",
+            "DELETE FROM did_attributes WHERE block > $1",
+            "DELETE FROM block_hashes WHERE block > $1",
+        ] {
+            sqlx::query(sql).bind(above).execute(&mut *tx).await?;
+        }
+        match ancestor {
+            Some((n, h, ts)) => {
+                sqlx::query(
+                    "UPDATE cursor SET block = $1, hash = $2, block_timestamp = $3 WHERE id = 1",
+                )
+                .bind(i(n))
+                .bind(h.to_string())
+                .bind(i(ts))
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM cursor").execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    fn machine_row(r: &AnyRow) -> MachineRow {
+        MachineRow {
+            machine_id: u(r.get::<i64, _>(0)),
+            address: parse_addr(&r.get::<String, _>(1)),
+            operator: parse_addr(&r.get::<String, _>(2)),
+            bond: parse_u256(&r.get::<String, _>(3)),
+            registered_block: u(r.get::<i64, _>(4)),
+        }
+    }
+
+    /// Machine registered for `address`.
+    pub async fn machine_id_by_address(&self, address: &Address) -> Result<Option<u64>, McrError> {
+        let row = sqlx::query(
+            "SELECT machine_id FROM machines WHERE address = $1 ORDER BY machine_id LIMIT 1",
+        )
+        .bind(addr_key(address))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| u(r.get::<i64, _>(0))))
+    }
+
+    /// Machine id of a Machine NFT token.
+    pub async fn machine_id_by_token(&self, token_id: u64) -> Result<Option<u64>, McrError> {
+        let row = sqlx::query(
+            "SELECT machine_id FROM nfts WHERE token_id = $1 ORDER BY block DESC LIMIT 1",
+        )
+        .bind(i(token_id))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| u(r.get::<i64, _>(0))))
+    }
+
+    /// The folded state of one machine.
+    pub async fn machine_state(&self, machine_id: u64) -> Result<Option<MachineState>, McrError> {
+        let id = i(machine_id);
+        let Some(row) = sqlx::query(
+            "SELECT machine_id, address, operator, bond, registered_block FROM machines WHERE machine_id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let machine = Self::machine_row(&row);
+        let status = sqlx::query(
+            "SELECT status FROM machine_status WHERE machine_id = $1 ORDER BY block DESC, log_index DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map_or(1, |r| u8::try_from(r.get::<i64, _>(0)).unwrap_or(0));
+        let staked = sqlx::query("SELECT amount FROM stakes WHERE machine_id = $1")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .fold(U256::ZERO, |acc, r| {
+                acc.saturating_add(parse_u256(&r.get::<String, _>(0)))
+            });
+        let nft_token_id = sqlx::query("SELECT token_id FROM nfts WHERE machine_id = $1 ORDER BY block DESC, log_index DESC LIMIT 1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| u(r.get::<i64, _>(0)));
+        let flagged_at = sqlx::query(
+            "SELECT flagged_at, cleared FROM flags WHERE machine_id = $1 ORDER BY block DESC, log_index DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .and_then(|r| (r.get::<i64, _>(1) == 0).then(|| u(r.get::<i64, _>(0))));
+        let trust_override = sqlx::query(
+            "SELECT value FROM trust_overrides WHERE machine_id = $1 ORDER BY block DESC, log_index DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .and_then(|r| r.get::<Option<i64>, _>(0))
+        .map(|v| u8::try_from(v.clamp(0, 100)).unwrap_or(100));
+        Ok(Some(MachineState {
+            machine,
+            status,
+            staked,
+            nft_token_id,
+            flagged_at,
+            trust_override,
+        }))
+    }
+
+    /// Every event of a machine, oldest (lowest index) first.
+    pub async fn events(&self, machine_id: u64) -> Result<Vec<EventRow>, McrError> {
+        self.events_limited(machine_id, i64::MAX).await
+    }
+
+    /// The first `limit` events of a machine, oldest first.
+    pub async fn events_limited(
+        &self,
+        machine_id: u64,
+        limit: i64,
+    ) -> Result<Vec<EventRow>, McrError> {
+        let rows = sqlx::query(
+            "SELECT machine_id, event_index, submitter, event_type, value, currency, timestamp, data_hash, trust_level, \
+             source_chain_id, source_tx_hash, metadata, block, block_timestamp, tx_hash, log_index \
+             FROM events WHERE machine_id = $1 ORDER BY event_index LIMIT $2",
+        )
+        .bind(i(machine_id))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| EventRow {
+                machine_id: u(r.get::<i64, _>(0)),
+                event_index: u(r.get::<i64, _>(1)),
+                submitter: parse_addr(&r.get::<String, _>(2)),
+                event_type: u8::try_from(r.get::<i64, _>(3)).unwrap_or(u8::MAX),
+                value: parse_u256(&r.get::<String, _>(4)),
+                currency: r.get::<String, _>(5),
+                timestamp: u(r.get::<i64, _>(6)),
+                data_hash: parse_b256(&r.get::<String, _>(7)),
+                trust_level: u8::try_from(r.get::<i64, _>(8)).unwrap_or(0),
+                source_chain_id: parse_u256(&r.get::<String, _>(9)),
+                source_tx_hash: parse_b256(&r.get::<String, _>(10)),
+                metadata: Bytes::from_str(&r.get::<String, _>(11)).unwrap_or_default(),
+                block: u(r.get::<i64, _>(12)),
+                block_timestamp: r.get::<Option<i64>, _>(13).map(u),
+                tx_hash: parse_b256(&r.get::<String, _>(14)),
+                log_index: u(r.get::<i64, _>(15)),
+            })
+            .collect())
+    }
+
+    /// Every event of a machine with only the fields scoring needs (type, value, currency, time,
+    /// trust, block time); the other fields are left at their defaults.
+    pub async fn scoring_events(&self, machine_id: u64) -> Result<Vec<EventRow>, McrError> {
+        let rows = sqlx::query(
+            "SELECT event_index, event_type, value, currency, timestamp, trust_level, block, block_timestamp \
+             FROM events WHERE machine_id = $1 ORDER BY event_index",
+        )
+        .bind(i(machine_id))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let value: String = r.get(2);
+                EventRow {
+                    machine_id,
+                    event_index: u(r.get::<i64, _>(0)),
+                    submitter: Address::ZERO,
+                    event_type: u8::try_from(r.get::<i64, _>(1)).unwrap_or(u8::MAX),
+                    value: value
+                        .parse::<u64>()
+                        .map_or_else(|_| parse_u256(&value), U256::from),
+                    currency: r.get::<String, _>(3),
+                    timestamp: u(r.get::<i64, _>(4)),
+                    data_hash: B256::ZERO,
+                    trust_level: u8::try_from(r.get::<i64, _>(5)).unwrap_or(0),
+                    source_chain_id: U256::ZERO,
+                    source_tx_hash: B256::ZERO,
+                    metadata: Bytes::new(),
+                    block: u(r.get::<i64, _>(6)),
+                    block_timestamp: r.get::<Option<i64>, _>(7).map(u),
+                    tx_hash: B256::ZERO,
+                    log_index: 0,
+                }
+            })
+            .collect())
+    }
+
+    /// Event counts of a machine.
+    pub async fn event_counts(&self, machine_id: u64) -> Result<EventCounts, McrError> {
+        let rows = sqlx::query(
+            "SELECT event_type, COUNT(*) FROM events WHERE machine_id = $1 GROUP BY event_type",
+        )
+        .bind(i(machine_id))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut c = EventCounts::default();
+        for r in rows {
+            let n = u(r.get::<i64, _>(1));
+            c.total += n;
+            match r.get::<i64, _>(0) {
+                0 => c.revenue += n,
+                1 => c.activity += n,
+                _ => {}
+            }
+        }
+        Ok(c)
+    }
+
+    /// Total number of stored events.
+    pub async fn total_events(&self) -> Result<u64, McrError> {
+        let r = sqlx::query("SELECT COUNT(*) FROM events")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u(r.get::<i64, _>(0)))
+    }
+
+    /// The current trusted DID attributes of an account (removed ones are absent).
+    pub async fn did_attributes(
+        &self,
+        account: &Address,
+    ) -> Result<HashMap<String, String>, McrError> {
+        let rows = sqlx::query(
+            "SELECT name, value FROM did_attributes WHERE did_account = $1 ORDER BY block, log_index",
+        )
+        .bind(addr_key(account))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = HashMap::new();
+        for r in rows {
+            let name: String = r.get(0);
+            match r.get::<Option<String>, _>(1) {
+                Some(v) => {
+                    out.insert(name, v);
+                }
+                None => {
+                    out.remove(&name);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Machines whose registry operator is `operator` and whose wallet is a different address
+    /// (the proxy's fleet), by machine id.
+    pub async fn machines_operated_by(&self, operator: &Address) -> Result<Vec<u64>, McrError> {
+        let rows = sqlx::query(
+            "SELECT machine_id FROM machines WHERE operator = $1 AND address <> $1 ORDER BY machine_id",
+        )
+        .bind(addr_key(operator))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| u(r.get::<i64, _>(0))).collect())
+    }
+}
+
+async fn insert_flag(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    machine_id: u64,
+    flagged_at: u64,
+    cleared: bool,
+    b: i64,
+    l: i64,
+) -> Result<(), McrError> {
+    sqlx::query(
+        "INSERT INTO flags (machine_id, flagged_at, cleared, block, log_index) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (block, log_index) DO NOTHING",
+    )
+    .bind(i(machine_id))
+    .bind(i(flagged_at))
+    .bind(i64::from(cleared))
+    .bind(b)
+    .bind(l)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_override(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    machine_id: u64,
+    value: Option<u8>,
+    b: i64,
+    l: i64,
+) -> Result<(), McrError> {
+    sqlx::query(
+        "INSERT INTO trust_overrides (machine_id, value, block, log_index) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (block, log_index) DO NOTHING",
+    )
+    .bind(i(machine_id))
+    .bind(value.map(i64::from))
+    .bind(b)
+    .bind(l)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine(id: u64, block: u64) -> LocatedChange {
+        let a = Address::with_last_byte(u8::try_from(id).unwrap());
+        (
+            block,
+            0,
+            Change::Registered(MachineRow {
+                machine_id: id,
+                address: a,
+                operator: a,
+                bond: U256::from(1),
+                registered_block: block,
+            }),
+        )
+    }
+
+    #[tokio::test]
+    async fn apply_fold_and_rollback_on_sqlite() {
+        let store = Store::connect("sqlite::memory:").await.unwrap();
+        assert_eq!(store.cursor().await.unwrap(), None);
+        let batch = RangeBatch {
+            changes: vec![
+                machine(1, 5),
+                (
+                    5,
+                    1,
+                    Change::Staked {
+                        machine_id: 1,
+                        amount: U256::from(7),
+                    },
+                ),
+                (
+                    6,
+                    0,
+                    Change::Flagged {
+                        machine_id: 1,
+                        flagged_at: 100,
+                    },
+                ),
+                (
+                    6,
+                    1,
+                    Change::TrustSet {
+                        machine_id: 1,
+                        value: 80,
+                    },
+                ),
+            ],
+            to_block: 6,
+            to_hash: B256::with_last_byte(6),
+            to_timestamp: 60,
+            block_hashes: vec![(5, B256::with_last_byte(5))],
+        };
+        let (touched, did) = store.apply(&batch).await.unwrap();
+        assert_eq!(touched, vec![1]);
+        assert!(!did);
+        let s = store.machine_state(1).await.unwrap().unwrap();
+        assert!(s.bonded());
+        assert_eq!(s.flagged_at, Some(100));
+        assert_eq!(s.trust_override, Some(80));
+        // applying the same batch again changes nothing (idempotent)
+        store.apply(&batch).await.unwrap();
+        assert_eq!(store.machine_state(1).await.unwrap().unwrap(), s);
+        let batch2 = RangeBatch {
+            changes: vec![
+                (7, 0, Change::FlagCleared { machine_id: 1 }),
+                (7, 1, Change::TrustCleared { machine_id: 1 }),
+                machine(2, 8),
+            ],
+            to_block: 8,
+            to_hash: B256::with_last_byte(8),
+            to_timestamp: 80,
+            block_hashes: vec![(7, B256::with_last_byte(7))],
+        };
+        store.apply(&batch2).await.unwrap();
+        let s = store.machine_state(1).await.unwrap().unwrap();
+        assert_eq!((s.flagged_at, s.trust_override), (None, None));
+        assert!(store.machine_state(2).await.unwrap().is_some());
+        assert_eq!(store.block_hashes_below(8, 10).await.unwrap().len(), 4);
+        store
+            .rollback_to(Some((6, B256::with_last_byte(6), 60)))
+            .await
+            .unwrap();
+        assert!(store.machine_state(2).await.unwrap().is_none());
+        let s = store.machine_state(1).await.unwrap().unwrap();
+        assert_eq!((s.flagged_at, s.trust_override), (Some(100), Some(80)));
+        assert_eq!(store.cursor().await.unwrap().unwrap().block, 6);
+    }
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            normalize_database_url("mcr.sqlite"),
+            "sqlite://mcr.sqlite?mode=rwc"
+        );
+        assert_eq!(
+            normalize_database_url("postgres://x@h/db"),
+            "postgres://x@h/db"
+        );
+        assert_eq!(normalize_database_url("sqlite::memory:"), "sqlite::memory:");
+    }
+}
