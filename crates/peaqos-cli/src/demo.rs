@@ -1,309 +1,543 @@
-//! `peaqos demo`: the whole peaqOS flow against an embedded devnet, with printed results.
+//! `peaqos demo`: a rated fleet in one command, on an in-process stack.
 
 use crate::CliError;
-use alloy::network::EthereumWallet;
-use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::{SolCall, SolEvent};
+use crate::stack::{StackPorts, start_stack};
+use crate::ui::{Ui, table};
+use alloy::primitives::{Address, Bytes, U256};
+use alloy::sol_types::SolCall;
 use clap::Args;
-use peaqos_contracts::precompiles::{Batch, DidRegistry};
-use peaqos_contracts::{EventRegistry, IdentityRegistry, MachineNFT};
-use peaqos_devnet::DevnetConfig;
-use peaqos_types::constants::{BATCH_PRECOMPILE_ADDRESS, DID_PRECOMPILE_ADDRESS};
+use peaqos_contracts::AdminFlags;
+use peaqos_sdk::{
+    DataVisibility, FundParams, FundResult, McrClient, PeaqosClient, PeaqosConfig, PrivateKey,
+    QrFormat, SubmitEventParams, WriteMachineDidParams, WriteProxyDidParams,
+};
 use serde_json::json;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
 
-/// Run the whole flow on an embedded devnet and print what happened.
+/// Run peaqOS end to end on an in-process stack (devnet + MCR service + Gas Station on free
+/// ports) and print the fleet's ratings.
 ///
-/// Starts a devnet on a free loopback port, then: funds a fresh machine key, registers it with a
-/// 1 PEAQ bond, mints its Machine NFT, writes its six DID attributes in one batchAll, submits
-/// revenue and activity events, registers a second machine through an operator (registerFor),
-/// and reads everything back. Nothing leaves this machine.
+/// A proxy operator enrols in the Gas Station (the demo computes its own TOTP codes) and is
+/// funded, registers itself, then a fleet via registerFor plus one self-managed machine; mints
+/// the Machine NFTs, writes the DID attributes, submits about 90 days of backdated revenue and
+/// activity events with distinct stories (steady earner, activity-only sensor, dormant machine,
+/// flagged machine, JPY reporter, ...), waits for the MCR indexer and prints the ratings table
+/// from the MCR API. Nothing leaves this machine.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Number of revenue events to submit.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
-    revenue_events: u32,
-    /// Print one JSON object instead of text.
+    /// Fleet size (machines registered by the operator; a self-managed one is added).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(5..=100))]
+    pub machines: u32,
+    /// Days of history.
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub days: u32,
+    /// One JSON object on stdout instead of the table.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
-fn chain_err(what: &str) -> impl Fn(alloy::contract::Error) -> CliError + '_ {
-    move |e| CliError::network(format!("{what}: {e}"))
+const DAY: u64 = 86_400;
+const TOTAL_STEPS: u32 = 9;
+
+/// What a demo machine's history looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Story {
+    /// Daily USD revenue with small noise, plus activity.
+    SteadyEarner,
+    /// Activity only, no revenue.
+    ActivitySensor,
+    /// Active, then silent for the last 60+ days.
+    Dormant,
+    /// Steady revenue, flagged by the AdminFlags owner.
+    Flagged,
+    /// Daily revenue in JPY.
+    JpyReporter,
+    /// Revenue growing over the period.
+    Growing,
+    /// Revenue shrinking over the period.
+    Declining,
+    /// A few irregular revenue events.
+    Sporadic,
+    /// Self-managed: registered with its own key, weekly EUR revenue.
+    SelfManaged,
 }
 
-fn step(n: u32, text: &str, quiet: bool) {
-    if !quiet {
-        eprintln!("[{n}/7] {text}");
+impl Story {
+    /// Story of fleet machine `i`.
+    pub fn of(i: usize) -> Story {
+        match i {
+            0 => Story::SteadyEarner,
+            1 => Story::ActivitySensor,
+            2 => Story::Dormant,
+            3 => Story::Flagged,
+            4 => Story::JpyReporter,
+            i => [
+                Story::Growing,
+                Story::Declining,
+                Story::Sporadic,
+                Story::SteadyEarner,
+            ][(i - 5) % 4],
+        }
+    }
+    /// Short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Story::SteadyEarner => "steady earner (USD)",
+            Story::ActivitySensor => "activity-only sensor",
+            Story::Dormant => "dormant 60+ days",
+            Story::Flagged => "flagged by admin",
+            Story::JpyReporter => "reports in JPY",
+            Story::Growing => "growing revenue",
+            Story::Declining => "declining revenue",
+            Story::Sporadic => "sporadic revenue",
+            Story::SelfManaged => "self-managed (EUR)",
+        }
     }
 }
 
-fn provider(url: &str, signer: PrivateKeySigner) -> Result<DynProvider, CliError> {
-    let url = url
-        .parse()
-        .map_err(|e| CliError::config(format!("bad RPC URL {url}: {e}")))?;
-    Ok(ProviderBuilder::new()
-        .wallet(EthereumWallet::from(signer))
-        .connect_http(url)
-        .erased())
+/// A tiny deterministic generator (no global state; same history every run).
+fn noise(seed: u64, n: u64) -> u64 {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^= x >> 31;
+    x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 29)
+}
+
+/// The backdated events of one machine: `days` of history ending at `now`; `seed` (the
+/// machine's place in the fleet) makes the noise the same on every run.
+pub fn history(
+    story: Story,
+    seed: u64,
+    machine_id: u64,
+    now: u64,
+    days: u32,
+) -> Vec<SubmitEventParams> {
+    let mut out = Vec::new();
+    let days = u64::from(days);
+    for d in (1..=days).rev() {
+        let ts = now - d * DAY + (noise(seed, d) % 3_600);
+        let r = noise(seed, d + 1_000);
+        let progress = days - d; // 0 .. days-1, older first
+        let revenue = |cents: u64, cur: &str| {
+            SubmitEventParams::revenue(machine_id, U256::from(cents), cur, ts)
+        };
+        let activity = |v: u64| SubmitEventParams::activity(machine_id, U256::from(v), ts + 60);
+        match story {
+            Story::SteadyEarner | Story::Flagged => {
+                out.push(revenue(12_000 + r % 1_500, "USD"));
+                out.push(activity(20 + r % 10));
+            }
+            Story::ActivitySensor => out.push(activity(100 + r % 50)),
+            Story::Dormant => {
+                if d > 60 {
+                    out.push(revenue(9_000 + r % 1_000, "USD"));
+                    out.push(activity(15));
+                }
+            }
+            Story::JpyReporter => {
+                out.push(revenue(1_500 + r % 300, "JPY"));
+                out.push(activity(10 + r % 5));
+            }
+            Story::Growing => {
+                out.push(revenue(3_000 + progress * 250 + r % 500, "USD"));
+                if d % 2 == 0 {
+                    out.push(activity(5 + progress / 4));
+                }
+            }
+            Story::Declining => {
+                out.push(revenue(
+                    25_000u64.saturating_sub(progress * 250) + r % 500,
+                    "USD",
+                ));
+                if d % 2 == 0 {
+                    out.push(activity(12));
+                }
+            }
+            Story::Sporadic => {
+                if r.is_multiple_of(7) {
+                    out.push(revenue(5_000 + r % 20_000, "USD"));
+                }
+            }
+            Story::SelfManaged => {
+                if d % 7 == 0 {
+                    out.push(revenue(40_000 + r % 5_000, "EUR"));
+                }
+                out.push(activity(3));
+            }
+        }
+    }
+    out
+}
+
+fn client_for(base: &PeaqosConfig, key: PrivateKey) -> Result<PeaqosClient, CliError> {
+    let mut cfg = base.clone();
+    cfg.private_key = Some(key);
+    PeaqosClient::new(cfg).map_err(CliError::from)
+}
+
+async fn join_all<T: Send + 'static>(
+    set: &mut JoinSet<Result<T, CliError>>,
+) -> Result<Vec<T>, CliError> {
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        out.push(r.map_err(|e| CliError::network(format!("task failed: {e}")))??);
+    }
+    Ok(out)
+}
+
+fn wei(peaq_milli: u64) -> U256 {
+    U256::from(peaq_milli) * U256::from(1_000_000_000_000_000u64)
 }
 
 /// Runs the demo.
-pub async fn run(args: DemoArgs, quiet: bool) -> Result<(), CliError> {
+pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
     let started = Instant::now();
-    step(1, "starting an embedded devnet", quiet);
-    let devnet = peaqos_devnet::spawn(DevnetConfig::ephemeral())
-        .await
-        .map_err(|e| CliError::network(e.to_string()))?;
-    let url = devnet.url();
-    let d = devnet.deployment();
-
-    step(2, "funding a fresh machine key from dev account 1", quiet);
-    let machine = PrivateKeySigner::random();
-    let funder = provider(&url, devnet.signer(1))?;
-    let tx = alloy::rpc::types::TransactionRequest::default()
-        .to(machine.address())
-        .value(U256::from(5u64) * U256::from(10u64).pow(U256::from(18)));
-    funder
-        .send_transaction(tx)
-        .await
-        .map_err(|e| CliError::network(e.to_string()))?
-        .get_receipt()
-        .await
-        .map_err(|e| CliError::network(e.to_string()))?;
-    let p = provider(&url, machine.clone())?;
-
-    step(3, "registering the machine (1 PEAQ bond)", quiet);
-    let registry = IdentityRegistry::new(d.identity_registry, &p);
-    let bond = registry
-        .minBond()
-        .call()
-        .await
-        .map_err(chain_err("minBond"))?;
-    let r = registry
-        .register()
-        .value(bond)
-        .send()
-        .await
-        .map_err(chain_err("register"))?
-        .get_receipt()
-        .await
-        .map_err(|e| CliError::network(e.to_string()))?;
-    let machine_id = r
-        .inner
-        .logs()
-        .iter()
-        .find_map(|l| IdentityRegistry::Registered::decode_log(&l.inner).ok())
-        .map(|e| e.machineId)
-        .ok_or_else(|| CliError::network("no Registered event in the receipt"))?;
-    let register_tx = r.transaction_hash;
-
-    step(4, "minting the Machine NFT", quiet);
-    let nft = MachineNFT::new(d.machine_nft, &p);
-    let r = nft
-        .mint(machine_id, machine.address())
-        .send()
-        .await
-        .map_err(chain_err("mint"))?
-        .get_receipt()
-        .await
-        .map_err(|e| CliError::network(e.to_string()))?;
-    let mint_tx = r.transaction_hash;
-    let token_id = nft
-        .tokenIdOf(machine_id)
-        .call()
-        .await
-        .map_err(chain_err("tokenIdOf"))?;
-
-    step(5, "writing six DID attributes in one batchAll", quiet);
-    let did = format!("did:peaq:{}", machine.address());
-    let attrs: Vec<(&str, String)> = vec![
-        ("machineId", machine_id.to_string()),
-        ("nftTokenId", token_id.to_string()),
-        ("operator", did.clone()),
-        ("documentation_url", "https://docs.example.com/robot".into()),
-        ("data_api", "https://api.example.com/robot".into()),
-        ("data_visibility", "public".into()),
-    ];
-    let calls: Vec<Bytes> = attrs
-        .iter()
-        .map(|(n, v)| {
-            DidRegistry::addAttributeCall {
-                did_account: machine.address(),
-                name: n.as_bytes().to_vec().into(),
-                value: v.as_bytes().to_vec().into(),
-                validity_for: 0,
-            }
-            .abi_encode()
-            .into()
-        })
-        .collect();
-    let r = Batch::new(BATCH_PRECOMPILE_ADDRESS, &p)
-        .batchAll(
-            vec![DID_PRECOMPILE_ADDRESS; calls.len()],
-            vec![],
-            calls,
-            vec![],
+    let n = args.machines as usize;
+    let step = |i: u32, t: &str| {
+        ui.step(
+            i,
+            TOTAL_STEPS,
+            format!("{t}  ({:.1}s)", started.elapsed().as_secs_f64()),
         )
-        .send()
-        .await
-        .map_err(chain_err("batchAll"))?
-        .get_receipt()
-        .await
-        .map_err(|e| CliError::network(e.to_string()))?;
-    let did_tx = r.transaction_hash;
-    let reader = DidRegistry::new(DID_PRECOMPILE_ADDRESS, &p);
-    let mut read_back = serde_json::Map::new();
-    for (n, _) in &attrs {
-        let a = reader
-            .readAttribute(machine.address(), n.as_bytes().to_vec().into())
-            .call()
-            .await
-            .map_err(chain_err("readAttribute"))?;
-        read_back.insert((*n).to_string(), json!(String::from_utf8_lossy(&a.value)));
-    }
-
-    step(6, "submitting revenue and activity events", quiet);
-    let events = EventRegistry::new(d.event_registry, &p);
-    let now = p
-        .get_block(alloy::eips::BlockId::latest())
-        .await
-        .map_err(|e| CliError::network(e.to_string()))?
-        .map(|b| b.header.timestamp)
-        .unwrap_or_default();
-    let mut submitted = Vec::new();
-    for i in 0..args.revenue_events + 1 {
-        let revenue = i < args.revenue_events;
-        let raw = format!("{{\"session\":{i},\"kwh\":{}}}", 10 + i);
-        let data_hash: B256 = keccak256(raw.as_bytes());
-        let (ty, value, currency) = if revenue {
-            (0u8, U256::from(250 + 50 * i), "USD")
-        } else {
-            (1u8, U256::from(42), "")
-        };
-        let r = events
-            .submitEvent(
-                machine_id,
-                ty,
-                value,
-                currency.into(),
-                U256::from(now),
-                data_hash,
-                0,
-                U256::ZERO,
-                B256::ZERO,
-                Bytes::new(),
-            )
-            .send()
-            .await
-            .map_err(chain_err("submitEvent"))?
-            .get_receipt()
-            .await
-            .map_err(|e| CliError::network(e.to_string()))?;
-        submitted.push(json!({
-            "type": if revenue { "revenue" } else { "activity" },
-            "value": value.to_string(),
-            "currency": currency,
-            "txHash": r.transaction_hash,
-            "dataHash": data_hash,
-            "gasUsed": r.gas_used,
-        }));
-    }
-    let event_count = events
-        .eventCount(machine_id)
-        .call()
-        .await
-        .map_err(chain_err("eventCount"))?;
+    };
 
     step(
-        7,
-        "registering a second machine through an operator (registerFor)",
-        quiet,
+        1,
+        "starting devnet, MCR service and Gas Station on free ports",
     );
-    let operator = provider(&url, devnet.signer(2))?;
-    let fleet_machine: Address = PrivateKeySigner::random().address();
-    let r = IdentityRegistry::new(d.identity_registry, &operator)
-        .registerFor(fleet_machine)
-        .value(bond)
-        .send()
-        .await
-        .map_err(chain_err("registerFor"))?
-        .get_receipt()
-        .await
-        .map_err(|e| CliError::network(e.to_string()))?;
-    let fleet_id = r
-        .inner
-        .logs()
-        .iter()
-        .find_map(|l| IdentityRegistry::Registered::decode_log(&l.inner).ok())
-        .map(|e| e.machineId)
-        .ok_or_else(|| CliError::network("no Registered event in the receipt"))?;
-    let fleet_operator = IdentityRegistry::new(d.identity_registry, &p)
-        .operatorOf(fleet_id)
-        .call()
-        .await
-        .map_err(chain_err("operatorOf"))?;
+    let stack = start_stack(StackPorts::ephemeral(), None).await?;
+    ui.detail(format!(
+        "devnet {}  MCR {}  Gas Station {}",
+        stack.rpc_url(),
+        stack.mcr_url(),
+        stack.gas_station_url()
+    ));
+    let base =
+        PeaqosConfig::new(stack.rpc_url(), None, stack.contracts()).with_api_url(stack.mcr_url());
+    let dev = |i: u32| client_for(&base, PrivateKey::from(&stack.dev_signer(i)));
+    let (_, op_key) = PeaqosClient::generate_keypair();
+    let op = client_for(&base, op_key)?;
+    let gs = stack.gas_station_url();
+    let owner = op.address().to_string();
 
-    let summary = json!({
-        "rpcUrl": url,
-        "machine": {
-            "machineId": machine_id.to_string(),
-            "tokenId": token_id.to_string(),
-            "did": did,
-            "address": machine.address().to_string(),
-            "registerTx": register_tx,
-            "mintTx": mint_tx,
-            "didTx": did_tx,
-            "didAttributes": read_back,
-            "eventCount": event_count.to_string(),
-            "events": submitted,
-        },
-        "proxy": {
-            "machineId": fleet_id.to_string(),
-            "machineAddress": fleet_machine.to_string(),
-            "operator": fleet_operator.to_string(),
-            "operatorDid": format!("did:peaq:{fleet_operator}"),
-        },
-        "elapsedMs": started.elapsed().as_millis() as u64,
-    });
-    if args.json {
-        println!("{summary}");
-    } else {
-        println!("Machine ID:       {machine_id}");
-        println!("Token ID:         {token_id}");
-        println!("Machine DID:      {did}");
-        println!(
-            "DID attributes:   {}",
-            read_back
-                .iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        println!("Events on chain:  {event_count}");
-        for e in &submitted {
-            println!(
-                "  {:<8} {:>5} {:<3}  tx {}  gas {}",
-                e["type"].as_str().unwrap_or_default(),
-                e["value"].as_str().unwrap_or_default(),
-                e["currency"].as_str().unwrap_or_default(),
-                e["txHash"].as_str().unwrap_or_default(),
-                e["gasUsed"]
-            );
-        }
-        println!(
-            "Proxy machine:    id {fleet_id}, address {fleet_machine}, operator did:peaq:{fleet_operator}"
-        );
-        println!(
-            "Done in {} ms on an embedded devnet ({url}).",
-            started.elapsed().as_millis()
-        );
+    step(
+        2,
+        &format!("operator {owner}: Gas Station 2FA enrolment and funding"),
+    );
+    let setup = op.setup_faucet_2fa(&owner, &gs, QrFormat::Svg).await?;
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0)
+    };
+    let code = |t: u64| {
+        peaqos_gas_station::current_code_for(&setup.otpauth_uri, t)
+            .map_err(|e| CliError::user(format!("TOTP: {e}")))
+    };
+    // Two distinct time steps inside the server's ±1 step window: one to confirm, one to pay.
+    let t0 = now();
+    op.confirm_faucet_2fa(&owner, &gs, &code(t0)?).await?;
+    let chain_id = op.chain_id().await?;
+    let funded = op
+        .fund_from_gas_station(
+            &FundParams {
+                owner_address: owner.clone(),
+                target_wallet_address: owner.clone(),
+                chain_id: chain_id.to_string(),
+                two_factor_code: code(t0 + 30)?,
+                request_id: None,
+            },
+            &gs,
+        )
+        .await?;
+    if let FundResult::Success { tx_hash, .. } = &funded {
+        op.wait_for_receipt(*tx_hash).await?;
     }
-    devnet
-        .shutdown()
-        .await
-        .map_err(|e| CliError::network(e.to_string()))?;
+    ui.info(format!(
+        "  Gas Station paid {}",
+        match &funded {
+            FundResult::Success { funded_amount, .. } => crate::ui::peaq(*funded_amount),
+            FundResult::Skipped { .. } => "nothing (skipped)".into(),
+        }
+    ));
+    // The bonds of a fleet exceed a faucet's daily cap: top up from dev account 1.
+    let float = wei(2_000 * n as u64 + 6_000);
+    dev(1)?
+        .send_transaction(op.address(), Bytes::new(), float)
+        .await?;
+    ui.info(format!(
+        "  topped up with {} from dev account 1 for {} bonds",
+        crate::ui::peaq(float),
+        n + 1
+    ));
+
+    step(3, "registering the operator (registerMachine, 1 PEAQ bond)");
+    let op_id = op.register_machine().await?;
+    let op_did = format!("did:peaq:{}", op.address());
+    ui.info(format!("  operator machine id {op_id}  {op_did}"));
+
+    step(
+        4,
+        &format!("registering {n} machines via registerFor + 1 self-managed machine"),
+    );
+    let keys: Vec<(Address, PrivateKey)> =
+        (0..=n).map(|_| PeaqosClient::generate_keypair()).collect();
+    let mut set = JoinSet::new();
+    for (i, (addr, _)) in keys.iter().enumerate().take(n) {
+        let op = op.clone();
+        let addr = *addr;
+        set.spawn(async move {
+            let id = op.register_for(addr).await?;
+            // gas and the DID deposits (0.1 PEAQ per attribute) of the machine's own DID write
+            op.send_transaction(addr, Bytes::new(), wei(1_000)).await?;
+            Ok::<_, CliError>((i, id))
+        });
+    }
+    let self_addr = keys[n].0;
+    op.send_transaction(self_addr, Bytes::new(), wei(2_500))
+        .await?;
+    let mut ids = vec![0u64; n + 1];
+    for (i, id) in join_all(&mut set).await? {
+        ids[i] = id;
+    }
+    let self_client = client_for(&base, keys[n].1.clone())?;
+    ids[n] = self_client.register_machine().await?;
+    let clients: Vec<PeaqosClient> = keys
+        .iter()
+        .map(|(_, k)| client_for(&base, k.clone()))
+        .collect::<Result<_, _>>()?;
+
+    step(5, "minting Machine NFTs to the machines");
+    let mut set = JoinSet::new();
+    for i in 0..=n {
+        let minter = if i == n {
+            self_client.clone()
+        } else {
+            op.clone()
+        };
+        let (id, to) = (ids[i], keys[i].0);
+        set.spawn(async move {
+            minter.mint_nft(id, to).await?;
+            Ok::<_, CliError>((i, minter.token_id_of(id).await?))
+        });
+    }
+    let mut tokens = vec![0u64; n + 1];
+    for (i, t) in join_all(&mut set).await? {
+        tokens[i] = t;
+    }
+
+    step(
+        6,
+        "writing DID attributes (machines sign their own; operator lists its fleet)",
+    );
+    let mut set = JoinSet::new();
+    for i in 0..=n {
+        let c = clients[i].clone();
+        let params = WriteMachineDidParams {
+            machine_id: ids[i],
+            nft_token_id: tokens[i],
+            operator_did: if i == n {
+                String::new()
+            } else {
+                op_did.clone()
+            },
+            documentation_url: "https://docs.peaq.xyz/peaqos".into(),
+            data_api: format!("{}/mcr/did:peaq:{}", stack.mcr_url(), keys[i].0),
+            data_visibility: if i % 3 == 2 {
+                DataVisibility::Onchain
+            } else {
+                DataVisibility::Public
+            },
+        };
+        set.spawn(async move {
+            c.write_machine_did_attributes(&params).await?;
+            Ok::<_, CliError>(())
+        });
+    }
+    join_all(&mut set).await?;
+    op.write_proxy_did_attributes(&WriteProxyDidParams {
+        proxy_machine_id: op_id,
+        machine_ids: ids[..n].to_vec(),
+    })
+    .await?;
+
+    let chain_now = op.latest_block_timestamp().await?;
+    let stories: Vec<Story> = (0..=n)
+        .map(|i| {
+            if i == n {
+                Story::SelfManaged
+            } else {
+                Story::of(i)
+            }
+        })
+        .collect();
+    let mut fleet_events: Vec<SubmitEventParams> = Vec::new();
+    for i in 0..n {
+        fleet_events.extend(history(stories[i], i as u64, ids[i], chain_now, args.days));
+    }
+    let self_events = history(Story::SelfManaged, n as u64, ids[n], chain_now, args.days);
+    let self_event_count = self_events.len();
+    step(
+        7,
+        &format!(
+            "submitting {} backdated events over {} days in batchAll batches",
+            fleet_events.len() + self_events.len(),
+            args.days
+        ),
+    );
+    let mut set = JoinSet::new();
+    for chunk in fleet_events.chunks(200) {
+        let op = op.clone();
+        let chunk = chunk.to_vec();
+        set.spawn(async move {
+            op.batch_submit_events(&chunk).await?;
+            Ok::<_, CliError>(())
+        });
+    }
+    {
+        let c = self_client.clone();
+        set.spawn(async move {
+            c.batch_submit_events(&self_events).await?;
+            Ok::<_, CliError>(())
+        });
+    }
+    join_all(&mut set).await?;
+
+    step(
+        8,
+        "flagging one machine from the AdminFlags owner (dev account 0)",
+    );
+    let flagged: Vec<usize> = (0..n).filter(|i| stories[*i] == Story::Flagged).collect();
+    let admin = dev(0)?;
+    let admin_flags = stack
+        .contracts()
+        .admin_flags
+        .ok_or_else(|| CliError::config("no AdminFlags address"))?;
+    for i in &flagged {
+        let call = AdminFlags::flagMachineCall {
+            machineId: U256::from(ids[*i]),
+        };
+        admin
+            .send_transaction(admin_flags, call.abi_encode().into(), U256::ZERO)
+            .await?;
+    }
+
+    step(
+        9,
+        "waiting for the MCR indexer, then reading the ratings from the MCR API",
+    );
+    stack.wait_indexed(Duration::from_secs(60)).await?;
+    let mcr = McrClient::new(&stack.mcr_url())?;
+    let fleet = crate::show::all_operator_machines(&mcr, &op_did).await?;
+    let mut rows = Vec::new();
+    let mut json_rows = Vec::new();
+    for i in 0..=n {
+        let did = format!("did:peaq:{}", keys[i].0);
+        let r = mcr.query_mcr(&did).await?;
+        let listed = fleet.iter().any(|m| m.machine_id == ids[i]);
+        rows.push(vec![
+            ids[i].to_string(),
+            stories[i].label().to_string(),
+            r.mcr.to_string(),
+            r.mcr_score.to_string(),
+            r.bond_status.to_string(),
+            format!("{}/{}", r.revenue_event_count, r.activity_event_count),
+            r.revenue_trend.to_string(),
+            format!("{:.0}", r.total_revenue),
+            if r.negative_flag {
+                "yes".into()
+            } else {
+                "no".into()
+            },
+            if r.mcr_degraded {
+                "yes".into()
+            } else {
+                "no".into()
+            },
+        ]);
+        json_rows.push(json!({
+            "story": stories[i].label(),
+            "address": keys[i].0.to_string(),
+            "tokenId": tokens[i],
+            "operatorListed": listed,
+            "mcr": r,
+        }));
+    }
+    let elapsed = started.elapsed();
+    if args.json {
+        println!(
+            "{}",
+            json!({
+                "operator": {"did": op_did, "machineId": op_id, "fleetSize": fleet.len()},
+                "machines": json_rows,
+                "events": fleet_events.len() + self_event_count,
+                "elapsedMs": elapsed.as_millis() as u64,
+            })
+        );
+    } else {
+        println!(
+            "Operator {op_did} (machine {op_id}): {} machines listed by the MCR API",
+            fleet.len()
+        );
+        print!(
+            "{}",
+            table(
+                &[
+                    "ID",
+                    "STORY",
+                    "RATING",
+                    "SCORE",
+                    "BOND",
+                    "REV/ACT",
+                    "TREND",
+                    "REVENUE (USD CENTS)",
+                    "FLAGGED",
+                    "FX DEGRADED"
+                ],
+                &rows
+            )
+        );
+        println!("done in {:.1}s", elapsed.as_secs_f64());
+    }
+    stack.shutdown().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stories_have_the_promised_shapes() {
+        let now = 1_800_000_000;
+        let all = |s| history(s, 3, 7, now, 90);
+        assert!(all(Story::ActivitySensor).iter().all(|e| e.event_type == 1));
+        let dormant = all(Story::Dormant);
+        assert!(!dormant.is_empty() && dormant.iter().all(|e| e.timestamp < now - 60 * DAY));
+        assert!(
+            all(Story::JpyReporter)
+                .iter()
+                .any(|e| e.currency.as_deref() == Some("JPY"))
+        );
+        for s in [
+            Story::SteadyEarner,
+            Story::Growing,
+            Story::Declining,
+            Story::Sporadic,
+            Story::SelfManaged,
+        ] {
+            for e in all(s) {
+                assert!(e.timestamp <= now && e.timestamp > now - 91 * DAY);
+                peaqos_sdk::validate_submit_event_params(&e).unwrap();
+            }
+        }
+        assert_eq!(
+            history(Story::Growing, 1, 3, now, 90),
+            history(Story::Growing, 1, 3, now, 90)
+        );
+        assert_eq!(Story::of(0), Story::SteadyEarner);
+        assert_eq!(Story::of(4), Story::JpyReporter);
+    }
 }

@@ -1,50 +1,103 @@
-//! The `peaqos` binary as a user runs it.
+//! The `peaqos` binary as a user runs it: demo, up, devnet, usage errors.
 
+mod common;
+
+use common::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-fn peaqos() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_peaqos"))
+#[test]
+fn demo_rates_a_fleet_with_distinct_stories() {
+    let out = peaqos()
+        .args(["demo", "--machines", "5", "--json"])
+        .output()
+        .unwrap();
+    let v = json(&out);
+    assert_eq!(v["operator"]["fleetSize"], 5);
+    let ms = v["machines"].as_array().unwrap();
+    assert_eq!(ms.len(), 6, "5 via registerFor + 1 self-managed");
+    let by = |story: &str| {
+        ms.iter()
+            .find(|m| m["story"] == story)
+            .unwrap_or_else(|| panic!("{story}"))
+    };
+    let steady = &by("steady earner (USD)")["mcr"];
+    assert_eq!(steady["revenue_event_count"], 90);
+    assert_eq!(steady["bond_status"], "bonded");
+    assert_eq!(by("activity-only sensor")["mcr"]["revenue_event_count"], 0);
+    assert_eq!(by("flagged by admin")["mcr"]["negative_flag"], true);
+    assert_eq!(steady["negative_flag"], false);
+    assert_eq!(by("dormant 60+ days")["mcr"]["revenue_event_count"], 30);
+    assert!(
+        by("reports in JPY")["mcr"]["total_revenue"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert_eq!(by("self-managed (EUR)")["operatorListed"], false);
+    assert!(
+        ms.iter()
+            .filter(|m| m["story"] != "self-managed (EUR)")
+            .all(|m| m["operatorListed"] == true)
+    );
+    // the flag costs points
+    assert!(by("flagged by admin")["mcr"]["mcr_score"].as_u64() < steady["mcr_score"].as_u64());
+    let err = stderr(&out);
+    assert!(err.contains("[1/9]") && err.contains("[9/9]"), "{err}");
 }
 
 #[test]
-fn demo_runs_the_whole_flow_and_reports_it() {
-    let out = peaqos()
-        .args(["demo", "--json", "--revenue-events", "2"])
+fn up_serves_the_stack_and_writes_a_private_env() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("up.env");
+    let mut child = peaqos()
+        .args([
+            "up",
+            "--devnet-port",
+            "0",
+            "--mcr-port",
+            "0",
+            "--gas-station-port",
+            "0",
+            "--json",
+            "--env-out",
+        ])
+        .arg(&env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    assert_eq!(v["status"], "ready");
+    let text = std::fs::read_to_string(&env).unwrap();
+    assert_eq!(mode(&env), 0o600);
+    assert!(text.contains(&format!(
+        "PEAQOS_MCR_API_URL={}",
+        v["mcrApiUrl"].as_str().unwrap()
+    )));
+    assert!(text.contains(&format!(
+        "PEAQOS_GAS_STATION_URL={}",
+        v["gasStationUrl"].as_str().unwrap()
+    )));
+    // the written env works for the other commands
+    let w = peaqos()
+        .arg("--env-file")
+        .arg(&env)
+        .args(["whoami", "--json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let m = &v["machine"];
-    assert_eq!(m["machineId"], "1");
-    assert_eq!(m["tokenId"], "1");
-    assert_eq!(m["eventCount"], "3", "2 revenue + 1 activity");
-    assert_eq!(m["didAttributes"]["machineId"], "1");
-    assert_eq!(m["didAttributes"]["data_visibility"], "public");
-    assert_eq!(
-        m["did"].as_str().unwrap(),
-        format!("did:peaq:{}", m["address"].as_str().unwrap())
-    );
-    for e in m["events"].as_array().unwrap() {
-        assert!(
-            e["gasUsed"].as_u64().unwrap() <= 100_000,
-            "event gas budget: {e}"
-        );
-    }
-    assert_eq!(v["proxy"]["machineId"], "2");
-    // progress goes to stderr, data to stdout
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("[1/7]") && err.contains("[7/7]"), "{err}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(json(&w)["chainId"], 31337);
 }
 
 #[test]
 fn devnet_starts_writes_a_private_env_file_and_reports_ready() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let env = dir.path().join("devnet.env");
     let mut child = peaqos()
@@ -72,10 +125,7 @@ fn devnet_starts_writes_a_private_env_file_and_reports_ready() {
     let text = std::fs::read_to_string(&env).unwrap();
     assert!(text.contains(&format!("PEAQOS_RPC_URL={}", v["rpcUrl"].as_str().unwrap())));
     assert!(text.contains("PEAQOS_NETWORK=devnet"));
-    assert_eq!(
-        std::fs::metadata(&env).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(mode(&env), 0o600);
     assert!(
         !line.contains("PRIVATE_KEY")
             && !line
@@ -86,14 +136,38 @@ fn devnet_starts_writes_a_private_env_file_and_reports_ready() {
 }
 
 #[test]
-fn bad_flags_are_usage_errors() {
+fn bad_flags_are_user_errors_and_help_succeeds() {
     let out = peaqos()
         .args(["devnet", "--block-time", "soon"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "clap usage errors exit 2");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("block-time"));
+    assert_eq!(out.status.code(), Some(1), "usage errors exit 1");
+    assert!(stderr(&out).contains("block-time"));
+    let out = peaqos()
+        .args(["qualify", "event", "--machine-id", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
     let out = peaqos().arg("--help").output().unwrap();
-    let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("devnet") && help.contains("demo"));
+    assert_eq!(out.status.code(), Some(0));
+    let help = stdout(&out);
+    for c in [
+        "init", "whoami", "activate", "qualify", "show", "up", "demo", "devnet",
+    ] {
+        assert!(help.contains(c), "{c} in help");
+    }
+    let v = peaqos().arg("--version").output().unwrap();
+    assert_eq!(v.status.code(), Some(0));
+    assert!(stdout(&v).starts_with("peaqos "));
+    // a malformed env file is a configuration error
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join(".env");
+    std::fs::write(&bad, "THIS IS NOT=\"closed\n").unwrap();
+    let o = peaqos()
+        .arg("--env-file")
+        .arg(&bad)
+        .arg("whoami")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
 }

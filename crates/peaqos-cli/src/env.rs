@@ -1,0 +1,130 @@
+//! The environment: the `.env` file (shell variables win) and the clients built from it.
+
+use crate::error::config_from_sdk;
+use crate::{CliError, Command};
+use peaqos_sdk::{McrClient, Network, PeaqosClient, PeaqosConfig};
+use peaqos_types::network::env as vars;
+use std::path::Path;
+
+/// Loads `path` into the process environment without overriding variables already set (the
+/// shell wins). A missing file is fine; a malformed one is a configuration error. `init` reads
+/// nothing (it writes the file). Must run before any thread is started.
+pub fn load_env_file(path: &Path, command: &Command) -> Result<(), CliError> {
+    if matches!(command, Command::Init(_)) || !path.exists() {
+        return Ok(());
+    }
+    dotenvy::from_path(path)
+        .map_err(|e| CliError::config(format!("cannot read the env file {}: {e}", path.display())))
+}
+
+/// A variable, trimmed, `None` when unset or empty.
+pub fn var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// `PEAQOS_NETWORK` parsed (exit 3 when invalid).
+pub fn network() -> Result<Option<Network>, CliError> {
+    match var(vars::PEAQOS_NETWORK) {
+        None => Ok(None),
+        Some(n) => n
+            .parse::<Network>()
+            .map(Some)
+            .map_err(|e| CliError::config(format!("configuration: {}: {e}", vars::PEAQOS_NETWORK))),
+    }
+}
+
+/// [`config`] from any lookup (`init` reads the file it just wrote). With `PEAQOS_OWS_WALLET`
+/// the returned configuration has no key (the wallet signs); `PEAQOS_PRIVATE_KEY` is ignored.
+pub fn config_from(lookup: &dyn Fn(&str) -> Option<String>) -> Result<PeaqosConfig, CliError> {
+    if wallet_name(lookup).is_some() {
+        // The SDK's env reader always requires a key: give it a placeholder, then drop it.
+        let placeholder = format!("0x{}", "11".repeat(32));
+        let with_placeholder = |k: &str| {
+            if k == vars::PEAQOS_PRIVATE_KEY {
+                Some(placeholder.clone())
+            } else {
+                lookup(k)
+            }
+        };
+        let mut cfg = PeaqosConfig::from_env_lookup(with_placeholder).map_err(config_from_sdk)?;
+        cfg.private_key = None;
+        return Ok(cfg);
+    }
+    PeaqosConfig::from_env_lookup(lookup).map_err(config_from_sdk)
+}
+
+/// `PEAQOS_OWS_WALLET` when set.
+pub fn wallet_name(lookup: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    lookup(vars::PEAQOS_OWS_WALLET)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The signing client of `lookup`'s configuration: the OWS vault wallet named by
+/// `PEAQOS_OWS_WALLET` (passphrase from `OWS_PASSPHRASE`; it wins over `PEAQOS_PRIVATE_KEY`),
+/// else `PEAQOS_PRIVATE_KEY`.
+pub fn client_from(lookup: &dyn Fn(&str) -> Option<String>) -> Result<PeaqosClient, CliError> {
+    let cfg = config_from(lookup)?;
+    match wallet_name(lookup) {
+        Some(name) => {
+            let vault = peaqos_wallet::Vault::resolve(None);
+            let signer = peaqos_wallet::VaultSigner::open(&name, None, &vault).map_err(|e| {
+                crate::error::from_wallet(e).context(&format!("{} {name}", vars::PEAQOS_OWS_WALLET))
+            })?;
+            PeaqosClient::with_signer(cfg, alloy::network::EthereumWallet::new(signer))
+                .map_err(config_from_sdk)
+        }
+        None => PeaqosClient::new(cfg).map_err(config_from_sdk),
+    }
+}
+
+/// The signing client (`load_client()` of the Python CLI) from the process environment: exit 3
+/// when configuration is missing or invalid.
+pub fn client() -> Result<PeaqosClient, CliError> {
+    client_from(&|k| std::env::var(k).ok())
+}
+
+/// A client signing with `key` (hex), sharing the environment's RPC URL and contracts.
+pub fn client_with_key(
+    base: &PeaqosClient,
+    key_hex: &str,
+    field: &str,
+) -> Result<PeaqosClient, CliError> {
+    let key = peaqos_sdk::PrivateKey::parse(field, key_hex)
+        .map_err(|e| CliError::config(format!("configuration: {}", e.message)))?;
+    let mut cfg = base.config().clone();
+    cfg.private_key = Some(key);
+    PeaqosClient::new(cfg).map_err(config_from_sdk)
+}
+
+/// The MCR API URL: `PEAQOS_MCR_API_URL`, else the network preset's, else the local default.
+pub fn mcr_api_url() -> Result<String, CliError> {
+    Ok(var(vars::PEAQOS_MCR_API_URL).unwrap_or_else(|| {
+        network()
+            .ok()
+            .flatten()
+            .map(|n| n.default_mcr_api_url())
+            .unwrap_or(peaqos_types::constants::DEFAULT_MCR_API_URL)
+            .to_string()
+    }))
+}
+
+/// A standalone MCR API client (no key needed).
+pub fn mcr() -> Result<McrClient, CliError> {
+    let url = mcr_api_url()?;
+    McrClient::new(&url)
+        .map_err(|e| CliError::config(format!("configuration: {}: {e}", vars::PEAQOS_MCR_API_URL)))
+}
+
+/// The Gas Station URL: `PEAQOS_GAS_STATION_URL`, else the network preset's.
+pub fn gas_station_url() -> Option<String> {
+    var(vars::PEAQOS_GAS_STATION_URL).or_else(|| {
+        network()
+            .ok()
+            .flatten()
+            .map(|n| n.default_gas_station_url().to_string())
+    })
+}

@@ -1,0 +1,174 @@
+//! `peaqos`: the terminal face of peaqOS, as a library so tests can start the same stack
+//! ([`stack::start_stack`]) the `up` and `demo` commands run.
+//!
+//! Exit codes: 0 success, 1 user / validation error, 2 network / RPC / chain / API error,
+//! 3 configuration error ([`CliError`]).
+
+pub mod activate;
+pub mod bench;
+pub mod demo;
+pub mod devnet;
+pub mod env;
+pub mod error;
+pub mod init;
+pub mod journal;
+pub mod qualify;
+pub mod show;
+pub mod stack;
+pub mod ui;
+pub mod up;
+pub mod whoami;
+
+pub use error::CliError;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// peaqOS: on-chain identity, events and credit ratings for machines.
+#[derive(Debug, Parser)]
+#[command(name = "peaqos", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// More output: progress details, error causes (repeat for debug logs).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors (no progress on stderr).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// The .env file to read (variables already set in the shell win).
+    #[arg(long, global = true, value_name = "FILE", default_value = ".env")]
+    pub env_file: PathBuf,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a .env (mode 0600): network, key, RPC / MCR / Gas Station URLs, contract addresses.
+    Init(init::InitArgs),
+    /// Show the configured identity: address, network, RPC, chain id, balance, contracts.
+    Whoami(whoami::WhoamiArgs),
+    /// Activate a machine in six idempotent steps (balance, 2FA, funding, register, NFT, DID).
+    Activate(activate::ActivateArgs),
+    /// Submit events and read ratings (event, events, mcr).
+    #[command(subcommand)]
+    Qualify(qualify::QualifyCommand),
+    /// Read machine profiles and operator fleets from the MCR API.
+    #[command(subcommand)]
+    Show(show::ShowCommand),
+    /// Devnet + MCR service + Gas Station in one process, ready for the CLI and SDKs.
+    Up(up::UpArgs),
+    /// A fleet of machines with 90 days of history, rated, on an embedded stack (under a minute).
+    Demo(demo::DemoArgs),
+    /// Run an embedded local peaq chain (JSON-RPC on 127.0.0.1:8545, contracts deployed).
+    Devnet(devnet::DevnetArgs),
+    /// The Gas Station: a 2FA-gated faucet funding fresh machine wallets.
+    #[command(name = "gas-station", subcommand)]
+    GasStation(GasStationCommand),
+    /// The MCR service: chain indexer, scoring and the MCR API.
+    #[command(subcommand)]
+    Mcr(McrCommand),
+    /// OWS vault wallets: create, import, list, show, use, export, delete.
+    #[command(subcommand)]
+    Wallet(peaqos_wallet::cli::WalletCommand),
+    /// Measure transaction throughput of the embedded devnet (or of a local node with --rpc).
+    Bench(bench::BenchArgs),
+}
+
+/// `peaqos gas-station ...`.
+#[derive(Debug, Subcommand)]
+pub enum GasStationCommand {
+    /// Serve the Gas Station API (127.0.0.1:8090 by default).
+    Serve(peaqos_gas_station::cli::ServeArgs),
+}
+
+/// `peaqos mcr ...`.
+#[derive(Debug, Subcommand)]
+pub enum McrCommand {
+    /// Serve the MCR API (127.0.0.1:8000 by default) and index the chain.
+    Serve(peaqos_mcr::cli::ServeArgs),
+}
+
+fn init_tracing(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0 | 1) => "warn",
+        (false, 2) => "info,peaqos=debug",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PEAQOS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// The binary's entry point: parse, load the env file, run, map errors to exit codes.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // --help / --version print and succeed; usage errors are user errors (exit 1).
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(1),
+            };
+        }
+    };
+    init_tracing(cli.verbose, cli.quiet);
+    let verbose = cli.verbose;
+    // Before any thread exists: variables from the env file, the shell's winning.
+    if let Err(e) = env::load_env_file(&cli.env_file, &cli.command) {
+        return e.report(verbose);
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            return CliError::user(format!("cannot start the async runtime: {e}")).report(verbose);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => e.report(verbose),
+    }
+}
+
+/// Runs one parsed command.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let ctx = ui::Ui::new(cli.quiet, cli.verbose);
+    let env_file = cli.env_file.clone();
+    match cli.command {
+        Command::Init(args) => init::run(args, &env_file, &ctx).await,
+        Command::Whoami(args) => whoami::run(args, &ctx).await,
+        Command::Activate(args) => activate::run(args, &ctx).await,
+        Command::Qualify(cmd) => qualify::run(cmd, &ctx).await,
+        Command::Show(cmd) => show::run(cmd, &ctx).await,
+        Command::Up(args) => up::run(args, &ctx).await,
+        Command::Demo(args) => demo::run(args, &ctx).await,
+        Command::GasStation(GasStationCommand::Serve(args)) => peaqos_gas_station::cli::run(args)
+            .await
+            .map_err(|e| match e {
+                peaqos_gas_station::GasStationError::Config(_) => CliError::config(e.to_string()),
+                other => CliError::network(other.to_string()),
+            }),
+        Command::Mcr(McrCommand::Serve(args)) => {
+            peaqos_mcr::cli::run(args).await.map_err(error::from_mcr)
+        }
+        Command::Wallet(cmd) => peaqos_wallet::cli::run(cmd, &env_file)
+            .await
+            .map_err(error::from_wallet),
+        Command::Devnet(args) => devnet::run(args, cli.quiet).await,
+        Command::Bench(args) => bench::run(args, cli.quiet).await,
+    }
+}

@@ -1,0 +1,90 @@
+//! `peaqos up`: devnet + MCR service + Gas Station in one process.
+
+use crate::CliError;
+use crate::stack::{StackPorts, start_stack};
+use crate::ui::Ui;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Run the whole local stack: the embedded devnet, the MCR service (indexer + API) and the Gas
+/// Station (funded from dev account 8), all on 127.0.0.1.
+///
+/// Examples:
+///   peaqos up --env-out .env                 # then: peaqos whoami, peaqos activate, ...
+///   peaqos up --state chain.json             # keep chain and databases across restarts
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct UpArgs {
+    /// Write a ready .env (mode 0600): RPC, dev account 0's key, contracts, MCR and Gas Station URLs.
+    #[arg(long, value_name = "FILE")]
+    pub env_out: Option<PathBuf>,
+    /// Load the chain from FILE when it exists and save it there on Ctrl-C; the databases live in FILE.d/.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Devnet JSON-RPC port (0 picks a free one).
+    #[arg(long, default_value_t = 8545)]
+    pub devnet_port: u16,
+    /// MCR API port.
+    #[arg(long, default_value_t = 8000)]
+    pub mcr_port: u16,
+    /// Gas Station port.
+    #[arg(long, default_value_t = 8090)]
+    pub gas_station_port: u16,
+    /// Print the ready line as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs until Ctrl-C.
+pub async fn run(args: UpArgs, ui: &Ui) -> Result<(), CliError> {
+    let ports = StackPorts {
+        devnet: args.devnet_port,
+        mcr: args.mcr_port,
+        gas_station: args.gas_station_port,
+    };
+    ui.info("starting devnet, MCR service and Gas Station ...");
+    let stack = start_stack(ports, args.state.clone()).await?;
+    if let Some(p) = &args.env_out {
+        peaqos_devnet::write_secret_file(p, &stack.env_text())
+            .map_err(|e| CliError::config(format!("cannot write {}: {e}", p.display())))?;
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "status": "ready",
+                "rpcUrl": stack.rpc_url(),
+                "chainId": peaqos_types::constants::DEVNET_CHAIN_ID,
+                "mcrApiUrl": stack.mcr_url(),
+                "gasStationUrl": stack.gas_station_url(),
+                "contracts": stack.devnet.deployment(),
+                "envFile": args.env_out,
+            })
+        );
+    } else {
+        println!("peaqos up: ready");
+        println!(
+            "  devnet       {}  (chain id {})",
+            stack.rpc_url(),
+            peaqos_types::constants::DEVNET_CHAIN_ID
+        );
+        println!("  MCR API      {}", stack.mcr_url());
+        println!(
+            "  Gas Station  {}  (hot wallet: dev account {})",
+            stack.gas_station_url(),
+            crate::stack::GAS_STATION_DEV_ACCOUNT
+        );
+        if let Some(p) = &args.env_out {
+            println!("  env file     {} (mode 0600)", p.display());
+        }
+    }
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| CliError::user(format!("cannot wait for Ctrl-C: {e}")))?;
+    ui.info(if args.state.is_some() {
+        "shutting down and saving state"
+    } else {
+        "shutting down"
+    });
+    stack.shutdown().await
+}
