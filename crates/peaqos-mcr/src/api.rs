@@ -224,7 +224,7 @@ async fn explain(
     Ok(Json(view::explain_json(&v, &st.scoring)))
 }
 
-async fn profile(st: &AppState, v: &MachineView) -> Result<Value, ApiError> {
+async fn profile(st: &AppState, v: &MachineView, nested: bool) -> Result<Value, ApiError> {
     let attrs = st.store.did_attributes(&v.state.machine.address).await?;
     let mut doc = view::profile_json(v, &attrs);
     let p = doc["peaqos"].as_object_mut().expect("profile has peaqos");
@@ -246,7 +246,12 @@ async fn profile(st: &AppState, v: &MachineView) -> Result<Value, ApiError> {
         DataVisibility::Public => match &data_api {
             Some(u) => {
                 p.insert("data_api".into(), json!(u));
-                match st.partner.fetch(u).await {
+                let fetched = if nested {
+                    Err("partner data is not fetched for a request made by a partner-data fetch (loop guard)".to_string())
+                } else {
+                    st.partner.fetch(u).await
+                };
+                match fetched {
                     Ok(data) => {
                         p.insert("partner_data".into(), data);
                     }
@@ -263,17 +268,23 @@ async fn profile(st: &AppState, v: &MachineView) -> Result<Value, ApiError> {
     Ok(doc)
 }
 
+fn is_nested(headers: &axum::http::HeaderMap) -> bool {
+    headers.contains_key(crate::partner::NESTED_FETCH_HEADER)
+}
+
 async fn machine(
     State(st): State<AppState>,
     Path(did): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let v = machine_for(&st, &did).await?;
-    Ok(Json(profile(&st, &v).await?))
+    Ok(Json(profile(&st, &v, is_nested(&headers)).await?))
 }
 
 async fn metadata(
     State(st): State<AppState>,
     Path(token): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
     let token = parse_id(&token, "token_id")?;
     st.require_index()?;
@@ -286,7 +297,7 @@ async fn metadata(
         .view(id)
         .await?
         .ok_or_else(|| not_found("unknown machine"))?;
-    Ok(Json(profile(&st, &v).await?))
+    Ok(Json(profile(&st, &v, is_nested(&headers)).await?))
 }
 
 async fn machine_card(

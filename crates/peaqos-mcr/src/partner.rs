@@ -6,6 +6,10 @@ use serde_json::Value;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+/// Header carried by every partner-data request. An MCR service that receives it does not fetch
+/// partner data again, so a `data_api` pointing back at an MCR profile cannot recurse.
+pub const NESTED_FETCH_HEADER: &str = "x-peaqos-mcr-partner-fetch";
+
 /// Largest accepted body.
 pub const MAX_PARTNER_BYTES: usize = 1024 * 1024;
 /// Request timeout.
@@ -101,6 +105,7 @@ impl PartnerFetcher {
         let mut resp = client
             .get(parsed)
             .header(reqwest::header::ACCEPT, "application/json")
+            .header(NESTED_FETCH_HEADER, "1")
             .send()
             .await
             .map_err(|e| format!("data_api request failed: {}", without_url(&e)))?;

@@ -229,6 +229,17 @@ async fn profiles_visibility_cards_and_stranger_attributes() {
     )
     .await;
 
+    // a public machine whose data_api is its own MCR profile: the loop guard stops the recursion
+    let selfref = net.funded_key(10).await;
+    net.register(&selfref).await;
+    let url = format!("{base}/machine/did:peaq:{}", selfref.address());
+    net.add_attributes(
+        &selfref,
+        selfref.address(),
+        &[("data_visibility", "public"), ("data_api", url.as_str())],
+    )
+    .await;
+
     // private machine; a stranger writes a documentation_url onto its DID: ignored
     let private = net.funded_key(10).await;
     let private_id = net.register(&private).await;
@@ -299,6 +310,17 @@ async fn profiles_visibility_cards_and_stranger_attributes() {
         "{v}"
     );
     assert!(v["peaqos"].get("partner_data").is_none());
+
+    let (s, v) = get(&base, &format!("/machine/{}", selfref.address())).await;
+    assert_eq!(s, 200, "{v}");
+    let nested = &v["peaqos"]["partner_data"]["peaqos"];
+    assert!(
+        nested["partner_data_error"]
+            .as_str()
+            .unwrap()
+            .contains("loop guard"),
+        "one level deep, then stopped: {v}"
+    );
 
     let (_, v) = get(&base, &format!("/machine/{}", private.address())).await;
     assert_eq!(v["peaqos"]["data_visibility"], "private");

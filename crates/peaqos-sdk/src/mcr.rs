@@ -14,8 +14,8 @@ use crate::error::{PeaqosError, Result};
 /// Default MCR HTTP timeout in milliseconds (the JS SDK's `DEFAULT_MCR_HTTP_TIMEOUT_MS`).
 pub const DEFAULT_MCR_HTTP_TIMEOUT_MS: u64 = 30_000;
 
-/// Page size used by [`McrClient::query_all_operator_machines`].
-pub const OPERATOR_PAGE_LIMIT: u64 = 100;
+/// Page size used by [`McrClient::query_all_operator_machines`]: the API's maximum (`limit <= 20`).
+pub const OPERATOR_PAGE_LIMIT: u64 = 20;
 
 /// `mcr_score`: an integer 0..=100; `null` becomes 0 (Provisioned / NR machines).
 fn score<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<u8, D::Error> {
