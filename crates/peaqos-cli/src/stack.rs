@@ -10,7 +10,7 @@ use peaqos_devnet::{DevnetConfig, DevnetHandle};
 use peaqos_gas_station::{ChainSettings, GasStationConfig, GasStationHandle, ServerKey};
 use peaqos_mcr::{McrHandle, McrServiceConfig};
 use peaqos_types::ContractAddresses;
-use peaqos_types::constants::{BATCH_PRECOMPILE_ADDRESS, DEVNET_CHAIN_ID, DID_PRECOMPILE_ADDRESS};
+use peaqos_types::constants::DEVNET_CHAIN_ID;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -62,17 +62,7 @@ pub struct Stack {
 
 /// The devnet's contracts as the SDK's address set.
 pub fn contracts_of(d: &peaqos_devnet::Deployment) -> ContractAddresses {
-    ContractAddresses {
-        identity_registry: d.identity_registry,
-        identity_staking: d.identity_staking,
-        event_registry: d.event_registry,
-        machine_nft: d.machine_nft,
-        did_registry: DID_PRECOMPILE_ADDRESS,
-        batch_precompile: BATCH_PRECOMPILE_ADDRESS,
-        admin_flags: Some(d.admin_flags),
-        machine_account_factory: None,
-        machine_nft_adapter: None,
-    }
+    d.contract_addresses()
 }
 
 impl Stack {

@@ -37,6 +37,25 @@ pub struct Deployment {
     pub owner: Address,
 }
 
+impl Deployment {
+    /// The deployment as the address set the SDK and services take (precompiles at their fixed
+    /// addresses, AdminFlags set, no smart-account factory or NFT adapter).
+    pub fn contract_addresses(&self) -> peaqos_types::network::ContractAddresses {
+        use peaqos_types::constants::{BATCH_PRECOMPILE_ADDRESS, DID_PRECOMPILE_ADDRESS};
+        peaqos_types::network::ContractAddresses {
+            identity_registry: self.identity_registry,
+            identity_staking: self.identity_staking,
+            event_registry: self.event_registry,
+            machine_nft: self.machine_nft,
+            did_registry: DID_PRECOMPILE_ADDRESS,
+            batch_precompile: BATCH_PRECOMPILE_ADDRESS,
+            admin_flags: Some(self.admin_flags),
+            machine_account_factory: None,
+            machine_nft_adapter: None,
+        }
+    }
+}
+
 /// The ordered transactions that deploy and wire the core contracts.
 #[derive(Debug, Clone)]
 pub struct DeploymentPlan {

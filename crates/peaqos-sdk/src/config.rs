@@ -8,9 +8,7 @@ use std::time::Duration;
 use alloy::primitives::{Address, B256, address};
 use alloy::signers::local::PrivateKeySigner;
 use peaqos_contracts::DeploymentPlan;
-use peaqos_types::constants::{
-    BATCH_PRECOMPILE_ADDRESS, DEFAULT_MCR_API_URL, DID_PRECOMPILE_ADDRESS, MIN_BOND_WEI,
-};
+use peaqos_types::constants::{DEFAULT_MCR_API_URL, MIN_BOND_WEI};
 use peaqos_types::network::env;
 use peaqos_types::{ContractAddresses, Network, OperationalLimits, ValidationError};
 
@@ -151,17 +149,7 @@ pub const DEVNET_DEPLOYER: Address = address!("0xf39Fd6e51aad88F6F4ce6aB8827279c
 /// nonces from 0).
 pub fn devnet_addresses() -> ContractAddresses {
     let d = DeploymentPlan::new(DEVNET_DEPLOYER, 0, MIN_BOND_WEI, DEFAULT_MCR_API_URL).deployment;
-    ContractAddresses {
-        identity_registry: d.identity_registry,
-        identity_staking: d.identity_staking,
-        event_registry: d.event_registry,
-        machine_nft: d.machine_nft,
-        did_registry: DID_PRECOMPILE_ADDRESS,
-        batch_precompile: BATCH_PRECOMPILE_ADDRESS,
-        admin_flags: Some(d.admin_flags),
-        machine_account_factory: None,
-        machine_nft_adapter: None,
-    }
+    d.contract_addresses()
 }
 
 /// The address set of a network preset (devnet: [`devnet_addresses`]).

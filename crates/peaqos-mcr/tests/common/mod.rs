@@ -48,17 +48,7 @@ impl TestNet {
 
     pub fn contracts(&self) -> ContractAddresses {
         let d = self.handle.deployment();
-        ContractAddresses {
-            identity_registry: d.identity_registry,
-            identity_staking: d.identity_staking,
-            event_registry: d.event_registry,
-            machine_nft: d.machine_nft,
-            did_registry: DID_PRECOMPILE_ADDRESS,
-            batch_precompile: BATCH_PRECOMPILE_ADDRESS,
-            admin_flags: Some(d.admin_flags),
-            machine_account_factory: None,
-            machine_nft_adapter: None,
-        }
+        d.contract_addresses()
     }
 
     /// A fresh key funded with `peaq` PEAQ from dev account 9.

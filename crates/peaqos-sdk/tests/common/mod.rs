@@ -5,7 +5,6 @@ use alloy::primitives::U256;
 use alloy::signers::local::PrivateKeySigner;
 use peaqos_devnet::{DevnetConfig, DevnetHandle};
 use peaqos_sdk::{ContractAddresses, PeaqosClient, PeaqosConfig, PrivateKey};
-use peaqos_types::constants::{BATCH_PRECOMPILE_ADDRESS, DID_PRECOMPILE_ADDRESS};
 
 pub struct Net {
     pub handle: DevnetHandle,
@@ -28,17 +27,7 @@ impl Net {
 
     pub fn contracts(&self) -> ContractAddresses {
         let d = self.handle.deployment();
-        ContractAddresses {
-            identity_registry: d.identity_registry,
-            identity_staking: d.identity_staking,
-            event_registry: d.event_registry,
-            machine_nft: d.machine_nft,
-            did_registry: DID_PRECOMPILE_ADDRESS,
-            batch_precompile: BATCH_PRECOMPILE_ADDRESS,
-            admin_flags: Some(d.admin_flags),
-            machine_account_factory: None,
-            machine_nft_adapter: None,
-        }
+        d.contract_addresses()
     }
 
     pub fn config_for(&self, key: &PrivateKeySigner) -> PeaqosConfig {
