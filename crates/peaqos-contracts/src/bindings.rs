@@ -61,16 +61,26 @@ mod tests {
     }
 
     #[test]
-    fn artifacts_carry_bytecode() {
-        for code in [
-            &IdentityRegistry::BYTECODE,
-            &IdentityStaking::BYTECODE,
-            &EventRegistry::BYTECODE,
-            &MachineNFT::BYTECODE,
-            &AdminFlags::BYTECODE,
-            &ERC1967Proxy::BYTECODE,
+    fn artifacts_carry_init_code_that_deploys_their_runtime_code() {
+        for (init, runtime) in [
+            (
+                &IdentityRegistry::BYTECODE,
+                &IdentityRegistry::DEPLOYED_BYTECODE,
+            ),
+            (
+                &IdentityStaking::BYTECODE,
+                &IdentityStaking::DEPLOYED_BYTECODE,
+            ),
+            (&EventRegistry::BYTECODE, &EventRegistry::DEPLOYED_BYTECODE),
+            (&MachineNFT::BYTECODE, &MachineNFT::DEPLOYED_BYTECODE),
+            (&AdminFlags::BYTECODE, &AdminFlags::DEPLOYED_BYTECODE),
+            (&ERC1967Proxy::BYTECODE, &ERC1967Proxy::DEPLOYED_BYTECODE),
         ] {
-            assert!(code.len() > 1000, "bytecode missing from an artifact");
+            assert!(!runtime.is_empty() && init.len() > runtime.len());
+            assert!(
+                init.windows(runtime.len()).any(|w| w == runtime.as_ref()),
+                "init code does not embed the artifact's runtime code"
+            );
         }
     }
 }
