@@ -151,6 +151,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             r.elapsed.as_secs_f64(),
             r.events_per_sec()
         );
+        let (load, score) = peaqos_mcr::bench::bench_view(&url_pg, 1, 5).await?;
+        println!(
+            "uncached /mcr work for the {events}-event machine (PostgreSQL): load {:.1} ms + convert and score {:.1} ms (median of 5)",
+            load.as_secs_f64() * 1e3,
+            score.as_secs_f64() * 1e3
+        );
         sqlx::Executor::execute(
             &mut conn,
             format!("DROP DATABASE {name} WITH (FORCE)").as_str(),

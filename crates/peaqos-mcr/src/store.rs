@@ -291,6 +291,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut touched = Vec::new();
         let mut did_changed = false;
+        let mut events = Vec::new();
+        let postgres = self.is_postgres();
         for (block, log_index, change) in &batch.changes {
             let (b, l) = (i(*block), i(*log_index));
             match change {
@@ -355,30 +357,7 @@ impl Store {
                 }
                 Change::Event(e) => {
                     touched.push(e.machine_id);
-                    sqlx::query(
-                        "INSERT INTO events (machine_id, event_index, submitter, event_type, value, currency, timestamp, \
-                         data_hash, trust_level, source_chain_id, source_tx_hash, metadata, block, block_timestamp, \
-                         tx_hash, log_index) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-                         ON CONFLICT (machine_id, event_index) DO NOTHING",
-                    )
-                    .bind(i(e.machine_id))
-                    .bind(i(e.event_index))
-                    .bind(addr_key(&e.submitter))
-                    .bind(i64::from(e.event_type))
-                    .bind(e.value.to_string())
-                    .bind(e.currency.clone())
-                    .bind(i(e.timestamp))
-                    .bind(e.data_hash.to_string())
-                    .bind(i64::from(e.trust_level))
-                    .bind(e.source_chain_id.to_string())
-                    .bind(e.source_tx_hash.to_string())
-                    .bind(e.metadata.to_string())
-                    .bind(b)
-                    .bind(e.block_timestamp.map(i))
-                    .bind(e.tx_hash.to_string())
-                    .bind(l)
-                    .execute(&mut *tx)
-                    .await?;
+                    events.push((b, l, &**e));
                 }
                 Change::Flagged {
                     machine_id,
@@ -421,16 +400,23 @@ impl Store {
                 }
             }
         }
+        for chunk in events.chunks(ROWS_PER_INSERT) {
+            insert_events(&mut tx, chunk, postgres).await?;
+        }
         let mut hashes: BTreeMap<u64, B256> = batch.block_hashes.iter().copied().collect();
         hashes.insert(batch.to_block, batch.to_hash);
-        for (n, h) in hashes {
-            sqlx::query(
-                "INSERT INTO block_hashes (block, hash) VALUES ($1, $2) ON CONFLICT (block) DO UPDATE SET hash = excluded.hash",
-            )
-            .bind(i(n))
-            .bind(h.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let hashes: Vec<(u64, B256)> = hashes.into_iter().collect();
+        for chunk in hashes.chunks(ROWS_PER_INSERT) {
+            let sql = format!(
+                "INSERT INTO block_hashes (block, hash) VALUES {} \
+                 ON CONFLICT (block) DO UPDATE SET hash = excluded.hash",
+                values_placeholders(chunk.len(), 2, postgres)
+            );
+            let mut q = sqlx::query(&sql);
+            for (n, h) in chunk {
+                q = q.bind(i(*n)).bind(h.to_string());
+            }
+            q.execute(&mut *tx).await?;
         }
         sqlx::query(
             "INSERT INTO cursor (id, block, hash, block_timestamp) VALUES (1, $1, $2, $3) \
@@ -743,6 +729,72 @@ impl Store {
     }
 }
 
+/// Rows per multi-row `INSERT` (events have the most columns): 16 columns x 1,000 rows = 16,000 parameters, under
+/// both SQLite's (32,766) and PostgreSQL's (65,535) limits.
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `cols` columns on PostgreSQL, `(?, ?), (?, ?)` on
+/// SQLite: SQLite resolves each numbered parameter's name with a linear scan, which makes
+/// binding thousands of `$N` parameters quadratic, while anonymous `?` bind in order for free.
+fn values_placeholders(rows: usize, cols: usize, postgres: bool) -> String {
+    let mut s = String::with_capacity(rows * cols * 6);
+    for r in 0..rows {
+        if r > 0 {
+            s.push_str(", ");
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push_str(", ");
+            }
+            if postgres {
+                s.push('$');
+                s.push_str(&(r * cols + c + 1).to_string());
+            } else {
+                s.push('?');
+            }
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// One multi-row `INSERT` for a run of events (at most [`ROWS_PER_INSERT`]).
+async fn insert_events(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    rows: &[(i64, i64, &EventRow)],
+    postgres: bool,
+) -> Result<(), McrError> {
+    let sql = format!(
+        "INSERT INTO events (machine_id, event_index, submitter, event_type, value, currency, timestamp, \
+         data_hash, trust_level, source_chain_id, source_tx_hash, metadata, block, block_timestamp, \
+         tx_hash, log_index) VALUES {} ON CONFLICT (machine_id, event_index) DO NOTHING",
+        values_placeholders(rows.len(), 16, postgres)
+    );
+    let mut q = sqlx::query(&sql);
+    for (b, l, e) in rows {
+        q = q
+            .bind(i(e.machine_id))
+            .bind(i(e.event_index))
+            .bind(addr_key(&e.submitter))
+            .bind(i64::from(e.event_type))
+            .bind(e.value.to_string())
+            .bind(e.currency.clone())
+            .bind(i(e.timestamp))
+            .bind(e.data_hash.to_string())
+            .bind(i64::from(e.trust_level))
+            .bind(e.source_chain_id.to_string())
+            .bind(e.source_tx_hash.to_string())
+            .bind(e.metadata.to_string())
+            .bind(*b)
+            .bind(e.block_timestamp.map(i))
+            .bind(e.tx_hash.to_string())
+            .bind(*l);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
 async fn insert_flag(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     machine_id: u64,
@@ -875,6 +927,18 @@ mod tests {
         let s = store.machine_state(1).await.unwrap().unwrap();
         assert_eq!((s.flagged_at, s.trust_override), (Some(100), Some(80)));
         assert_eq!(store.cursor().await.unwrap().unwrap().block, 6);
+    }
+
+    #[test]
+    fn values_placeholders_number_rows_then_columns() {
+        assert_eq!(values_placeholders(1, 1, true), "($1)");
+        assert_eq!(
+            values_placeholders(2, 3, true),
+            "($1, $2, $3), ($4, $5, $6)"
+        );
+        let big = values_placeholders(ROWS_PER_INSERT, 16, true);
+        assert!(big.ends_with(&format!("${})", ROWS_PER_INSERT * 16)));
+        assert_eq!(values_placeholders(2, 2, false), "(?, ?), (?, ?)");
     }
 
     #[test]
