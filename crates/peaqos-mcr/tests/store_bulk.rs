@@ -20,19 +20,19 @@ fn event(machine_id: u64, event_index: u64) -> EventRow {
         submitter: Address::with_last_byte(k),
         event_type: u8::try_from(event_index % 2).unwrap(),
         value: U256::from(event_index) * U256::from(10u64).pow(U256::from(20)),
-        currency: if event_index % 3 == 0 { "EUR" } else { "USD" }.into(),
+        currency: if event_index.is_multiple_of(3) { "EUR" } else { "USD" }.into(),
         timestamp: 1_700_000_000 + event_index * 60,
         data_hash: B256::with_last_byte(k),
         trust_level: u8::try_from(event_index % 3).unwrap(),
         source_chain_id: U256::from(event_index % 5),
         source_tx_hash: B256::repeat_byte(k),
-        metadata: if event_index % 4 == 0 {
+        metadata: if event_index.is_multiple_of(4) {
             Bytes::new()
         } else {
             Bytes::from(format!("{{\"n\":{event_index}}}").into_bytes())
         },
         block,
-        block_timestamp: (event_index % 7 != 0).then_some(1_700_000_000 + block),
+        block_timestamp: (!event_index.is_multiple_of(7)).then_some(1_700_000_000 + block),
         tx_hash: B256::with_last_byte(u8::try_from(block % 256).unwrap()),
         log_index: machine_id * PER_MACHINE + event_index,
     }
