@@ -153,24 +153,23 @@ impl AppState {
         ))
     }
 
-    /// The scored view of a machine (cached).
+    /// The scored view of a machine (cached; concurrent misses for one machine load it once).
     pub async fn view(&self, machine_id: u64) -> Result<Option<Arc<MachineView>>, McrError> {
-        if let Some(v) = self.cache.get(machine_id) {
-            return Ok(Some(v));
-        }
-        let Some(state) = self.store.machine_state(machine_id).await? else {
-            return Ok(None);
-        };
-        let events = self.store.scoring_events(machine_id).await?;
-        let v = Arc::new(view::build_view(
-            state,
-            &events,
-            &self.fx,
-            &self.scoring,
-            self.now(),
-        ));
-        self.cache.put(machine_id, Arc::clone(&v));
-        Ok(Some(v))
+        self.cache
+            .get_or_compute(machine_id, || async {
+                let Some(state) = self.store.machine_state(machine_id).await? else {
+                    return Ok(None);
+                };
+                let events = self.store.scoring_events(machine_id).await?;
+                Ok(Some(view::build_view(
+                    state,
+                    &events,
+                    &self.fx,
+                    &self.scoring,
+                    self.now(),
+                )))
+            })
+            .await
     }
 }
 
