@@ -3,6 +3,7 @@
 //! behind a mutex.
 
 use crate::error::DevnetError;
+use crate::history::{StateAt, StateHistory};
 use crate::precompiles::{PeaqPrecompiles, revert_bytes};
 use alloy::consensus::{Header, Transaction as _, TxEnvelope, transaction::SignerRecoverable};
 use alloy::eips::eip2718::{Decodable2718, Encodable2718};
@@ -196,6 +197,10 @@ pub struct Chain {
     time_offset: i64,
     next_timestamp: Option<u64>,
     instant: bool,
+    /// Pre-images for state queries at past blocks.
+    history: StateHistory,
+    /// The oldest block whose state can be served (the load point of a `--state` file).
+    history_floor: u64,
 }
 
 fn wall_clock() -> u64 {
@@ -223,6 +228,8 @@ impl Chain {
             time_offset: 0,
             next_timestamp: None,
             instant,
+            history: StateHistory::default(),
+            history_floor: 0,
         };
         let header = Header {
             parent_hash: B256::ZERO,
@@ -301,22 +308,12 @@ impl Chain {
 
     /// Balance at the latest state.
     pub fn balance(&self, who: Address) -> U256 {
-        self.db
-            .basic_ref(who)
-            .ok()
-            .flatten()
-            .map(|a| a.balance)
-            .unwrap_or_default()
+        self.current().balance(who)
     }
 
     /// Nonce at the latest state.
     pub fn nonce(&self, who: Address) -> u64 {
-        self.db
-            .basic_ref(who)
-            .ok()
-            .flatten()
-            .map(|a| a.nonce)
-            .unwrap_or_default()
+        self.current().nonce(who)
     }
 
     /// Next nonce counting transactions waiting in the pool.
@@ -334,29 +331,65 @@ impl Chain {
 
     /// Deployed code.
     pub fn code(&self, who: Address) -> Bytes {
-        match self.db.basic_ref(who).ok().flatten() {
-            Some(info) => match info.code {
-                Some(code) => code.original_bytes(),
-                None => self
-                    .db
-                    .code_by_hash_ref(info.code_hash)
-                    .map(|c| c.original_bytes())
-                    .unwrap_or_default(),
-            },
-            None => Bytes::new(),
-        }
+        self.current().code(who)
     }
 
     /// Storage word.
     pub fn storage(&self, who: Address, slot: U256) -> U256 {
-        self.db.storage_ref(who, slot).unwrap_or_default()
+        self.current().storage(who, slot)
+    }
+
+    /// The latest state.
+    pub fn current(&self) -> StateAt<'_> {
+        StateAt::current(&self.db)
+    }
+
+    /// The state at the end of block `n`: the latest state for the latest block, the recorded
+    /// past for earlier ones. Errors for blocks beyond the head and before the oldest kept state
+    /// (the block a `--state` file was loaded at).
+    pub fn state_at(&self, n: u64) -> Result<StateAt<'_>, DevnetError> {
+        let latest = self.latest().header.number;
+        if n > latest {
+            return Err(DevnetError::InvalidParams(format!(
+                "block {n} is beyond the latest block {latest}"
+            )));
+        }
+        if n == latest {
+            return Ok(self.current());
+        }
+        if n < self.history_floor {
+            return Err(DevnetError::Unsupported(format!(
+                "state at block {n} is not kept: this devnet was loaded from a state file at block {}",
+                self.history_floor
+            )));
+        }
+        Ok(StateAt::past(&self.db, &self.history, n))
+    }
+
+    /// Number of recorded pre-images behind [`Chain::state_at`].
+    pub fn history_len(&self) -> usize {
+        self.history.len()
+    }
+
+    /// Commits `state` to the database, recording the pre-images for `block` first.
+    fn commit_state(&mut self, block: u64, state: EvmState) {
+        self.history.note_commit(&self.db, block, &state);
+        self.db.commit(state);
+    }
+
+    /// Writes one account, recording its pre-image for `block` first.
+    fn write_account(&mut self, block: u64, who: Address, info: revm::state::AccountInfo) {
+        self.history.note_account(&self.db, block, who);
+        self.db.insert_account_info(who, info);
     }
 
     /// Sets a balance directly (the devnet's set-balance call).
+    /// The change belongs to the next block (past states do not see it).
     pub fn set_balance(&mut self, who: Address, balance: U256) {
         let mut info = self.db.basic(who).ok().flatten().unwrap_or_default();
         info.balance = balance;
-        self.db.insert_account_info(who, info);
+        let next = self.latest().header.number + 1;
+        self.write_account(next, who, info);
     }
 
     /// Seconds added to the wall clock for new blocks.
@@ -772,20 +805,21 @@ impl Chain {
             };
             let (outcome, changes) = self.run_batch(caller, gas_limit, value, &data, block)?;
             if commit {
+                let number: u64 = block.number.saturating_to();
                 for change in changes {
-                    self.db.commit(change);
+                    self.commit_state(number, change);
                 }
                 if charge {
                     let mut info = self.db.basic(caller).ok().flatten().unwrap_or_default();
                     info.nonce += 1;
                     info.balance -= U256::from(outcome.gas_used) * U256::from(gas_price);
-                    self.db.insert_account_info(caller, info);
+                    self.write_account(number, caller, info);
                     let tip = gas_price.saturating_sub(u128::from(block.basefee));
                     if tip > 0 {
                         let coinbase = self.config.coinbase;
                         let mut cb = self.db.basic(coinbase).ok().flatten().unwrap_or_default();
                         cb.balance += U256::from(outcome.gas_used) * U256::from(tip);
-                        self.db.insert_account_info(coinbase, cb);
+                        self.write_account(number, coinbase, cb);
                     }
                 }
             }
@@ -839,7 +873,7 @@ impl Chain {
             tx,
         )?;
         if commit {
-            self.db.commit(state);
+            self.commit_state(block.number.saturating_to(), state);
         }
         Ok(outcome)
     }
@@ -859,6 +893,47 @@ impl Chain {
             &block,
             false,
         )
+    }
+
+    /// `eth_call` at block `n`: the latest block runs like [`Chain::call`]; an earlier block runs
+    /// against the state at its end with its number and time. `batchAll` is simulated at the
+    /// latest state only (its subcalls run outside revm's precompile interface).
+    pub fn call_at(&mut self, req: &CallRequest, n: u64) -> Result<Outcome, DevnetError> {
+        let state = self.state_at(n)?;
+        if n == self.latest().header.number {
+            return self.call(req);
+        }
+        if req.to == Some(BATCH_PRECOMPILE_ADDRESS) {
+            return Err(DevnetError::Unsupported(
+                "batchAll can be simulated at the latest block only".into(),
+            ));
+        }
+        let header = &self.block(n).expect("state_at checked the block").header;
+        let block = BlockEnv {
+            number: U256::from(n),
+            timestamp: U256::from(header.timestamp),
+            ..self.block_env()
+        };
+        let gas = req
+            .gas
+            .unwrap_or(self.config.block_gas_limit)
+            .min(self.config.block_gas_limit);
+        let msg = Message::of(req, gas);
+        let tx = TxEnv {
+            tx_type: if req.access_list.is_empty() { 0 } else { 1 },
+            access_list: req.access_list.clone().into(),
+            caller: msg.caller,
+            gas_limit: msg.gas_limit,
+            gas_price: 0,
+            kind: msg.to.map_or(TxKind::Create, TxKind::Call),
+            value: msg.value,
+            data: msg.data,
+            nonce: state.nonce(msg.caller),
+            chain_id: Some(self.config.chain_id),
+            ..Default::default()
+        };
+        let (outcome, _) = self.run_evm(CacheDB::new(state), self.cfg(true), block, tx)?;
+        Ok(outcome)
     }
 
     /// `eth_estimateGas`: the lowest gas limit with which the call succeeds. A call that fails
@@ -1154,6 +1229,7 @@ impl Chain {
         time_offset: i64,
     ) -> Self {
         let block_index = blocks.iter().map(|b| (b.hash, b.header.number)).collect();
+        let history_floor = blocks.last().map_or(0, |b| b.header.number);
         Self {
             config,
             db,
@@ -1165,6 +1241,8 @@ impl Chain {
             time_offset,
             next_timestamp: None,
             instant,
+            history: StateHistory::default(),
+            history_floor,
         }
     }
 

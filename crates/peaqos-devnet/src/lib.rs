@@ -16,6 +16,7 @@
 pub mod chain;
 pub mod error;
 pub mod genesis;
+pub mod history;
 pub mod node;
 pub mod persist;
 pub mod precompiles;

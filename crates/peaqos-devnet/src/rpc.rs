@@ -172,24 +172,6 @@ fn block_number(chain: &Chain, tag: Option<&Value>) -> Result<u64, RpcError> {
     }
 }
 
-/// State queries are answered from the latest state only.
-fn require_latest(chain: &Chain, tag: Option<&Value>) -> Result<(), RpcError> {
-    let n = block_number(chain, tag)?;
-    let latest = chain.latest().header.number;
-    if n > latest {
-        return Err(invalid(format!(
-            "block {n} is beyond the latest block {latest}"
-        )));
-    }
-    if n < latest {
-        return Err(DevnetError::Unsupported(format!(
-            "state at block {n} is not kept: the devnet serves the latest state (block {latest})"
-        ))
-        .into());
-    }
-    Ok(())
-}
-
 fn call_request(v: &Value) -> Result<CallRequest, RpcError> {
     let o = v
         .as_object()
@@ -504,8 +486,8 @@ fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, RpcErr
         "eth_getBalance" => {
             let who: Address = param(params, 0, "address")?;
             node.read(|c| {
-                require_latest(c, params.get(1))?;
-                Ok(json!(c.balance(who)))
+                let n = block_number(c, params.get(1))?;
+                Ok(json!(c.state_at(n)?.balance(who)))
             })
         }
         "eth_getTransactionCount" => {
@@ -515,23 +497,23 @@ fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, RpcErr
                 if pending {
                     return Ok(json!(U64::from(c.pending_nonce(who))));
                 }
-                require_latest(c, params.get(1))?;
-                Ok(json!(U64::from(c.nonce(who))))
+                let n = block_number(c, params.get(1))?;
+                Ok(json!(U64::from(c.state_at(n)?.nonce(who))))
             })
         }
         "eth_getCode" => {
             let who: Address = param(params, 0, "address")?;
             node.read(|c| {
-                require_latest(c, params.get(1))?;
-                Ok(json!(c.code(who)))
+                let n = block_number(c, params.get(1))?;
+                Ok(json!(c.state_at(n)?.code(who)))
             })
         }
         "eth_getStorageAt" => {
             let who: Address = param(params, 0, "address")?;
             let slot: U256 = param(params, 1, "slot")?;
             node.read(|c| {
-                require_latest(c, params.get(2))?;
-                Ok(json!(B256::from(c.storage(who, slot))))
+                let n = block_number(c, params.get(2))?;
+                Ok(json!(B256::from(c.state_at(n)?.storage(who, slot))))
             })
         }
         "eth_call" => {
@@ -541,8 +523,8 @@ fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, RpcErr
                     .ok_or_else(|| invalid("missing parameter 0: call object"))?,
             )?;
             node.write(|c| {
-                require_latest(c, params.get(1))?;
-                let out = c.call(&req)?;
+                let n = block_number(c, params.get(1))?;
+                let out = c.call_at(&req, n)?;
                 if out.success {
                     Ok(json!(out.output))
                 } else {
