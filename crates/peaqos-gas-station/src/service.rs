@@ -825,7 +825,10 @@ impl Service {
     }
 
     /// Allocates the nonce, signs, journals, then broadcasts — serialized per chain. A send
-    /// the node refuses releases the nonce and the claim.
+    /// the node refuses releases the nonce and the claim. When the node answers "nonce too low"
+    /// for a transaction it does not know (the hot wallet was used outside this service, or by a
+    /// replica sharing its key), the nonce is read again from the chain and the transfer is
+    /// signed and sent once more, so the request does not fail for it.
     async fn send(
         &self,
         chain: &ChainRuntime,
@@ -836,41 +839,53 @@ impl Service {
         let pool = self.store.pool();
         let mut guard = chain.nonce.lock().await;
         self.check_alive()?;
-        let nonce = match *guard {
-            Some(n) => n,
-            None => match self.resync_nonce(chain).await {
-                Ok(n) => n,
-                Err(e) => {
-                    store::release_claim(pool, request_id).await?;
-                    return Err(e);
-                }
-            },
-        };
-        let (hash, raw) = self.sign(chain, nonce, target, gas_price)?;
-        let row = JournalRow {
-            request_id: request_id.to_owned(),
-            chain_id: chain.settings.chain_id as i64,
-            wallet: chain.wallet_key.clone(),
-            nonce: nonce as i64,
-            tx_hash: format!("{hash:#x}"),
-            raw_tx: hex::encode(&raw),
-            status: journal_status::SIGNED.into(),
-        };
-        if let Err(e) =
-            store::insert_journal(pool, &row, &self.cfg.replica_id, self.now() as i64).await
-        {
-            *guard = None;
-            store::release_claim(pool, request_id).await?;
-            return Err(e);
-        }
-        self.crash_point("journal")?;
-        match chain.provider.send_raw_transaction(&raw).await {
-            Ok(_) => {}
-            Err(e) => {
+        let mut resynced = false;
+        loop {
+            let nonce = match *guard {
+                Some(n) => n,
+                None => match self.resync_nonce(chain).await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        store::release_claim(pool, request_id).await?;
+                        return Err(e);
+                    }
+                },
+            };
+            let (hash, raw) = self.sign(chain, nonce, target, gas_price)?;
+            let row = JournalRow {
+                request_id: request_id.to_owned(),
+                chain_id: chain.settings.chain_id as i64,
+                wallet: chain.wallet_key.clone(),
+                nonce: nonce as i64,
+                tx_hash: format!("{hash:#x}"),
+                raw_tx: hex::encode(&raw),
+                status: journal_status::SIGNED.into(),
+            };
+            if let Err(e) =
+                store::insert_journal(pool, &row, &self.cfg.replica_id, self.now() as i64).await
+            {
+                *guard = None;
+                store::release_claim(pool, request_id).await?;
+                return Err(e);
+            }
+            self.crash_point("journal")?;
+            if let Err(e) = chain.provider.send_raw_transaction(&raw).await {
                 let resp = e.as_error_resp().map(|p| p.message.to_lowercase());
                 match resp {
                     Some(m) if m.contains("already known") => {}
                     Some(m) if m.contains("nonce too low") && self.tx_known(chain, hash).await => {}
+                    Some(m) if m.contains("nonce too low") && !resynced => {
+                        // Someone else used this nonce: nothing of ours is on the chain.
+                        tracing::warn!(
+                            chain = chain.settings.chain_id,
+                            nonce,
+                            "hot wallet nonce taken outside this service; re-reading it"
+                        );
+                        store::delete_journal(pool, request_id).await?;
+                        *guard = None;
+                        resynced = true;
+                        continue;
+                    }
                     Some(m) => {
                         // Refused: the nonce was not consumed (resync when it was too low).
                         if m.contains("nonce too low") {
@@ -911,13 +926,13 @@ impl Service {
                     }
                 }
             }
+            *guard = Some(nonce + 1);
+            self.crash_point("broadcast")?;
+            store::set_journal_status(pool, request_id, journal_status::SENT, self.now() as i64)
+                .await?;
+            drop(guard);
+            return Ok(hash);
         }
-        *guard = Some(nonce + 1);
-        self.crash_point("broadcast")?;
-        store::set_journal_status(pool, request_id, journal_status::SENT, self.now() as i64)
-            .await?;
-        drop(guard);
-        Ok(hash)
     }
 
     async fn tx_known(&self, chain: &ChainRuntime, hash: B256) -> bool {
