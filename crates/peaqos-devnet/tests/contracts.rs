@@ -5,8 +5,6 @@
 //! filler's eth_estimateGas, which must answer JSON-RPC code 3 with the revert data), and decoded
 //! into the exact custom error with its arguments.
 
-mod common;
-
 use alloy::contract::{CallBuilder, CallDecoder, Error as ContractError};
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, B256, Bytes, U256, b256, keccak256};
@@ -14,11 +12,11 @@ use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::{SolCall, SolError, SolEvent, SolValue};
-use common::{TestNet, peaq};
 use peaqos_contracts::upgrade_test::IdentityRegistryV2;
 use peaqos_contracts::{
     AdminFlags, ERC1967Proxy, EventRegistry, IdentityRegistry, IdentityStaking, MachineNFT,
 };
+use peaqos_testkit::{Ev, TestNet, event, latest_timestamp, mined, peaq, sent};
 use peaqos_types::constants::DEFAULT_MCR_API_URL;
 use std::fmt::Debug;
 
@@ -127,41 +125,6 @@ where
 // ------------------------------------------------------------------------------------------------
 // helpers
 
-/// Sends, waits for the receipt and asserts success.
-async fn mined<P: Provider, D: CallDecoder>(cb: CallBuilder<P, D>) -> TransactionReceipt {
-    let r = cb
-        .send()
-        .await
-        .expect("send")
-        .get_receipt()
-        .await
-        .expect("receipt");
-    assert!(r.status(), "transaction reverted: {r:?}");
-    r
-}
-
-/// Logs of type `E` emitted by `emitter` in a receipt.
-fn events<E: SolEvent>(r: &TransactionReceipt, emitter: Address) -> Vec<E> {
-    r.inner
-        .logs()
-        .iter()
-        .filter(|l| l.address() == emitter)
-        .filter_map(|l| E::decode_log(&l.inner).ok().map(|l| l.data))
-        .collect()
-}
-
-/// The single log of type `E` from `emitter`.
-fn event<E: SolEvent + Debug>(r: &TransactionReceipt, emitter: Address) -> E {
-    let mut all = events::<E>(r, emitter);
-    assert_eq!(
-        all.len(),
-        1,
-        "expected one {} log from {emitter}, got {all:?}",
-        E::SIGNATURE
-    );
-    all.remove(0)
-}
-
 fn registry(net: &TestNet, p: &DynProvider) -> Registry {
     IdentityRegistry::new(net.handle.deployment().identity_registry, p.clone())
 }
@@ -204,15 +167,6 @@ async fn register_for(
     (key.clone(), net.provider_for(key), id, r)
 }
 
-async fn latest_timestamp(p: &DynProvider) -> u64 {
-    p.get_block(alloy::eips::BlockId::latest())
-        .await
-        .unwrap()
-        .unwrap()
-        .header
-        .timestamp
-}
-
 async fn block_timestamp(p: &DynProvider, r: &TransactionReceipt) -> u64 {
     let n = r.block_number.expect("mined");
     p.get_block_by_number(n.into())
@@ -236,62 +190,12 @@ fn calldata_cost(data: &[u8]) -> u64 {
     data.iter().map(|b| if *b == 0 { 4 } else { 16 }).sum()
 }
 
-/// The fields of one `submitEvent`.
-#[derive(Debug, Clone)]
-struct Ev {
-    event_type: u8,
-    value: U256,
-    currency: String,
-    timestamp: U256,
-    data_hash: B256,
-    trust_level: u8,
-    source_chain_id: U256,
-    source_tx_hash: B256,
-    metadata: Bytes,
-}
-
-impl Ev {
-    fn revenue(currency: &str, timestamp: u64) -> Self {
-        Self {
-            event_type: 0,
-            value: U256::from(500),
-            currency: currency.into(),
-            timestamp: U256::from(timestamp),
-            data_hash: B256::ZERO,
-            trust_level: 0,
-            source_chain_id: U256::ZERO,
-            source_tx_hash: B256::ZERO,
-            metadata: Bytes::new(),
-        }
-    }
-
-    fn activity(timestamp: u64) -> Self {
-        Self {
-            event_type: 1,
-            value: U256::ZERO,
-            currency: String::new(),
-            ..Self::revenue("", timestamp)
-        }
-    }
-}
-
 fn submit<'a>(
     er: &'a Events,
     machine_id: U256,
     ev: &Ev,
 ) -> alloy::contract::SolCallBuilder<&'a DynProvider, EventRegistry::submitEventCall> {
-    er.submitEvent(
-        machine_id,
-        ev.event_type,
-        ev.value,
-        ev.currency.clone(),
-        ev.timestamp,
-        ev.data_hash,
-        ev.trust_level,
-        ev.source_chain_id,
-        ev.source_tx_hash,
-        ev.metadata.clone(),
-    )
+    er.call_builder(&ev.call(machine_id))
 }
 
 /// The README commitment, computed in Rust from a log:
@@ -464,16 +368,7 @@ async fn reverted_transaction_is_mined_without_effects() {
     let bond = reg.minBond().call().await.unwrap();
     let before = p.get_balance(key.address()).await.unwrap();
     let staking_before = p.get_balance(d.identity_staking).await.unwrap();
-    let r = reg
-        .register()
-        .value(bond + U256::from(1))
-        .gas(500_000)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let r = sent(reg.register().value(bond + U256::from(1)).gas(500_000)).await;
     assert!(!r.status());
     assert!(r.inner.logs().is_empty());
     let fee = U256::from(r.gas_used) * U256::from(r.effective_gas_price);

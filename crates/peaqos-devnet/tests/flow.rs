@@ -1,14 +1,13 @@
 //! The whole onboarding flow through an alloy client, as the SDK will drive it.
 
-mod common;
-
 use alloy::primitives::{Bytes, U256};
-use alloy::providers::Provider;
-use alloy::sol_types::{SolCall, SolEvent};
-use common::{TestNet, peaq};
-use peaqos_contracts::precompiles::{Batch, DidRegistry};
+use alloy::sol_types::SolCall;
+use peaqos_contracts::precompiles::DidRegistry;
 use peaqos_contracts::{EventRegistry, IdentityRegistry, MachineNFT};
-use peaqos_types::constants::{BATCH_PRECOMPILE_ADDRESS, DID_PRECOMPILE_ADDRESS};
+use peaqos_testkit::{
+    Ev, TestNet, activity, latest_timestamp, mined, peaq, registered, set_did_attributes,
+};
+use peaqos_types::constants::DID_PRECOMPILE_ADDRESS;
 
 #[tokio::test]
 async fn register_mint_write_did_and_submit_events() {
@@ -21,22 +20,8 @@ async fn register_mint_write_did_and_submit_events() {
     let registry = IdentityRegistry::new(d.identity_registry, &p);
     let bond = registry.minBond().call().await.unwrap();
     assert_eq!(bond, peaq(1));
-    let receipt = registry
-        .register()
-        .value(bond)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(receipt.status());
-    let registered = receipt
-        .inner
-        .logs()
-        .iter()
-        .find_map(|l| IdentityRegistry::Registered::decode_log(&l.inner).ok())
-        .expect("Registered log");
+    let receipt = mined(registry.register().value(bond)).await;
+    let registered = registered(&receipt);
     let machine_id = registered.machineId;
     assert_eq!(machine_id, U256::from(1));
     assert_eq!(registered.machine, machine.address());
@@ -51,15 +36,7 @@ async fn register_mint_write_did_and_submit_events() {
 
     // 2. mint the Machine NFT to itself
     let nft = MachineNFT::new(d.machine_nft, &p);
-    let r = nft
-        .mint(machine_id, machine.address())
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(r.status());
+    mined(nft.mint(machine_id, machine.address())).await;
     let token_id = nft.tokenIdOf(machine_id).call().await.unwrap();
     assert_eq!(token_id, U256::from(1));
 
@@ -72,34 +49,8 @@ async fn register_mint_write_did_and_submit_events() {
         ("data_api", "https://example.com/api".to_string()),
         ("data_visibility", "public".to_string()),
     ];
-    let calls: Vec<Bytes> = attrs
-        .iter()
-        .map(|(n, v)| {
-            DidRegistry::addAttributeCall {
-                did_account: machine.address(),
-                name: Bytes::copy_from_slice(n.as_bytes()),
-                value: Bytes::copy_from_slice(v.as_bytes()),
-                validity_for: 0,
-            }
-            .abi_encode()
-            .into()
-        })
-        .collect();
-    let batch = Batch::new(BATCH_PRECOMPILE_ADDRESS, &p);
-    let r = batch
-        .batchAll(
-            vec![DID_PRECOMPILE_ADDRESS; calls.len()],
-            vec![],
-            calls,
-            vec![],
-        )
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(r.status(), "batchAll failed: {r:?}");
+    let pairs: Vec<(&str, &str)> = attrs.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    set_did_attributes(&p, machine.address(), &pairs).await;
     let did = DidRegistry::new(DID_PRECOMPILE_ADDRESS, &p);
     for (n, v) in &attrs {
         let a = did
@@ -113,54 +64,11 @@ async fn register_mint_write_did_and_submit_events() {
 
     // 4. a revenue event and an activity event
     let events = EventRegistry::new(d.event_registry, &p);
-    let now = p
-        .get_block(alloy::eips::BlockId::latest())
-        .await
-        .unwrap()
-        .unwrap()
-        .header
-        .timestamp;
-    let r = events
-        .submitEvent(
-            machine_id,
-            0,
-            U256::from(500),
-            "USD".into(),
-            U256::from(now),
-            Default::default(),
-            0,
-            U256::ZERO,
-            Default::default(),
-            Bytes::new(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(r.status());
+    let now = latest_timestamp(&p).await;
+    let id = machine_id.to::<u64>();
+    let r = net.submit_event(&p, id, &Ev::revenue("USD", now)).await;
     println!("gas for a first revenue event: {}", r.gas_used);
-    let r = events
-        .submitEvent(
-            machine_id,
-            1,
-            U256::ZERO,
-            String::new(),
-            U256::from(now),
-            Default::default(),
-            2,
-            U256::ZERO,
-            Default::default(),
-            Bytes::new(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(r.status());
+    net.submit_event(&p, id, &activity(now, 2)).await;
     assert_eq!(
         events.eventCount(machine_id).call().await.unwrap(),
         U256::from(2)

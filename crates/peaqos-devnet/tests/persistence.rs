@@ -1,15 +1,13 @@
 //! `--state FILE`: a restarted devnet keeps every machine, event, balance, block and log.
 
-mod common;
-
-use alloy::primitives::{Address, Bytes, U256};
+use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
 use alloy::rpc::types::{Filter, TransactionRequest};
 use alloy::sol_types::SolEvent;
-use common::{TestNet, peaq};
 use peaqos_contracts::precompiles::DidRegistry;
 use peaqos_contracts::{EventRegistry, IdentityRegistry};
 use peaqos_devnet::DevnetConfig;
+use peaqos_testkit::{Ev, TestNet, latest_timestamp, mined, peaq};
 use peaqos_types::constants::DID_PRECOMPILE_ADDRESS;
 use serde_json::Value;
 
@@ -27,41 +25,18 @@ async fn state_survives_a_restart() {
     let machine = net.funded_key(5).await;
     let p = net.provider_for(machine.clone());
     let reg = IdentityRegistry::new(d.identity_registry, &p);
-    reg.register()
-        .value(peaq(1))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    let now = p
-        .get_block(alloy::eips::BlockId::latest())
-        .await
-        .unwrap()
-        .unwrap()
-        .header
-        .timestamp;
-    let ev = EventRegistry::new(d.event_registry, &p);
-    let receipt = ev
-        .submitEvent(
-            U256::from(1),
-            0,
-            U256::from(1234),
-            "EUR".into(),
-            U256::from(now),
-            Default::default(),
-            0,
-            U256::ZERO,
-            Default::default(),
-            Bytes::new(),
+    mined(reg.register().value(peaq(1))).await;
+    let now = latest_timestamp(&p).await;
+    let receipt = net
+        .submit_event(
+            &p,
+            1,
+            &Ev {
+                value: U256::from(1234),
+                ..Ev::revenue("EUR", now)
+            },
         )
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+        .await;
     DidRegistry::new(DID_PRECOMPILE_ADDRESS, &p)
         .addAttribute(
             machine.address(),

@@ -1,30 +1,17 @@
 //! The peaq precompiles behave as the node does: Batch keeps msg.sender and is atomic for
 //! batchAll, DID ownership and errors, and the native ERC-20 mirrors native balances.
 
-mod common;
-
 use alloy::primitives::{Address, Bytes, U256, keccak256};
 use alloy::providers::Provider;
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::SignerSync;
 use alloy::sol_types::{SolCall, SolError, SolEvent, SolValue};
-use common::{TestNet, peaq};
 use peaqos_contracts::precompiles::{Batch, DidRegistry, NativeErc20};
+use peaqos_testkit::{TestNet, add_attribute_call as add, mined, peaq, sent};
 use peaqos_types::constants::{
     BATCH_PRECOMPILE_ADDRESS as BATCH, DID_PRECOMPILE_ADDRESS as DID,
     NATIVE_ERC20_PRECOMPILE_ADDRESS as ERC20,
 };
-
-fn add(did: Address, name: &str, value: &str) -> Bytes {
-    DidRegistry::addAttributeCall {
-        did_account: did,
-        name: name.as_bytes().to_vec().into(),
-        value: value.as_bytes().to_vec().into(),
-        validity_for: 0,
-    }
-    .abi_encode()
-    .into()
-}
 
 fn revert_reason(e: &alloy::contract::Error) -> String {
     let data = e
@@ -46,20 +33,13 @@ async fn batch_keeps_the_original_caller_as_msg_sender() {
     let me = net.address(3);
     let p = net.provider(3);
     let batch = Batch::new(BATCH, &p);
-    let r = batch
-        .batchAll(
-            vec![DID, DID],
-            vec![],
-            vec![add(me, "a", "1"), add(me, "b", "2")],
-            vec![],
-        )
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(r.status());
+    let r = mined(batch.batchAll(
+        vec![DID, DID],
+        vec![],
+        vec![add(me, "a", "1"), add(me, "b", "2")],
+        vec![],
+    ))
+    .await;
     let logs = r.inner.logs();
     let adds: Vec<_> = logs
         .iter()
@@ -107,15 +87,12 @@ async fn batch_all_rolls_back_everything_when_one_subcall_fails() {
     assert_eq!(revert_reason(&err), "AttributeAlreadyExist");
     // mined with an explicit gas limit: failed receipt, nothing kept
     let before = p.get_balance(me).await.unwrap();
-    let r = batch
-        .batchAll(vec![DID, DID], vec![], calls, vec![])
-        .gas(500_000)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let r = sent(
+        batch
+            .batchAll(vec![DID, DID], vec![], calls, vec![])
+            .gas(500_000),
+    )
+    .await;
     assert!(!r.status());
     assert!(r.inner.logs().is_empty());
     let did = DidRegistry::new(DID, &p);
@@ -200,15 +177,7 @@ async fn batch_moves_value_from_the_caller_and_refuses_contract_callers() {
     let p = net.provider(5);
     let dest = Address::repeat_byte(0x42);
     let batch = Batch::new(BATCH, &p);
-    let r = batch
-        .batchAll(vec![dest, dest], vec![peaq(1), peaq(2)], vec![], vec![])
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(r.status());
+    mined(batch.batchAll(vec![dest, dest], vec![peaq(1), peaq(2)], vec![], vec![])).await;
     assert_eq!(p.get_balance(dest).await.unwrap(), peaq(3));
     // Batch itself is not payable
     let err = batch
@@ -257,15 +226,7 @@ async fn did_ownership_and_errors_follow_the_node() {
 
     // anyone may create a new attribute on any account, and owns the (caller, account) pair
     let before = pa.get_balance(a).await.unwrap();
-    let r = da
-        .addAttribute(b, name(), b"7".to_vec().into(), 10)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(r.status());
+    let r = mined(da.addAttribute(b, name(), b"7".to_vec().into(), 10)).await;
     let spent = before - pa.get_balance(a).await.unwrap();
     let gas = U256::from(r.gas_used) * U256::from(r.effective_gas_price);
     assert_eq!(
@@ -300,15 +261,7 @@ async fn did_ownership_and_errors_follow_the_node() {
         .unwrap_err();
     assert_eq!(revert_reason(&err), "AttributeAuthorizationFailed");
     // the creator may update; created is kept, validity 0 = never expires
-    let r = da
-        .updateAttribute(b, name(), b"9".to_vec().into(), 0)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(r.status());
+    mined(da.updateAttribute(b, name(), b"9".to_vec().into(), 0)).await;
     let updated = db.readAttribute(b, name()).call().await.unwrap();
     assert_eq!(
         (updated.value.as_ref(), updated.validity, updated.created),
@@ -359,15 +312,7 @@ async fn did_ownership_and_errors_follow_the_node() {
 
     // remove releases the deposit to the creator and emits the node's (misspelt) event
     let before = pa.get_balance(a).await.unwrap();
-    let r = da
-        .removeAttribute(b, name())
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(r.status());
+    let r = mined(da.removeAttribute(b, name())).await;
     let gas = U256::from(r.gas_used) * U256::from(r.effective_gas_price);
     assert_eq!(
         pa.get_balance(a).await.unwrap() + gas - before,
@@ -383,15 +328,7 @@ async fn did_snake_case_aliases_work() {
     let me = net.address(6);
     let p = net.provider(6);
     let d = DidRegistry::new(DID, &p);
-    let r = d
-        .add_attribute(me, b"k".to_vec().into(), b"v".to_vec().into(), 0)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(r.status());
+    mined(d.add_attribute(me, b"k".to_vec().into(), b"v".to_vec().into(), 0)).await;
     assert_eq!(
         d.read_attribute(me, b"k".to_vec().into())
             .call()
@@ -449,15 +386,7 @@ async fn native_erc20_mirrors_native_balances() {
     }
     // transfer moves native balance and emits Transfer from 0x809
     let dest = Address::repeat_byte(0x77);
-    let r = token
-        .transfer(dest, peaq(2))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(r.status());
+    let r = mined(token.transfer(dest, peaq(2))).await;
     assert_eq!(p.get_balance(dest).await.unwrap(), peaq(2));
     let t = NativeErc20::Transfer::decode_log(&r.inner.logs()[0].inner).unwrap();
     assert_eq!(
@@ -473,16 +402,7 @@ async fn native_erc20_mirrors_native_balances() {
     assert!(revert_reason(&err).contains("exceeds balance"));
     // deposit sends msg.value straight back; nothing is wrapped
     let before = p.get_balance(net.address(7)).await.unwrap();
-    let r = token
-        .deposit()
-        .value(peaq(5))
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(r.status());
+    let r = mined(token.deposit().value(peaq(5))).await;
     let gas = U256::from(r.gas_used) * U256::from(r.effective_gas_price);
     assert_eq!(before - p.get_balance(net.address(7)).await.unwrap(), gas);
     assert_eq!(p.get_balance(ERC20).await.unwrap(), U256::ZERO);
@@ -572,23 +492,16 @@ async fn native_erc20_allowances_and_permit() {
     let digest = keccak256([&b"\x19\x01"[..], ds.as_slice(), struct_hash.as_slice()].concat());
     let sig = owner.sign_hash_sync(&digest).unwrap();
     let v = 27 + u8::from(sig.v());
-    let r = token_s
-        .permit(
-            owner.address(),
-            net.address(8),
-            peaq(5),
-            deadline,
-            v,
-            sig.r().into(),
-            sig.s().into(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
-    assert!(r.status());
+    let permit = token_s.permit(
+        owner.address(),
+        net.address(8),
+        peaq(5),
+        deadline,
+        v,
+        sig.r().into(),
+        sig.s().into(),
+    );
+    mined(permit.clone()).await;
     assert_eq!(
         token_s
             .allowance(owner.address(), net.address(8))
@@ -602,18 +515,6 @@ async fn native_erc20_allowances_and_permit() {
         nonce + U256::from(1)
     );
     // replaying the same permit fails (nonce moved on)
-    let err = token_s
-        .permit(
-            owner.address(),
-            net.address(8),
-            peaq(5),
-            deadline,
-            v,
-            sig.r().into(),
-            sig.s().into(),
-        )
-        .call()
-        .await
-        .unwrap_err();
+    let err = permit.call().await.unwrap_err();
     assert_eq!(revert_reason(&err), "Invalid permit");
 }

@@ -1,31 +1,16 @@
 //! JSON-RPC behaviour: what alloy clients, indexers and the SDK rely on.
 
-mod common;
-
 use alloy::eips::BlockNumberOrTag;
 use alloy::network::{Ethereum, EthereumWallet, NetworkWallet, TransactionBuilder};
 use alloy::primitives::{Address, B256, Bytes, U256};
-use alloy::providers::{Provider, ProviderBuilder};
+use alloy::providers::Provider;
 use alloy::rpc::types::{AccessList, AccessListItem, Filter, TransactionRequest};
 use alloy::sol_types::SolEvent;
-use common::{TestNet, peaq};
 use peaqos_contracts::IdentityRegistry;
 use peaqos_devnet::{ChainConfig, DevnetConfig};
+use peaqos_testkit::{TestNet, peaq};
 use serde_json::{Value, json};
 use std::time::Duration;
-
-async fn raw(net: &TestNet, body: Value) -> Value {
-    let client = alloy::transports::http::reqwest::Client::new();
-    client
-        .post(net.url())
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
 
 /// Signs `tx` with dev account `i` and returns the raw EIP-2718 bytes.
 async fn sign(net: &TestNet, i: u32, tx: TransactionRequest) -> Bytes {
@@ -36,29 +21,19 @@ async fn sign(net: &TestNet, i: u32, tx: TransactionRequest) -> Bytes {
     alloy::eips::eip2718::Encodable2718::encoded_2718(&env).into()
 }
 
-async fn rpc(net: &TestNet, method: &str, params: Value) -> Value {
-    raw(
-        net,
-        json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn identity_methods_and_batches() {
     let net = TestNet::start().await;
-    let out = raw(
-        &net,
-        json!([
+    let out = net
+        .raw(json!([
             {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
             {"jsonrpc": "2.0", "id": 2, "method": "net_version", "params": []},
             {"jsonrpc": "2.0", "id": 3, "method": "web3_clientVersion", "params": []},
             {"jsonrpc": "2.0", "id": 4, "method": "eth_syncing", "params": []},
             {"jsonrpc": "2.0", "id": 5, "method": "no_such_method", "params": []},
             {"jsonrpc": "2.0", "method": "eth_chainId", "params": []}
-        ]),
-    )
-    .await;
+        ]))
+        .await;
     let arr = out.as_array().unwrap();
     assert_eq!(arr.len(), 5, "notifications get no response");
     assert_eq!(arr[0]["result"], "0x7a69");
@@ -71,20 +46,24 @@ async fn identity_methods_and_batches() {
     );
     assert_eq!(arr[3]["result"], false);
     assert_eq!(arr[4]["error"]["code"], -32601);
-    let bad = raw(&net, json!("not json-rpc")).await;
+    let bad = net.raw(json!("not json-rpc")).await;
     assert_eq!(bad["error"]["code"], -32600);
 }
 
 #[tokio::test]
 async fn bad_params_answer_minus_32602_with_a_clear_message() {
     let net = TestNet::start().await;
-    let r = rpc(&net, "eth_getBalance", json!(["0x1234", "latest"])).await;
+    let r = net
+        .rpc_response("eth_getBalance", json!(["0x1234", "latest"]))
+        .await;
     assert_eq!(r["error"]["code"], -32602);
     assert!(
         r["error"]["message"].as_str().unwrap().contains("address"),
         "{r}"
     );
-    let r = rpc(&net, "eth_getBlockByNumber", json!(["yesterday", false])).await;
+    let r = net
+        .rpc_response("eth_getBlockByNumber", json!(["yesterday", false]))
+        .await;
     assert_eq!(r["error"]["code"], -32602);
     assert!(
         r["error"]["message"]
@@ -93,9 +72,11 @@ async fn bad_params_answer_minus_32602_with_a_clear_message() {
             .contains("block tag"),
         "{r}"
     );
-    let r = rpc(&net, "eth_sendRawTransaction", json!(["0xdeadbeef"])).await;
+    let r = net
+        .rpc_response("eth_sendRawTransaction", json!(["0xdeadbeef"]))
+        .await;
     assert_eq!(r["error"]["code"], -32602);
-    let r = rpc(&net, "eth_call", json!([])).await;
+    let r = net.rpc_response("eth_call", json!([])).await;
     assert_eq!(r["error"]["code"], -32602);
 }
 
@@ -105,9 +86,7 @@ async fn reverts_carry_code_3_and_the_revert_data() {
     let d = net.handle.deployment();
     let call = IdentityRegistry::registerCall {};
     let data = alloy::sol_types::SolCall::abi_encode(&call);
-    let r = rpc(
-        &net,
-        "eth_call",
+    let r = net.rpc_response("eth_call",
         json!([{"from": net.address(1), "to": d.identity_registry, "data": Bytes::from(data.clone()), "value": "0x1"}, "latest"]),
     )
     .await;
@@ -124,7 +103,7 @@ async fn reverts_carry_code_3_and_the_revert_data() {
             .unwrap();
     assert_eq!((decoded.sent, decoded.required), (U256::from(1), peaq(1)));
     // estimateGas answers the same way
-    let r = rpc(&net, "eth_estimateGas", json!([{"from": net.address(1), "to": d.identity_registry, "data": Bytes::from(data), "value": "0x1"}])).await;
+    let r = net.rpc_response("eth_estimateGas", json!([{"from": net.address(1), "to": d.identity_registry, "data": Bytes::from(data), "value": "0x1"}])).await;
     assert_eq!(r["error"]["code"], 3);
     assert_eq!(r["error"]["data"], json!(revert));
 }
@@ -240,12 +219,9 @@ async fn wrong_chain_id_low_nonce_and_underfunded_transactions_are_refused() {
         .with_gas_limit(21_000)
         .with_max_fee_per_gas(2_000_000_000)
         .with_max_priority_fee_per_gas(1);
-    let r = rpc(
-        &net,
-        "eth_sendRawTransaction",
-        json!([sign(&net, 2, tx).await]),
-    )
-    .await;
+    let r = net
+        .rpc_response("eth_sendRawTransaction", json!([sign(&net, 2, tx).await]))
+        .await;
     assert!(
         r["error"]["message"].as_str().unwrap().contains("chain id"),
         "{r}"
@@ -263,12 +239,12 @@ async fn wrong_chain_id_low_nonce_and_underfunded_transactions_are_refused() {
         .with_gas_limit(21_000)
         .with_max_fee_per_gas(2_000_000_000)
         .with_max_priority_fee_per_gas(1);
-    let r = rpc(
-        &net,
-        "eth_sendRawTransaction",
-        json!([sign(&net, 2, again).await]),
-    )
-    .await;
+    let r = net
+        .rpc_response(
+            "eth_sendRawTransaction",
+            json!([sign(&net, 2, again).await]),
+        )
+        .await;
     assert!(
         r["error"]["message"]
             .as_str()
@@ -294,7 +270,9 @@ async fn a_nonce_gap_is_queued_until_it_is_filled() {
     };
     let tx1 = sign(&net, 3, mk(1)).await;
     let tx0 = sign(&net, 3, mk(0)).await;
-    let r1 = rpc(&net, "eth_sendRawTransaction", json!([tx1])).await;
+    let r1 = net
+        .rpc_response("eth_sendRawTransaction", json!([tx1]))
+        .await;
     let h1: B256 = serde_json::from_value(r1["result"].clone()).unwrap();
     let p = net.provider(0);
     assert!(
@@ -305,7 +283,8 @@ async fn a_nonce_gap_is_queued_until_it_is_filled() {
         p.get_transaction_by_hash(h1).await.unwrap().is_some(),
         "a queued transaction is known"
     );
-    rpc(&net, "eth_sendRawTransaction", json!([tx0])).await;
+    net.rpc_response("eth_sendRawTransaction", json!([tx0]))
+        .await;
     assert!(
         p.get_transaction_receipt(h1)
             .await
@@ -435,12 +414,12 @@ async fn logs_filter_by_address_topics_range_and_block_hash() {
             .await
             .unwrap();
     }
-    let r = rpc(
-        &net,
-        "eth_getLogs",
-        json!([{"fromBlock": "0x0", "toBlock": "0x64"}]),
-    )
-    .await;
+    let r = net
+        .rpc_response(
+            "eth_getLogs",
+            json!([{"fromBlock": "0x0", "toBlock": "0x64"}]),
+        )
+        .await;
     assert_eq!(r["error"]["code"], -32005, "{r}");
 }
 
@@ -508,7 +487,9 @@ async fn time_can_be_moved_forward() {
         .unwrap()
         .unwrap();
     assert_eq!(b.header.timestamp, target);
-    let r = rpc(&net, "evm_setNextBlockTimestamp", json!([before])).await;
+    let r = net
+        .rpc_response("evm_setNextBlockTimestamp", json!([before]))
+        .await;
     assert_eq!(
         r["error"]["code"], -32602,
         "going back in time is refused: {r}"
@@ -582,20 +563,149 @@ async fn block_time_mode_keeps_transactions_pending_until_a_block() {
 }
 
 #[tokio::test]
-async fn history_is_not_invented() {
+async fn state_queries_at_past_blocks() {
     let net = TestNet::start().await;
     let p = net.provider(8);
+    let me = net.address(8);
+    let to = Address::repeat_byte(0x44);
+    let b0 = p.get_block_number().await.unwrap();
+    let balance0 = p.get_balance(me).await.unwrap();
+    let nonce0 = p.get_transaction_count(me).await.unwrap();
+    let r = p
+        .send_transaction(TransactionRequest::default().to(to).value(peaq(1)))
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let b1 = r.block_number.unwrap();
+    assert!(b1 > b0);
+    let at = |n: u64| alloy::eips::BlockId::number(n);
+    // balances and nonces at the block before and at the transfer's block
+    assert_eq!(p.get_balance(me).block_id(at(b0)).await.unwrap(), balance0);
+    assert_eq!(
+        p.get_balance(to).block_id(at(b0)).await.unwrap(),
+        U256::ZERO
+    );
+    assert_eq!(p.get_balance(to).block_id(at(b1)).await.unwrap(), peaq(1));
+    assert!(p.get_balance(me).block_id(at(b1)).await.unwrap() < balance0 - peaq(1));
+    assert_eq!(
+        p.get_transaction_count(me).block_id(at(b0)).await.unwrap(),
+        nonce0
+    );
+    assert_eq!(
+        p.get_transaction_count(me).block_id(at(b1)).await.unwrap(),
+        nonce0 + 1
+    );
+
+    // contract state: machineIdOf before and after registration, by eth_call and by storage
+    let reg = IdentityRegistry::new(net.handle.deployment().identity_registry, &p);
+    let bond = reg.minBond().call().await.unwrap();
+    let r = reg
+        .register()
+        .value(bond)
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let b2 = r.block_number.unwrap();
+    let id = reg.machineIdOf(me).call().await.unwrap();
+    assert!(id > U256::ZERO);
+    assert_eq!(
+        reg.machineIdOf(me).call().block(at(b2 - 1)).await.unwrap(),
+        U256::ZERO
+    );
+    assert_eq!(reg.machineIdOf(me).call().block(at(b2)).await.unwrap(), id);
+    assert_eq!(
+        reg.nextMachineId().call().block(at(b2 - 1)).await.unwrap(),
+        id,
+        "the id handed out was the next one before"
+    );
+    // code: the registry's proxy exists from genesis on
+    assert!(
+        !p.get_code_at(net.handle.deployment().identity_registry)
+            .block_id(at(0))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // a set-balance belongs to the next block: the latest block's past view does not see it
+    let head = p.get_block_number().await.unwrap();
+    net.rpc("anvil_setBalance", json!([to, "0x7"])).await;
+    assert_eq!(p.get_balance(to).await.unwrap(), U256::from(7));
+    if head > b1 {
+        assert_eq!(
+            p.get_balance(to).block_id(at(head - 1)).await.unwrap(),
+            peaq(1)
+        );
+    }
     p.send_transaction(TransactionRequest::default().to(Address::ZERO))
         .await
         .unwrap()
         .get_receipt()
         .await
         .unwrap();
-    let r = rpc(&net, "eth_getBalance", json!([net.address(8), "0x0"])).await;
-    assert_eq!(r["error"]["code"], -32000);
+    assert_eq!(
+        p.get_balance(to).block_id(at(head)).await.unwrap(),
+        peaq(1),
+        "the block mined before the set-balance keeps the old balance"
+    );
+    assert_eq!(p.get_balance(to).await.unwrap(), U256::from(7));
+
+    // beyond the head: -32602; batchAll at a past block: a clear -32000
+    let r = net
+        .rpc_response("eth_getBalance", json!([me, "0xffffff"]))
+        .await;
+    assert_eq!(r["error"]["code"], -32602, "{r}");
+    let r = net
+        .rpc_response(
+            "eth_call",
+            json!([{"from": me, "to": peaqos_types::constants::BATCH_PRECOMPILE_ADDRESS, "data": "0x"}, "0x1"]),
+        )
+        .await;
+    assert_eq!(r["error"]["code"], -32000, "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("latest block only"),
+        "{r}"
+    );
+}
+
+#[tokio::test]
+async fn state_before_a_state_file_load_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("chain.json");
+    let config = || DevnetConfig {
+        state: Some(state.clone()),
+        ..DevnetConfig::ephemeral()
+    };
+    let net = TestNet::start_with(config()).await;
+    net.provider(8)
+        .send_transaction(TransactionRequest::default().to(Address::ZERO))
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let head = net.head().await;
+    net.handle.shutdown().await.unwrap();
+    let net = TestNet::start_with(config()).await;
+    let me = net.address(8);
+    let r = net
+        .rpc_response("eth_getBalance", json!([me, format!("{:#x}", head - 1)]))
+        .await;
+    assert_eq!(r["error"]["code"], -32000, "{r}");
     assert!(
         r["error"]["message"].as_str().unwrap().contains("not kept"),
         "{r}"
     );
-    let _ = ProviderBuilder::new();
+    let r = net
+        .rpc_response("eth_getBalance", json!([me, format!("{head:#x}")]))
+        .await;
+    assert!(r["result"].is_string(), "{r}");
 }

@@ -4,6 +4,7 @@ mod common;
 
 use alloy::providers::Provider;
 use common::*;
+use peaqos_testkit::{Ev, TestNet, activity, revenue};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -206,7 +207,7 @@ async fn profiles_visibility_cards_and_stranger_attributes() {
     ];
     evs[0].metadata = r#"{"kwh":3}"#.into();
     evs[1].metadata = "plain text".into();
-    evs[2].currency = "ZZZ";
+    evs[2].currency = "ZZZ".into();
     let _ = net.submit(&on, on_id, &evs).await;
 
     // public machine pointing at the loopback partner API; another with a non-JSON answer
@@ -591,36 +592,86 @@ async fn reorg_rolls_back_and_reindexes() {
     svc.shutdown().await.unwrap();
 }
 
-#[test]
-fn unbonded_machines_are_nr() {
-    // Registration always bonds on this chain (register() requires msg.value == minBond and the
-    // staking contract has no withdrawal), so an unbonded machine cannot be produced on the
-    // devnet; the service maps a machine without stake to NR.
-    use alloy::primitives::{Address, U256};
-    use peaqos_mcr::store::{MachineRow, MachineState};
-    let state = MachineState {
-        machine: MachineRow {
-            machine_id: 1,
-            address: Address::with_last_byte(1),
-            operator: Address::with_last_byte(1),
+/// Registration always bonds on these contracts (`register()` forwards `msg.value == minBond` and
+/// the staking contract has no withdrawal), so an unbonded machine cannot be produced on the devnet.
+/// The index is seeded the way a deployment whose registry emitted `Registered` without a stake
+/// would fill it (a machine with 90 days of revenue and no `Staked`); from the store up, everything
+/// runs through the service: the indexer resumes on top of it and the API answers NR.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unbonded_machines_are_nr() {
+    use alloy::primitives::{Address, B256, Bytes, U256};
+    use peaqos_mcr::store::{Change, EventRow, MachineRow, RangeBatch, Store};
+    let net = TestNet::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("unbonded.sqlite").display().to_string();
+    let genesis = net
+        .reader()
+        .get_block(alloy::eips::BlockId::number(0))
+        .await
+        .unwrap()
+        .unwrap()
+        .header;
+    let machine = Address::repeat_byte(0x5a);
+    let now = net.chain_time().await;
+    let mut changes = vec![(
+        0,
+        0,
+        Change::Registered(MachineRow {
+            machine_id: 900,
+            address: machine,
+            operator: machine,
             bond: U256::ZERO,
-            registered_block: 1,
-        },
-        status: 1,
-        staked: U256::ZERO,
-        nft_token_id: None,
-        flagged_at: None,
-        trust_override: None,
-    };
-    let v = peaqos_mcr::view::build_view(
-        state,
-        &[],
-        peaqos_mcr_model::FxTable::embedded(),
-        &peaqos_mcr_model::ScoringConfig::default(),
-        1_700_000_000,
-    );
-    let j = peaqos_mcr::view::mcr_json(&v);
-    assert_eq!(j["mcr"], "NR");
-    assert_eq!(j["mcr_score"], 0);
-    assert_eq!(j["bond_status"], "unbonded");
+            registered_block: 0,
+        }),
+    )];
+    for d in 0..90u64 {
+        changes.push((
+            0,
+            d + 1,
+            Change::Event(Box::new(EventRow {
+                machine_id: 900,
+                event_index: d,
+                submitter: machine,
+                event_type: 0,
+                value: U256::from(5_000),
+                currency: "USD".into(),
+                timestamp: now - (90 - d) * DAY,
+                data_hash: B256::ZERO,
+                trust_level: 2,
+                source_chain_id: U256::ZERO,
+                source_tx_hash: B256::ZERO,
+                metadata: Bytes::new(),
+                block: 0,
+                block_timestamp: Some(genesis.timestamp),
+                tx_hash: B256::ZERO,
+                log_index: d + 1,
+            })),
+        ));
+    }
+    let store = Store::connect(&db).await.unwrap();
+    store
+        .apply(&RangeBatch {
+            changes,
+            to_block: 0,
+            to_hash: genesis.hash,
+            to_timestamp: genesis.timestamp,
+            block_hashes: Vec::new(),
+        })
+        .await
+        .unwrap();
+    store.close().await;
+
+    let svc = mcr(&net, &db, |_| {}).await;
+    svc.wait_for_block(net.head().await, WAIT).await.unwrap();
+    let (s, j) = get(&svc.url(), &format!("/mcr/{machine}")).await;
+    assert_eq!(s, 200, "{j}");
+    assert_eq!(j["mcr"], "NR", "{j}");
+    assert_eq!(j["mcr_score"], 0, "{j}");
+    assert_eq!(j["bond_status"], "unbonded", "{j}");
+    assert_eq!(j["revenue_event_count"], 90, "the history is there: {j}");
+    let (s, e) = get(&svc.url(), &format!("/mcr/{machine}/explain")).await;
+    assert_eq!(s, 200, "{e}");
+    assert_eq!(e["facts"]["bonded"], false, "{e}");
+    assert_eq!(e["mcr"], "NR", "{e}");
+    svc.shutdown().await.unwrap();
 }

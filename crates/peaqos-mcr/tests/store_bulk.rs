@@ -20,7 +20,12 @@ fn event(machine_id: u64, event_index: u64) -> EventRow {
         submitter: Address::with_last_byte(k),
         event_type: u8::try_from(event_index % 2).unwrap(),
         value: U256::from(event_index) * U256::from(10u64).pow(U256::from(20)),
-        currency: if event_index.is_multiple_of(3) { "EUR" } else { "USD" }.into(),
+        currency: if event_index.is_multiple_of(3) {
+            "EUR"
+        } else {
+            "USD"
+        }
+        .into(),
         timestamp: 1_700_000_000 + event_index * 60,
         data_hash: B256::with_last_byte(k),
         trust_level: u8::try_from(event_index % 3).unwrap(),

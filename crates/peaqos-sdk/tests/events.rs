@@ -7,29 +7,20 @@ use std::time::Duration;
 use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::providers::Provider;
 use alloy::sol_types::SolCall;
-use common::Net;
+use common::{Net, SdkNet};
 use peaqos_contracts::{AdminFlags, EventRegistry, IdentityRegistry};
 use peaqos_devnet::DevnetConfig;
 use peaqos_sdk::{
     ErrorCode, OperationalLimits, PeaqosClient, PeaqosError, SubmitEventParams, compute_data_hash,
 };
-
-async fn block_time(c: &PeaqosClient) -> u64 {
-    c.provider()
-        .get_block_by_number(Default::default())
-        .await
-        .unwrap()
-        .unwrap()
-        .header
-        .timestamp
-}
+use peaqos_testkit::latest_timestamp;
 
 #[tokio::test]
 async fn submit_and_batch_submit() {
     let net = Net::start().await;
     let c = net.dev(1);
     let id = c.register_machine().await.unwrap();
-    let now = block_time(&c).await;
+    let now = latest_timestamp(c.provider()).await;
 
     // Smart currency default: a revenue event without currency goes out as USD.
     let mut p = SubmitEventParams::revenue(id, U256::from(12_500), "USD", now);
@@ -182,7 +173,7 @@ async fn revert_names_from_the_chain() {
     let c = net.dev(1);
     let stranger = net.dev(2);
     let id = c.register_machine().await.unwrap();
-    let now = block_time(&c).await;
+    let now = latest_timestamp(c.provider()).await;
     let ev = |p: SubmitEventParams| p;
 
     let e = stranger
@@ -311,7 +302,7 @@ async fn operational_limits_are_applied_before_sending() {
         });
     let c = PeaqosClient::new(cfg).unwrap();
     let id = c.register_machine().await.unwrap();
-    let now = block_time(&c).await;
+    let now = latest_timestamp(c.provider()).await;
     let e = c
         .submit_event(&SubmitEventParams::revenue(
             id,
@@ -362,7 +353,7 @@ async fn two_hundred_concurrent_events_from_one_operator() {
                 .unwrap(),
         );
     }
-    let now = block_time(&operator).await;
+    let now = latest_timestamp(operator.provider()).await;
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..200u64 {
         let c = operator.clone();

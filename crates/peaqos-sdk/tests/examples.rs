@@ -10,7 +10,7 @@ mod self_managed;
 mod submit_events;
 
 use alloy::providers::Provider;
-use common::Net;
+use common::{Net, SdkNet};
 
 trait ReceiptOk {
     async fn provider_receipt_ok(&self, h: alloy::primitives::B256) -> bool;

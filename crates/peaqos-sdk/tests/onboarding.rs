@@ -4,7 +4,7 @@ mod common;
 
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
-use common::{Net, peaq};
+use common::{Net, SdkNet, peaq};
 use peaqos_sdk::{
     DataVisibility, ErrorCode, PeaqosError, WriteMachineDidParams, WriteProxyDidParams,
 };
@@ -202,7 +202,7 @@ async fn proxy_register_for_and_operator_mint() {
     assert_eq!(token, 1);
 
     // The machine writes its own DID with the operator reference.
-    net.fund(&machine_key.signer(), 1).await;
+    net.fund_with_sdk(machine_key.signer().address(), 1).await;
     let mc = peaqos_sdk::PeaqosClient::new(net.config_for(&machine_key.signer())).unwrap();
     mc.write_machine_did_attributes(&WriteMachineDidParams {
         machine_id: id,

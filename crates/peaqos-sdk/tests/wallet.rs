@@ -4,22 +4,13 @@
 mod common;
 
 use alloy::primitives::Address;
-use common::{Net, peaq};
+use common::{Net, SdkNet};
 use peaqos_sdk::wallet::vault::{Vault, create_wallet};
 use peaqos_sdk::{PeaqosClient, PeaqosConfig};
 use peaqos_types::ErrorCode;
 
 fn config(net: &Net) -> PeaqosConfig {
     PeaqosConfig::new(net.handle.url(), None, net.contracts())
-}
-
-async fn fund(net: &Net, to: Address) {
-    let r = net
-        .dev(9)
-        .send_transaction(to, Default::default(), peaq(3))
-        .await
-        .unwrap();
-    assert!(r.status());
 }
 
 #[tokio::test]
@@ -30,7 +21,7 @@ async fn a_vault_wallet_registers_a_machine_in_both_signing_modes() {
 
     let native = create_wallet("robot-1", Some("correct horse"), 12, &vault).unwrap();
     let native_addr: Address = native.peaq_address.parse().unwrap();
-    fund(&net, native_addr).await;
+    net.fund_with_sdk(native_addr, 3).await;
     let client =
         PeaqosClient::from_wallet_in("robot-1", Some("correct horse"), true, config(&net), &vault)
             .unwrap();
@@ -40,7 +31,7 @@ async fn a_vault_wallet_registers_a_machine_in_both_signing_modes() {
 
     let raw = create_wallet("robot-2", Some("pw"), 24, &vault).unwrap();
     let raw_addr: Address = raw.peaq_address.parse().unwrap();
-    fund(&net, raw_addr).await;
+    net.fund_with_sdk(raw_addr, 3).await;
     let client =
         PeaqosClient::from_wallet_in(&raw.id, Some("pw"), false, config(&net), &vault).unwrap();
     assert_eq!(client.address(), raw_addr);

@@ -3,13 +3,14 @@
 #![allow(dead_code)]
 
 use alloy::primitives::{Address, U256};
-use alloy::providers::{Provider, ProviderBuilder};
+use alloy::providers::Provider;
 use alloy::signers::local::PrivateKeySigner;
-use peaqos_devnet::{DevnetConfig, DevnetHandle};
 use peaqos_gas_station::{
     ChainSettings, FundingLimits, GasStationConfig, GasStationHandle, ManualClock, ServerKey,
     current_code_for, spawn,
 };
+pub use peaqos_testkit::Db;
+use peaqos_testkit::{TestNet, fresh_postgres_database};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -21,37 +22,11 @@ pub fn peaq(n: u128) -> U256 {
     U256::from(n * PEAQ)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Db {
-    Sqlite,
-    Postgres,
-}
-
 /// A database URL for a fresh store, or `None` when PostgreSQL is not available (skipped).
 pub async fn database_url(db: Db, dir: &std::path::Path) -> Option<String> {
     match db {
         Db::Sqlite => Some(format!("sqlite://{}", dir.join("gs.db").display())),
-        Db::Postgres => {
-            let Ok(base) = std::env::var("PEAQOS_TEST_POSTGRES_URL") else {
-                if std::env::var("PEAQOS_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-                    panic!("PEAQOS_REQUIRE_POSTGRES=1 but PEAQOS_TEST_POSTGRES_URL is unset");
-                }
-                println!("skipped: PEAQOS_TEST_POSTGRES_URL is not set");
-                return None;
-            };
-            use sqlx::Connection;
-            let name = format!("gs_{}", uuid::Uuid::new_v4().simple());
-            let mut c = sqlx::PgConnection::connect(&base)
-                .await
-                .expect("postgres reachable");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut c)
-                .await
-                .unwrap();
-            c.close().await.unwrap();
-            let (head, _) = base.rsplit_once('/').expect("url with a database");
-            Some(format!("{head}/{name}"))
-        }
+        Db::Postgres => fresh_postgres_database("gs").await,
     }
 }
 
@@ -67,7 +42,7 @@ pub fn test_limits() -> FundingLimits {
 }
 
 pub struct Env {
-    pub devnet: DevnetHandle,
+    pub devnet: TestNet,
     pub gs: Option<GasStationHandle>,
     pub clock: ManualClock,
     pub key: ServerKey,
@@ -86,10 +61,8 @@ impl Env {
     pub async fn start_with(db: Db, limits: FundingLimits) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let db_url = database_url(db, dir.path()).await?;
-        let devnet = peaqos_devnet::spawn(DevnetConfig::ephemeral())
-            .await
-            .unwrap();
-        let hot = devnet.signer(1);
+        let devnet = TestNet::start().await;
+        let hot = devnet.handle.signer(1);
         let mut env = Self {
             devnet,
             gs: None,
@@ -233,9 +206,7 @@ impl Env {
     }
 
     pub fn provider(&self) -> alloy::providers::DynProvider {
-        ProviderBuilder::new()
-            .connect_http(self.devnet.url().parse().unwrap())
-            .erased()
+        self.devnet.reader()
     }
 }
 

@@ -1,65 +1,48 @@
-//! Test harness: an embedded devnet and SDK clients for its accounts.
+//! SDK harness: the devnet of `peaqos-testkit` plus SDK clients for its accounts.
 #![allow(dead_code)]
 
-use alloy::primitives::U256;
+use alloy::primitives::Address;
 use alloy::signers::local::PrivateKeySigner;
-use peaqos_devnet::{DevnetConfig, DevnetHandle};
-use peaqos_sdk::{ContractAddresses, PeaqosClient, PeaqosConfig, PrivateKey};
+use peaqos_sdk::{PeaqosClient, PeaqosConfig, PrivateKey};
+pub use peaqos_testkit::{TestNet as Net, peaq};
 
-pub struct Net {
-    pub handle: DevnetHandle,
-}
+/// SDK clients on a [`Net`].
+pub(crate) trait SdkNet {
+    /// A configuration signing with `key`.
+    fn config_for(&self, key: &PrivateKeySigner) -> PeaqosConfig;
 
-pub fn peaq(n: u64) -> U256 {
-    U256::from(n) * U256::from(10u64).pow(U256::from(18))
-}
-
-impl Net {
-    pub async fn start() -> Self {
-        Self::start_with(DevnetConfig::ephemeral()).await
-    }
-
-    pub async fn start_with(config: DevnetConfig) -> Self {
-        Self {
-            handle: peaqos_devnet::spawn(config).await.expect("devnet starts"),
-        }
-    }
-
-    pub fn contracts(&self) -> ContractAddresses {
-        let d = self.handle.deployment();
-        d.contract_addresses()
-    }
-
-    pub fn config_for(&self, key: &PrivateKeySigner) -> PeaqosConfig {
-        PeaqosConfig::new(
-            self.handle.url(),
-            Some(PrivateKey::from(key)),
-            self.contracts(),
-        )
-    }
-
-    pub fn client_for(&self, key: &PrivateKeySigner) -> PeaqosClient {
+    /// A client signing with `key`.
+    fn client_for(&self, key: &PrivateKeySigner) -> PeaqosClient {
         PeaqosClient::new(self.config_for(key)).expect("client")
     }
 
     /// Client of dev account `i`.
-    pub fn dev(&self, i: u32) -> PeaqosClient {
-        self.client_for(&self.handle.signer(i))
-    }
+    fn dev(&self, i: u32) -> PeaqosClient;
 
-    /// A fresh key funded with `amount` PEAQ by dev account 9 (through the SDK's pipeline).
-    pub async fn funded(&self, amount: u64) -> PrivateKeySigner {
-        let key = PrivateKeySigner::random();
-        self.fund(&key, amount).await;
-        key
-    }
-
-    pub async fn fund(&self, key: &PrivateKeySigner, amount: u64) {
-        let funder = self.dev(9);
-        let r = funder
-            .send_transaction(key.address(), Default::default(), peaq(amount))
+    /// Sends `amount` PEAQ to `to` from dev account 9 through the SDK's pipeline.
+    async fn fund_with_sdk(&self, to: Address, amount: u64) {
+        let r = self
+            .dev(9)
+            .send_transaction(to, Default::default(), peaq(amount))
             .await
             .expect("funding transfer");
         assert!(r.status());
+    }
+
+    /// A fresh key funded with `amount` PEAQ by dev account 9 (through the SDK's pipeline).
+    async fn funded(&self, amount: u64) -> PrivateKeySigner {
+        let key = PrivateKeySigner::random();
+        self.fund_with_sdk(key.address(), amount).await;
+        key
+    }
+}
+
+impl SdkNet for Net {
+    fn config_for(&self, key: &PrivateKeySigner) -> PeaqosConfig {
+        PeaqosConfig::new(self.url(), Some(PrivateKey::from(key)), self.contracts())
+    }
+
+    fn dev(&self, i: u32) -> PeaqosClient {
+        self.client_for(&self.handle.signer(i))
     }
 }
