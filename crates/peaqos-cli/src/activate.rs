@@ -71,6 +71,8 @@ pub async fn did_calls(
 ///   peaqos activate --doc-url https://example.com/docs --data-api https://example.com/events
 ///   peaqos activate --for 0xMachineAddress --machine-key ./machine.key
 ///   peaqos activate --totp 123456 --totp 654321    # enrolment code, then funding code
+// The doc comment is the command's --help text: its example URLs stay plain text there.
+#[allow(rustdoc::bare_urls)]
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct ActivateArgs {

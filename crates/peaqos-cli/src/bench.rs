@@ -5,6 +5,7 @@
 //! nonce is mined. This is a measurement tool: it never asserts on timings.
 
 use crate::CliError;
+use crate::ui::Ui;
 use alloy::consensus::{SignableTransaction, TxEip1559, TxEnvelope};
 use alloy::eips::BlockNumberOrTag;
 use alloy::eips::eip2718::Encodable2718;
@@ -198,7 +199,7 @@ async fn register_machines(
     signers: &[PrivateKeySigner],
     d: &Deployment,
     chain_id: u64,
-    quiet: bool,
+    ui: &Ui,
 ) -> Result<Vec<U256>, CliError> {
     let registry = IdentityRegistry::new(d.identity_registry, p);
     let bond = registry
@@ -238,6 +239,7 @@ async fn register_machines(
             .map_err(net_err("register: eth_sendRawTransaction"))?;
         sent.push(signed.hash);
     }
+    let pb = ui.spinner(format!("waiting for {} registration(s)", sent.len()));
     for hash in sent {
         match receipt(p, hash, 1500).await? {
             Some(r) if r.status() => {}
@@ -249,6 +251,7 @@ async fn register_machines(
             }
         }
     }
+    pb.finish_and_clear();
     let mut ids = Vec::with_capacity(signers.len());
     for s in signers {
         let id = registry
@@ -264,9 +267,10 @@ async fn register_machines(
         }
         ids.push(id);
     }
-    if !quiet {
-        eprintln!("registered {} machine(s) (bond {bond} wei each)", ids.len());
-    }
+    ui.info(format!(
+        "registered {} machine(s) (bond {bond} wei each)",
+        ids.len()
+    ));
     Ok(ids)
 }
 
@@ -283,7 +287,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Runs the benchmark.
-pub async fn run(args: BenchArgs, quiet: bool) -> Result<(), CliError> {
+pub async fn run(args: BenchArgs, ui: &Ui) -> Result<(), CliError> {
     let senders = args.senders as usize;
     let n = args.txs as usize;
     let concurrency = args.concurrency as usize;
@@ -328,7 +332,7 @@ pub async fn run(args: BenchArgs, quiet: bool) -> Result<(), CliError> {
         &deployment,
         n,
         concurrency,
-        quiet,
+        ui,
     )
     .await;
     if let Some(h) = devnet {
@@ -348,7 +352,7 @@ async fn bench(
     deployment: &Deployment,
     n: usize,
     concurrency: usize,
-    quiet: bool,
+    ui: &Ui,
 ) -> Result<(), CliError> {
     let senders = signers.len();
     let p = RootProvider::new_http(url.clone());
@@ -374,7 +378,7 @@ async fn bench(
                     )));
                 }
             }
-            register_machines(&p, signers, deployment, chain_id, quiet).await?
+            register_machines(&p, signers, deployment, chain_id, ui).await?
         }
     };
     let (max_fee, tip) = fees(&p).await?;
@@ -390,6 +394,7 @@ async fn bench(
     let sign_started = Instant::now();
     let mut txs = Vec::with_capacity(n);
     let mut next = nonces.clone();
+    let pb = ui.progress(n as u64, "signing");
     for k in 0..n {
         let i = k % senders;
         let (to, gas_limit, value, input) = match args.workload {
@@ -428,13 +433,15 @@ async fn bench(
         };
         next[i] += 1;
         txs.push(sign(&signers[i], tx, i)?);
+        pb.inc(1);
     }
+    pb.finish_and_clear();
     let sign_secs = sign_started.elapsed().as_secs_f64();
-    if !quiet && !args.json {
-        eprintln!(
+    if !args.json {
+        ui.info(format!(
             "signed {n} {} transactions in {sign_secs:.2} s; sending to {target} ({concurrency} in flight, {senders} senders)",
             args.workload.name()
-        );
+        ));
     }
 
     let raws: Vec<Bytes> = txs.iter().map(|t| t.raw.clone()).collect();
@@ -447,9 +454,11 @@ async fn bench(
     let mut send_failed = vec![false; n];
     let mut unknown_failed = 0usize;
     let mut set: JoinSet<SendOutcome> = JoinSet::new();
+    let pb = ui.progress(n as u64, "eth_sendRawTransaction");
     let mut collect = |r: Result<SendOutcome, tokio::task::JoinError>,
                        failures: &mut Vec<String>|
      -> Option<usize> {
+        pb.inc(1);
         match r {
             Ok((k, res, lat)) => {
                 latencies.push(lat);
@@ -503,12 +512,14 @@ async fn bench(
     while let Some(r) = set.join_next().await {
         collect(r, &mut failures);
     }
+    pb.finish_and_clear();
     let sent_secs = started.elapsed().as_secs_f64();
     // …then wait until the last nonce of every sender is mined (bounded).
     let mut pending: Vec<usize> = (0..senders).filter(|&i| next[i] > nonces[i]).collect();
     let deadline = started + MINE_DEADLINE;
     let mut mined_now = nonces.clone();
     let mut progress_at = Instant::now();
+    let pb = ui.progress(n as u64, "mined");
     while !pending.is_empty() {
         let mut still = Vec::new();
         for &i in &pending {
@@ -525,6 +536,7 @@ async fn bench(
             }
         }
         pending = still;
+        pb.set_position((0..senders).map(|i| mined_now[i] - nonces[i]).sum());
         if pending.is_empty() {
             break;
         }
@@ -546,14 +558,20 @@ async fn bench(
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
+    pb.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
 
     // Untimed: every receipt (status, and gas for events).
     let mut gas: Vec<u64> = Vec::with_capacity(n);
     let mut set: JoinSet<ReceiptOutcome> = JoinSet::new();
     let mut receipt_failed = 0usize;
+    let pb = ui.progress(
+        send_failed.iter().filter(|&&f| !f).count() as u64,
+        "receipts",
+    );
     let mut collect_receipt = |r: Result<ReceiptOutcome, tokio::task::JoinError>,
                                failures: &mut Vec<String>| {
+        pb.inc(1);
         let msg = match r {
             Ok((_, Ok(Some((true, g))))) => {
                 gas.push(g);
@@ -588,6 +606,7 @@ async fn bench(
     while let Some(r) = set.join_next().await {
         collect_receipt(r, &mut failures);
     }
+    pb.finish_and_clear();
 
     let failed = send_failed.iter().filter(|&&f| f).count() + unknown_failed + receipt_failed;
     latencies.sort_unstable();

@@ -6,6 +6,7 @@ use crate::ui::{Ui, table};
 use alloy::primitives::{Address, Bytes, U256};
 use alloy::sol_types::SolCall;
 use clap::Args;
+use indicatif::ProgressBar;
 use peaqos_contracts::AdminFlags;
 use peaqos_sdk::{
     DataVisibility, FundParams, FundResult, McrClient, PeaqosClient, PeaqosConfig, PrivateKey,
@@ -176,13 +177,19 @@ fn client_for(base: &PeaqosConfig, key: PrivateKey) -> Result<PeaqosClient, CliE
     PeaqosClient::new(cfg).map_err(CliError::from)
 }
 
+/// Joins every task; `pb` advances by `weight` of each result (a hidden bar outside terminals).
 async fn join_all<T: Send + 'static>(
     set: &mut JoinSet<Result<T, CliError>>,
+    pb: &ProgressBar,
+    weight: impl Fn(&T) -> u64,
 ) -> Result<Vec<T>, CliError> {
     let mut out = Vec::new();
     while let Some(r) = set.join_next().await {
-        out.push(r.map_err(|e| CliError::network(format!("task failed: {e}")))??);
+        let v = r.map_err(|e| CliError::network(format!("task failed: {e}")))??;
+        pb.inc(weight(&v));
+        out.push(v);
     }
+    pb.finish_and_clear();
     Ok(out)
 }
 
@@ -299,7 +306,8 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
     op.send_transaction(self_addr, Bytes::new(), wei(2_500))
         .await?;
     let mut ids = vec![0u64; n + 1];
-    for (i, id) in join_all(&mut set).await? {
+    let pb = ui.progress(n as u64, "registerFor + gas top-up");
+    for (i, id) in join_all(&mut set, &pb, |_| 1).await? {
         ids[i] = id;
     }
     let self_client = client_for(&base, keys[n].1.clone())?;
@@ -324,7 +332,8 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
         });
     }
     let mut tokens = vec![0u64; n + 1];
-    for (i, t) in join_all(&mut set).await? {
+    let pb = ui.progress(n as u64 + 1, "mintNft");
+    for (i, t) in join_all(&mut set, &pb, |_| 1).await? {
         tokens[i] = t;
     }
 
@@ -356,7 +365,12 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
             Ok::<_, CliError>(())
         });
     }
-    join_all(&mut set).await?;
+    join_all(
+        &mut set,
+        &ui.progress(n as u64 + 1, "DID attributes"),
+        |_| 1,
+    )
+    .await?;
     op.write_proxy_did_attributes(&WriteProxyDidParams {
         proxy_machine_id: op_id,
         machine_ids: ids[..n].to_vec(),
@@ -393,17 +407,21 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
         let chunk = chunk.to_vec();
         set.spawn(async move {
             op.batch_submit_events(&chunk).await?;
-            Ok::<_, CliError>(())
+            Ok::<_, CliError>(chunk.len() as u64)
         });
     }
     {
         let c = self_client.clone();
         set.spawn(async move {
             c.batch_submit_events(&self_events).await?;
-            Ok::<_, CliError>(())
+            Ok::<_, CliError>(self_events.len() as u64)
         });
     }
-    join_all(&mut set).await?;
+    let pb = ui.progress(
+        (fleet_events.len() + self_event_count) as u64,
+        "events (batchAll)",
+    );
+    join_all(&mut set, &pb, |k| *k).await?;
 
     step(
         8,
@@ -428,7 +446,11 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
         9,
         "waiting for the MCR indexer, then reading the ratings from the MCR API",
     );
-    stack.wait_indexed(Duration::from_secs(60)).await?;
+    ui.spin(
+        "MCR indexer catching up",
+        stack.wait_indexed(Duration::from_secs(60)),
+    )
+    .await?;
     let mcr = McrClient::new(&stack.mcr_url())?;
     let fleet = crate::show::all_operator_machines(&mcr, &op_did).await?;
     let mut rows = Vec::new();

@@ -36,23 +36,10 @@ pub fn network() -> Result<Option<Network>, CliError> {
     }
 }
 
-/// [`config`] from any lookup (`init` reads the file it just wrote). With `PEAQOS_OWS_WALLET`
-/// the returned configuration has no key (the wallet signs); `PEAQOS_PRIVATE_KEY` is ignored.
+/// The configuration of any lookup (`init` reads the file it just wrote): the SDK's
+/// [`PeaqosConfig::from_env_lookup`]. With `PEAQOS_OWS_WALLET` it has no key (the wallet
+/// signs and wins over `PEAQOS_PRIVATE_KEY`).
 pub fn config_from(lookup: &dyn Fn(&str) -> Option<String>) -> Result<PeaqosConfig, CliError> {
-    if wallet_name(lookup).is_some() {
-        // The SDK's env reader always requires a key: give it a placeholder, then drop it.
-        let placeholder = format!("0x{}", "11".repeat(32));
-        let with_placeholder = |k: &str| {
-            if k == vars::PEAQOS_PRIVATE_KEY {
-                Some(placeholder.clone())
-            } else {
-                lookup(k)
-            }
-        };
-        let mut cfg = PeaqosConfig::from_env_lookup(with_placeholder).map_err(config_from_sdk)?;
-        cfg.private_key = None;
-        return Ok(cfg);
-    }
     PeaqosConfig::from_env_lookup(lookup).map_err(config_from_sdk)
 }
 
@@ -63,22 +50,28 @@ pub fn wallet_name(lookup: &dyn Fn(&str) -> Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// The signing client of `lookup`'s configuration: the OWS vault wallet named by
-/// `PEAQOS_OWS_WALLET` (passphrase from `OWS_PASSPHRASE`; it wins over `PEAQOS_PRIVATE_KEY`),
-/// else `PEAQOS_PRIVATE_KEY`.
+/// The signing client of `lookup`'s configuration, through the SDK's
+/// [`PeaqosClient::from_env_lookup`]: the OWS vault wallet named by `PEAQOS_OWS_WALLET`
+/// (passphrase from `OWS_PASSPHRASE`; it wins over `PEAQOS_PRIVATE_KEY`), else
+/// `PEAQOS_PRIVATE_KEY`.
 pub fn client_from(lookup: &dyn Fn(&str) -> Option<String>) -> Result<PeaqosClient, CliError> {
-    let cfg = config_from(lookup)?;
-    match wallet_name(lookup) {
-        Some(name) => {
-            let vault = peaqos_wallet::Vault::resolve(None);
-            let signer = peaqos_wallet::VaultSigner::open(&name, None, &vault).map_err(|e| {
-                crate::error::from_wallet(e).context(&format!("{} {name}", vars::PEAQOS_OWS_WALLET))
-            })?;
-            PeaqosClient::with_signer(cfg, alloy::network::EthereumWallet::new(signer))
-                .map_err(config_from_sdk)
+    let wallet = wallet_name(lookup);
+    PeaqosClient::from_env_lookup(lookup).map_err(|e| {
+        use peaqos_sdk::ErrorCode as C;
+        match (&wallet, e.code()) {
+            // Vault failures: their documented code and exit code, with the wallet named.
+            (
+                Some(name),
+                Some(
+                    C::WalletNotConfigured
+                    | C::WalletNotFound
+                    | C::InvalidPassphrase
+                    | C::ChainNotSupported,
+                ),
+            ) => CliError::from(e).context(&format!("{} {name}", vars::PEAQOS_OWS_WALLET)),
+            _ => config_from_sdk(e),
         }
-        None => PeaqosClient::new(cfg).map_err(config_from_sdk),
-    }
+    })
 }
 
 /// The signing client (`load_client()` of the Python CLI) from the process environment: exit 3

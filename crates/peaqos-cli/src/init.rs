@@ -117,20 +117,130 @@ impl std::fmt::Debug for KeyChoice {
     }
 }
 
-fn prompt(question: &str, default: &str) -> Result<String, CliError> {
-    eprint!("{question} [{default}]: ");
-    let _ = std::io::stderr().flush();
+/// How often a question is asked before a bad answer ends `init`.
+pub const ATTEMPTS: usize = 3;
+
+/// Where the interactive `init` asks its questions: the terminal ([`TerminalPrompter`]) or, in
+/// tests, scripted answers ([`ScriptPrompter`]).
+pub trait Prompter {
+    /// Shows `question` and reads one line; `None` at the end of the input.
+    fn line(&mut self, question: &str) -> Result<Option<String>, CliError>;
+    /// Shows `question` and reads a secret (hidden on a terminal); `None` at the end.
+    fn secret(&mut self, question: &str) -> Result<Option<String>, CliError>;
+    /// Tells the user why an answer was refused.
+    fn note(&mut self, message: &str);
+}
+
+/// Questions on stderr, answers from stdin; secrets through `rpassword` (hidden input).
+#[derive(Debug, Default)]
+pub struct TerminalPrompter;
+
+impl Prompter for TerminalPrompter {
+    fn line(&mut self, question: &str) -> Result<Option<String>, CliError> {
+        eprint!("{question}");
+        let _ = std::io::stderr().flush();
+        read_line(&mut std::io::stdin().lock())
+    }
+    fn secret(&mut self, question: &str) -> Result<Option<String>, CliError> {
+        rpassword::prompt_password(question)
+            .map(Some)
+            .map_err(|e| CliError::user(format!("cannot read the answer: {e}")))
+    }
+    fn note(&mut self, message: &str) {
+        eprintln!("{message}");
+    }
+}
+
+/// Answers from any reader, questions and notes to any writer (secrets are read as plain
+/// lines): drives the interactive flow without a terminal.
+#[derive(Debug)]
+pub struct ScriptPrompter<R, W> {
+    /// The answers, one a line.
+    pub input: R,
+    /// What the user would see.
+    pub output: W,
+}
+
+impl<R: BufRead, W: Write> Prompter for ScriptPrompter<R, W> {
+    fn line(&mut self, question: &str) -> Result<Option<String>, CliError> {
+        let _ = write!(self.output, "{question}");
+        read_line(&mut self.input)
+    }
+    fn secret(&mut self, question: &str) -> Result<Option<String>, CliError> {
+        let _ = writeln!(self.output, "{question}");
+        read_line(&mut self.input)
+    }
+    fn note(&mut self, message: &str) {
+        let _ = writeln!(self.output, "{message}");
+    }
+}
+
+fn read_line(input: &mut dyn BufRead) -> Result<Option<String>, CliError> {
     let mut line = String::new();
-    std::io::stdin()
-        .lock()
+    let n = input
         .read_line(&mut line)
         .map_err(|e| CliError::user(format!("cannot read the answer: {e}")))?;
-    let line = line.trim();
-    Ok(if line.is_empty() {
-        default.to_string()
+    Ok((n > 0).then(|| line.trim().to_string()))
+}
+
+/// Asks `question` (default shown in brackets, taken on an empty answer) until `parse` accepts
+/// the answer: a refused answer is explained and asked again, [`ATTEMPTS`] times at most; the
+/// end of the input or the last refusal is a user error naming the question.
+pub fn ask<T>(
+    p: &mut dyn Prompter,
+    question: &str,
+    default: &str,
+    secret: bool,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, CliError> {
+    let shown = if secret {
+        format!("{question}: ")
     } else {
-        line.to_string()
-    })
+        format!("{question} [{default}]: ")
+    };
+    let mut last = String::new();
+    for _ in 0..ATTEMPTS {
+        let answer = if secret {
+            p.secret(&shown)?
+        } else {
+            p.line(&shown)?
+        };
+        let Some(answer) = answer else {
+            return Err(CliError::user(format!(
+                "{question}: no answer (end of input)"
+            )));
+        };
+        let answer = if answer.is_empty() {
+            default
+        } else {
+            answer.as_str()
+        };
+        match parse(answer) {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                p.note(&format!("  {e}; try again"));
+                last = e;
+            }
+        }
+    }
+    Err(CliError::user(format!(
+        "{question}: {last} ({ATTEMPTS} answers refused)"
+    )))
+}
+
+fn parse_source(s: &str) -> Result<KeySource, String> {
+    match s {
+        "paste" => Ok(KeySource::Paste),
+        "generate" => Ok(KeySource::Generate),
+        "wallet" => Ok(KeySource::Wallet),
+        other => Err(format!(
+            "unknown key source {other:?}: answer paste, generate or wallet"
+        )),
+    }
+}
+
+fn parse_network_answer(s: &str) -> Result<Network, String> {
+    parse_network(s).map_err(|e| format!("{e} (answer mainnet, testnet or devnet)"))
 }
 
 fn check_key(k: &str) -> Result<String, CliError> {
@@ -139,33 +249,78 @@ fn check_key(k: &str) -> Result<String, CliError> {
         .map_err(|e| CliError::config(format!("configuration: {}", e.message)))
 }
 
-fn check_url(name: &str, u: &str) -> Result<(), CliError> {
+fn url_problem(name: &str, u: &str) -> Result<(), String> {
     let ok = (u.starts_with("http://") || u.starts_with("https://"))
         && reqwest::Url::parse(u).is_ok_and(|p| p.host_str().is_some());
     if ok {
         Ok(())
     } else {
-        Err(CliError::user(format!(
-            "{name} must be an http(s) URL, got {u:?}"
-        )))
+        Err(format!("{name} must be an http(s) URL, got {u:?}"))
     }
 }
 
-/// Runs `init`.
+fn check_url(name: &str, u: &str) -> Result<(), CliError> {
+    url_problem(name, u).map_err(CliError::user)
+}
+
+/// Runs `init` (questions on the terminal unless `--non-interactive`).
 pub async fn run(args: InitArgs, env_file: &Path, ui: &Ui) -> Result<(), CliError> {
-    if env_file.exists() && !args.force {
-        return Err(CliError::user(format!(
-            "{} exists; pass --force to overwrite it",
-            env_file.display()
-        )));
-    }
-    let interactive = !args.non_interactive;
-    if interactive && !std::io::stdin().is_terminal() {
+    if !args.non_interactive && !std::io::stdin().is_terminal() {
+        if env_file.exists() && !args.force {
+            return Err(exists(env_file));
+        }
         return Err(CliError::user(
             "stdin is not a terminal: use --non-interactive (values from flags and the environment)",
         ));
     }
-    let env_network = env::network()?;
+    let lookup = |k: &str| env::var(k);
+    let written = write_env(&args, env_file, ui, &mut TerminalPrompter, &lookup)?;
+    if args.no_whoami {
+        return Ok(());
+    }
+    // Shell variables win over the file, as for every other command.
+    let file: BTreeMap<String, String> = written.into_iter().collect();
+    let lookup = move |k: &str| {
+        std::env::var(k)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| file.get(k).cloned())
+    };
+    whoami::report(&lookup, args.json, ui).await
+}
+
+fn exists(env_file: &Path) -> CliError {
+    CliError::user(format!(
+        "{} exists; pass --force to overwrite it",
+        env_file.display()
+    ))
+}
+
+/// The part of `init` that decides and writes: asks through `prompter` unless
+/// `--non-interactive` (then flags, then `lookup`, the environment), writes `env_file` (0600)
+/// and returns the entries written.
+pub fn write_env(
+    args: &InitArgs,
+    env_file: &Path,
+    ui: &Ui,
+    prompter: &mut dyn Prompter,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<(String, String)>, CliError> {
+    if env_file.exists() && !args.force {
+        return Err(exists(env_file));
+    }
+    let interactive = !args.non_interactive;
+    let var = |k: &str| {
+        lookup(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let env_network = match var(vars::PEAQOS_NETWORK) {
+        None => None,
+        Some(n) => Some(parse_network(&n).map_err(|e| {
+            CliError::config(format!("configuration: {}: {e}", vars::PEAQOS_NETWORK))
+        })?),
+    };
     let network = match args.network.or(env_network) {
         Some(n) if !interactive => n,
         None if !interactive => {
@@ -175,16 +330,21 @@ pub async fn run(args: InitArgs, env_file: &Path, ui: &Ui) -> Result<(), CliErro
         }
         preset => {
             let d = preset.unwrap_or(Network::Testnet);
-            parse_network(&prompt("Network (mainnet, testnet, devnet)", d.as_str())?)
-                .map_err(CliError::user)?
+            ask(
+                prompter,
+                "Network (mainnet, testnet, devnet)",
+                d.as_str(),
+                false,
+                parse_network_answer,
+            )?
         }
     };
     let source = match args.key_source {
         Some(s) => s,
         None if !interactive => {
-            if env::var(vars::PEAQOS_PRIVATE_KEY).is_some() {
+            if var(vars::PEAQOS_PRIVATE_KEY).is_some() {
                 KeySource::Paste
-            } else if args.wallet.is_some() || env::var(vars::PEAQOS_OWS_WALLET).is_some() {
+            } else if args.wallet.is_some() || var(vars::PEAQOS_OWS_WALLET).is_some() {
                 KeySource::Wallet
             } else {
                 return Err(CliError::config(
@@ -192,27 +352,37 @@ pub async fn run(args: InitArgs, env_file: &Path, ui: &Ui) -> Result<(), CliErro
                 ));
             }
         }
-        None => match prompt("Private key source (paste, generate, wallet)", "paste")?.as_str() {
-            "paste" => KeySource::Paste,
-            "generate" => KeySource::Generate,
-            "wallet" => KeySource::Wallet,
-            other => return Err(CliError::user(format!("unknown key source {other:?}"))),
-        },
+        None => ask(
+            prompter,
+            "Private key source (paste, generate, wallet)",
+            "paste",
+            false,
+            parse_source,
+        )?,
     };
     let key = match source {
-        KeySource::Paste => {
-            let k = match env::var(vars::PEAQOS_PRIVATE_KEY) {
-                Some(k) if !interactive => k,
-                _ if !interactive => {
-                    return Err(CliError::config(
-                        "configuration: PEAQOS_PRIVATE_KEY is required",
-                    ));
-                }
-                _ => rpassword::prompt_password("Private key (0x..., hidden): ")
-                    .map_err(|e| CliError::user(format!("cannot read the key: {e}")))?,
-            };
-            KeyChoice::Key(check_key(k.trim())?)
-        }
+        KeySource::Paste if interactive => KeyChoice::Key(ask(
+            prompter,
+            "Private key (0x..., hidden)",
+            "",
+            true,
+            |k| {
+                check_key(k).map_err(|_| {
+                    format!(
+                        "{} must be 0x followed by 64 hex characters",
+                        vars::PEAQOS_PRIVATE_KEY
+                    )
+                })
+            },
+        )?),
+        KeySource::Paste => match var(vars::PEAQOS_PRIVATE_KEY) {
+            Some(k) => KeyChoice::Key(check_key(&k)?),
+            None => {
+                return Err(CliError::config(
+                    "configuration: PEAQOS_PRIVATE_KEY is required",
+                ));
+            }
+        },
         KeySource::Generate => {
             let (addr, k) = PeaqosClient::generate_keypair();
             ui.info(format!(
@@ -221,13 +391,15 @@ pub async fn run(args: InitArgs, env_file: &Path, ui: &Ui) -> Result<(), CliErro
             KeyChoice::Key(k.expose_hex())
         }
         KeySource::Wallet => {
-            let name = match args
-                .wallet
-                .clone()
-                .or_else(|| env::var(vars::PEAQOS_OWS_WALLET))
-            {
+            let name = match args.wallet.clone().or_else(|| var(vars::PEAQOS_OWS_WALLET)) {
                 Some(n) => n,
-                None if interactive => prompt("OWS wallet name", "")?,
+                None if interactive => ask(prompter, "OWS wallet name", "", false, |n| {
+                    if n.is_empty() {
+                        Err("a wallet name is required".to_string())
+                    } else {
+                        Ok(n.to_string())
+                    }
+                })?,
                 None => {
                     return Err(CliError::config(
                         "configuration: --wallet (or PEAQOS_OWS_WALLET) is required",
@@ -240,18 +412,21 @@ pub async fn run(args: InitArgs, env_file: &Path, ui: &Ui) -> Result<(), CliErro
             KeyChoice::Wallet(name)
         }
     };
-    let pick = |flag: &Option<String>,
-                var: &str,
-                default: &str,
-                question: &str|
+    let mut pick = |flag: &Option<String>,
+                    name: &str,
+                    default: &str,
+                    question: &str|
      -> Result<String, CliError> {
         let v = flag
             .clone()
-            .or_else(|| env::var(var))
+            .or_else(|| var(name))
             .unwrap_or_else(|| default.to_string());
         if interactive {
-            prompt(question, &v)
+            ask(prompter, question, &v, false, |u| {
+                url_problem(name, u).map(|()| u.to_string())
+            })
         } else {
+            check_url(name, &v)?;
             Ok(v)
         }
     };
@@ -273,9 +448,6 @@ pub async fn run(args: InitArgs, env_file: &Path, ui: &Ui) -> Result<(), CliErro
         network.default_gas_station_url(),
         "Gas Station URL",
     )?;
-    check_url(vars::PEAQOS_RPC_URL, &rpc_url)?;
-    check_url(vars::PEAQOS_MCR_API_URL, &mcr)?;
-    check_url(vars::PEAQOS_GAS_STATION_URL, &gs)?;
 
     let entries = env_entries(network, &key, &rpc_url, &mcr, &gs);
     let mut text = String::from(
@@ -287,18 +459,7 @@ pub async fn run(args: InitArgs, env_file: &Path, ui: &Ui) -> Result<(), CliErro
     peaqos_devnet::write_secret_file(env_file, &text)
         .map_err(|e| CliError::config(format!("cannot write {}: {e}", env_file.display())))?;
     ui.info(format!("wrote {} (mode 0600)", env_file.display()));
-    if args.no_whoami {
-        return Ok(());
-    }
-    // Shell variables win over the file, as for every other command.
-    let file: BTreeMap<String, String> = entries.into_iter().collect();
-    let lookup = move |k: &str| {
-        std::env::var(k)
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-            .or_else(|| file.get(k).cloned())
-    };
-    whoami::report(&lookup, args.json, ui).await
+    Ok(entries)
 }
 
 #[cfg(test)]
@@ -324,6 +485,148 @@ mod tests {
             format!("{:?}", KeyChoice::Key("0xsecret".into())),
             "Key([REDACTED])"
         );
+    }
+
+    fn args(extra: &[&str]) -> InitArgs {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            a: InitArgs,
+        }
+        let mut v = vec!["t", "--no-whoami"];
+        v.extend_from_slice(extra);
+        T::try_parse_from(v).unwrap().a
+    }
+
+    /// The result, what the user saw, the file's text.
+    type Scripted = (
+        Result<Vec<(String, String)>, CliError>,
+        String,
+        Option<String>,
+    );
+
+    /// Runs the interactive flow on scripted `answers`; returns the result, what the user saw
+    /// and the file's text.
+    fn scripted(answers: &str, env: &[(&str, &str)]) -> Scripted {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("x.env");
+        let mut p = ScriptPrompter {
+            input: std::io::Cursor::new(answers.as_bytes().to_vec()),
+            output: Vec::new(),
+        };
+        let env: BTreeMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let lookup = |k: &str| env.get(k).cloned();
+        let r = write_env(&args(&[]), &file, &Ui::new(true, 0), &mut p, &lookup);
+        let text = std::fs::read_to_string(&file).ok();
+        if text.is_some() {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        (r, String::from_utf8(p.output).unwrap(), text)
+    }
+
+    #[test]
+    fn interactive_happy_path_generates_a_key_for_the_chosen_network() {
+        // network, key source, then the three URLs (empty: the network's defaults)
+        let (r, shown, text) = scripted("devnet\ngenerate\n\n\n\n", &[]);
+        let entries = r.unwrap();
+        let text = text.unwrap();
+        let get = |k: &str| {
+            entries
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+                .unwrap()
+        };
+        assert_eq!(get("PEAQOS_NETWORK"), "devnet");
+        assert_eq!(get("PEAQOS_RPC_URL"), Network::Devnet.default_rpc_url());
+        assert_eq!(
+            get("PEAQOS_MCR_API_URL"),
+            Network::Devnet.default_mcr_api_url()
+        );
+        let key = get("PEAQOS_PRIVATE_KEY");
+        assert!(check_key(&key).is_ok());
+        assert!(text.contains(&format!("PEAQOS_PRIVATE_KEY={key}\n")));
+        assert!(shown.contains("Network (mainnet, testnet, devnet) [testnet]: "));
+        assert!(shown.contains("Private key source (paste, generate, wallet) [paste]: "));
+        assert!(shown.contains("RPC URL [http://127.0.0.1:8545]: "));
+        assert!(!shown.contains(&key), "the generated key is not shown");
+    }
+
+    #[test]
+    fn interactive_pasted_key_and_typed_urls() {
+        const KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+        let answers = format!(
+            "\npaste\n0x12\n{KEY}\nhttp://127.0.0.1:9545\nnot a url\nhttp://127.0.0.1:9000\n\n"
+        );
+        // PEAQOS_NETWORK from the environment becomes the default
+        let (r, shown, text) = scripted(&answers, &[("PEAQOS_NETWORK", "devnet")]);
+        let text = text.unwrap();
+        r.unwrap();
+        assert!(shown.contains("Network (mainnet, testnet, devnet) [devnet]: "));
+        assert!(text.contains(&format!("PEAQOS_PRIVATE_KEY={KEY}")));
+        assert!(text.contains("PEAQOS_RPC_URL=http://127.0.0.1:9545"));
+        assert!(text.contains("PEAQOS_MCR_API_URL=http://127.0.0.1:9000"));
+        // the bad key was refused without echoing it, the bad URL with its name
+        assert!(
+            shown
+                .contains("PEAQOS_PRIVATE_KEY must be 0x followed by 64 hex characters; try again")
+        );
+        assert!(
+            !shown.contains("0x12") && !shown.contains(&KEY[2..]),
+            "{shown}"
+        );
+        assert!(
+            shown.contains(
+                "PEAQOS_MCR_API_URL must be an http(s) URL, got \"not a url\"; try again"
+            )
+        );
+    }
+
+    #[test]
+    fn interactive_bad_answers_are_asked_again_then_rejected() {
+        // one bad network, then a good one, then a wallet
+        let (r, shown, text) = scripted("moon\ntestnet\nwallet\n\nfleet\n\n\n\n", &[]);
+        let entries = r.unwrap();
+        assert!(
+            shown.contains("unknown network")
+                && shown.contains("(answer mainnet, testnet or devnet); try again"),
+            "{shown}"
+        );
+        assert_eq!(shown.matches("Network (mainnet").count(), 2);
+        assert!(shown.contains("a wallet name is required; try again"));
+        assert!(entries.contains(&("PEAQOS_OWS_WALLET".into(), "fleet".into())));
+        assert!(text.unwrap().contains("PEAQOS_NETWORK=testnet"));
+
+        // three bad answers: rejected, nothing written
+        let (r, shown, text) = scripted("moon\nmars\nvenus\ndevnet\n", &[]);
+        let e = r.unwrap_err();
+        assert_eq!(e.exit_code, 1);
+        assert!(
+            e.message
+                .starts_with("Network (mainnet, testnet, devnet): ")
+                && e.message.contains("venus")
+                && e.message.ends_with("(3 answers refused)"),
+            "{}",
+            e.message
+        );
+        assert_eq!(shown.matches("try again").count(), 3);
+        assert!(text.is_none());
+
+        // an unknown key source, then the input ends
+        let (r, _, text) = scripted("devnet\nsteal\n", &[]);
+        let e = r.unwrap_err();
+        assert!(
+            e.message.contains("Private key source") && e.message.contains("end of input"),
+            "{}",
+            e.message
+        );
+        assert!(text.is_none());
     }
 
     #[test]

@@ -169,6 +169,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             .await
             .map_err(error::from_wallet),
         Command::Devnet(args) => devnet::run(args, cli.quiet).await,
-        Command::Bench(args) => bench::run(args, cli.quiet).await,
+        Command::Bench(args) => bench::run(args, &ctx).await,
     }
 }

@@ -224,12 +224,17 @@ pub async fn run(cmd: QualifyCommand, ui: &Ui) -> Result<(), CliError> {
             let total = events.len();
             let mut hashes = Vec::new();
             let mut done = 0usize;
+            let pb = ui.progress(total as u64, "events (batchAll)");
             for chunk in events.chunks(a.batch_size as usize) {
                 let h = client.batch_submit_events(chunk).await?;
                 done += chunk.len();
-                ui.info(format!("  [{done}/{total}] events submitted (tx {})", h[0]));
+                pb.inc(chunk.len() as u64);
+                pb.suspend(|| {
+                    ui.info(format!("  [{done}/{total}] events submitted (tx {})", h[0]))
+                });
                 hashes.push(h[0]);
             }
+            pb.finish_and_clear();
             if a.json {
                 println!(
                     "{}",

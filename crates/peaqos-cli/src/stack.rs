@@ -6,9 +6,12 @@ use crate::CliError;
 use crate::error::from_mcr;
 use alloy::primitives::U256;
 use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::SolCall;
+use peaqos_contracts::{IdentityRegistry, MachineNFT};
 use peaqos_devnet::{DevnetConfig, DevnetHandle};
 use peaqos_gas_station::{ChainSettings, GasStationConfig, GasStationHandle, ServerKey};
 use peaqos_mcr::{McrHandle, McrServiceConfig};
+use peaqos_sdk::{PeaqosClient, PeaqosConfig, PrivateKey};
 use peaqos_types::ContractAddresses;
 use peaqos_types::constants::DEVNET_CHAIN_ID;
 use std::path::{Path, PathBuf};
@@ -173,6 +176,9 @@ pub async fn start_stack(ports: StackPorts, state: Option<PathBuf>) -> Result<St
     mcr_cfg.allow_loopback_partner_data = true;
     mcr_cfg.poll_interval = Duration::from_millis(100);
     let mcr = peaqos_mcr::spawn(mcr_cfg).await.map_err(from_mcr)?;
+    // The devnet started before the MCR service had its port (0: picked now; a saved chain:
+    // whatever port it was saved with): point tokenURI at the service actually listening.
+    sync_base_uri(&devnet, &mcr.url()).await?;
 
     let key = ServerKey::load_or_create(&data_dir.join("gas-station.key"))
         .map_err(|e| CliError::config(format!("Gas Station key: {e}")))?;
@@ -201,6 +207,61 @@ pub async fn start_stack(ports: StackPorts, state: Option<PathBuf>) -> Result<St
     };
     wait_ready(&stack, Duration::from_secs(30)).await?;
     Ok(stack)
+}
+
+/// Points `tokenURI` of the IdentityRegistry (`{base}/machines/{id}`) and of the MachineNFT
+/// (`{base}/metadata/{id}`) at `mcr_url`: `setBaseURI` from dev account 0 (the contracts'
+/// owner) on each contract whose `baseURI()` differs. Returns how many contracts changed.
+pub async fn sync_base_uri(devnet: &DevnetHandle, mcr_url: &str) -> Result<usize, CliError> {
+    let contracts = contracts_of(&devnet.deployment());
+    let owner = PeaqosClient::new(PeaqosConfig::new(
+        devnet.url(),
+        Some(PrivateKey::from(&devnet.signer(0))),
+        contracts,
+    ))?;
+    let want = mcr_url.trim_end_matches('/').to_string();
+    let registry = IdentityRegistry::new(contracts.identity_registry, owner.provider());
+    let nft = MachineNFT::new(contracts.machine_nft, owner.provider());
+    let err = |what: &'static str| {
+        move |e: alloy::contract::Error| CliError::network(format!("[RPC_ERROR] {what}: {e}"))
+    };
+    let current = [
+        (
+            contracts.identity_registry,
+            registry
+                .baseURI()
+                .call()
+                .await
+                .map_err(err("IdentityRegistry.baseURI"))?,
+        ),
+        (
+            contracts.machine_nft,
+            nft.baseURI()
+                .call()
+                .await
+                .map_err(err("MachineNFT.baseURI"))?,
+        ),
+    ];
+    let mut changed = 0;
+    for (to, base) in current {
+        if base == want {
+            continue;
+        }
+        // Same selector and argument on both contracts.
+        let call = IdentityRegistry::setBaseURICall {
+            newBaseURI: want.clone(),
+        };
+        let r = owner
+            .send_transaction(to, call.abi_encode().into(), U256::ZERO)
+            .await?;
+        if !r.status() {
+            return Err(CliError::network(format!(
+                "[TX_REVERTED] setBaseURI({want}) on {to} reverted"
+            )));
+        }
+        changed += 1;
+    }
+    Ok(changed)
 }
 
 /// Polls the three services until they answer or `timeout` passes.

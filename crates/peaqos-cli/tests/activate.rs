@@ -454,6 +454,26 @@ fn an_ows_wallet_signs_instead_of_the_private_key() {
     let wrong = run("wrong", &["whoami"]);
     expect_code(&wrong, 3);
     assert!(stderr(&wrong).contains("INVALID_PASSPHRASE"));
+    // a wallet-only env file (no PEAQOS_PRIVATE_KEY at all) is complete
+    let wallet_only: String = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("PEAQOS_PRIVATE_KEY="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(wallet_only.contains("PEAQOS_OWS_WALLET=fleet"));
+    let only = env.path("wallet-only.env");
+    peaqos_devnet::write_secret_file(&only, &wallet_only).unwrap();
+    let mut c = peaqos();
+    c.current_dir(env.dir.path())
+        .arg("--env-file")
+        .arg(&only)
+        .args(["whoami", "--json"])
+        .env("OWS_VAULT_PATH", &vault)
+        .env("OWS_PASSPHRASE", "pw-123456");
+    let w = json(&c.stdin(std::process::Stdio::null()).output().unwrap());
+    assert_eq!(w["address"], me);
+    assert_eq!(w["wallet"], "fleet");
     let v = json(&run("pw-123456", &["activate", "--json"]));
     assert_eq!(v["machineAddress"], me);
     assert_eq!(v["machineId"], 1);

@@ -45,6 +45,55 @@ fn demo_rates_a_fleet_with_distinct_stories() {
     assert!(by("flagged by admin")["mcr"]["mcr_score"].as_u64() < steady["mcr_score"].as_u64());
     let err = stderr(&out);
     assert!(err.contains("[1/9]") && err.contains("[9/9]"), "{err}");
+    assert_plain(&out);
+}
+
+/// No spinner or bar frames (`\r`, ANSI escapes) when stderr is not a terminal.
+fn assert_plain(out: &std::process::Output) {
+    for (name, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        assert!(
+            !bytes.iter().any(|b| *b == b'\r' || *b == 0x1b),
+            "control characters on {name}: {:?}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+}
+
+#[test]
+fn progress_is_not_drawn_into_pipes() {
+    // `bench` (progress bars over signing, sending, mining, receipts; a spinner over the
+    // event workload's registrations) with stdout and stderr piped.
+    for workload in ["transfer", "event"] {
+        let out = peaqos()
+            .args([
+                "bench",
+                "--txs",
+                "60",
+                "--senders",
+                "3",
+                "--workload",
+                workload,
+            ])
+            .output()
+            .unwrap();
+        expect_code(&out, 0);
+        assert_plain(&out);
+        let text = stdout(&out);
+        assert!(
+            text.starts_with(&format!("peaqos bench: {workload} on embedded devnet"))
+                && text.contains("  failures          0\n"),
+            "{text}"
+        );
+        assert!(stderr(&out).contains("signed 60"), "{}", stderr(&out));
+    }
+    // -q: nothing at all on stderr
+    let out = peaqos()
+        .args(["-q", "bench", "--txs", "20", "--json"])
+        .output()
+        .unwrap();
+    let v = json(&out);
+    assert_eq!(v["failures"], 0);
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
 }
 
 #[test]

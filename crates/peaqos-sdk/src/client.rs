@@ -49,6 +49,7 @@ impl fmt::Debug for PeaqosClient {
             .field("api_url", &self.inner.config.api_url)
             .field("operational_limits", &self.inner.config.operational_limits)
             .field("private_key", &REDACTED)
+            .field("ows_wallet", &self.inner.config.ows_wallet)
             .finish()
     }
 }
@@ -97,9 +98,12 @@ impl PeaqosClient {
         Self::build(config, signer)
     }
 
-    /// `PeaqosClient::new(PeaqosConfig::from_env()?)`.
+    /// The client of the process environment, signer included: [`PeaqosConfig::from_env`],
+    /// then the OWS vault wallet named by `PEAQOS_OWS_WALLET` (passphrase `OWS_PASSPHRASE`,
+    /// vault `OWS_VAULT_PATH` or `~/.ows`) when set — it wins over `PEAQOS_PRIVATE_KEY` —
+    /// else `PEAQOS_PRIVATE_KEY`. See [`PeaqosClient::from_env_lookup`].
     pub fn from_env() -> Result<Self> {
-        Self::new(PeaqosConfig::from_env()?)
+        Self::from_env_lookup(|k| std::env::var(k).ok())
     }
 
     fn build(config: PeaqosConfig, wallet: EthereumWallet) -> Result<Self> {

@@ -127,9 +127,12 @@ pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct PeaqosConfig {
     /// JSON-RPC endpoint (http or https).
     pub rpc_url: String,
-    /// Signer key; `None` for a read-only client or when a signer is passed with
-    /// [`crate::PeaqosClient::with_signer`].
+    /// Signer key; `None` for a read-only client, for an OWS wallet ([`PeaqosConfig::ows_wallet`])
+    /// or when a signer is passed with [`crate::PeaqosClient::with_signer`].
     pub private_key: Option<PrivateKey>,
+    /// OWS vault wallet (name or id) that signs instead of a key: `PEAQOS_OWS_WALLET`, used by
+    /// [`crate::PeaqosClient::from_env`]. Not a secret (the passphrase is never stored here).
+    pub ows_wallet: Option<String>,
     /// The six contract addresses plus the optional factory / adapter / admin flags.
     pub contracts: ContractAddresses,
     /// MCR API base URL (default `http://127.0.0.1:8000`).
@@ -184,6 +187,7 @@ impl PeaqosConfig {
         Self {
             rpc_url: rpc_url.into(),
             private_key,
+            ows_wallet: None,
             contracts,
             api_url: DEFAULT_MCR_API_URL.to_string(),
             operational_limits: OperationalLimits::default(),
@@ -240,9 +244,14 @@ impl PeaqosConfig {
     /// * `PEAQOS_NETWORK` (optional: `mainnet`/`peaq`, `testnet`/`agung`, `devnet`/`local`)
     ///   selects a preset whose RPC URL, addresses and MCR API URL fill every variable that is
     ///   unset; variables always override the preset.
-    /// * Without a network, `PEAQOS_RPC_URL`, `PEAQOS_PRIVATE_KEY` and the six addresses are
-    ///   required (as in the SDKs).
-    /// * `PEAQOS_PRIVATE_KEY` is always required.
+    /// * Without a network, `PEAQOS_RPC_URL` and the six addresses are required (as in the SDKs).
+    /// * The signer: `PEAQOS_PRIVATE_KEY` or `PEAQOS_OWS_WALLET` (an OWS vault wallet name or
+    ///   id, stored in [`PeaqosConfig::ows_wallet`]) is required. When both are set the
+    ///   **wallet wins**: `private_key` stays `None` and `PEAQOS_PRIVATE_KEY` is ignored (not
+    ///   even parsed), as `peaqos wallet use` adds the wallet next to an older key. Neither set:
+    ///   `"PEAQOS_PRIVATE_KEY is required (or PEAQOS_OWS_WALLET for an OWS vault wallet)"`.
+    ///   The wallet's passphrase (`OWS_PASSPHRASE`) is read only when the client opens the
+    ///   wallet ([`crate::PeaqosClient::from_env_lookup`]), never kept in the configuration.
     ///
     /// Every missing or invalid variable is named: one problem gives its message
     /// (`"PEAQOS_PRIVATE_KEY is required"`), several are joined with `"; "` and `field` names
@@ -295,12 +304,19 @@ impl PeaqosConfig {
                 }
             }
         }
+        let ows_wallet = get(env::PEAQOS_OWS_WALLET);
         let key = match get(env::PEAQOS_PRIVATE_KEY) {
+            // The wallet wins: the key is ignored.
+            _ if ows_wallet.is_some() => None,
             None => {
                 problems.push(ValidationError::new(
                     env::PEAQOS_PRIVATE_KEY,
                     "required",
-                    format!("{} is required", env::PEAQOS_PRIVATE_KEY),
+                    format!(
+                        "{} is required (or {} for an OWS vault wallet)",
+                        env::PEAQOS_PRIVATE_KEY,
+                        env::PEAQOS_OWS_WALLET
+                    ),
                 ));
                 None
             }
@@ -368,6 +384,7 @@ impl PeaqosConfig {
         let contracts = ContractAddresses::from_env_lookup(effective)?;
         let mut c = Self::new(rpc_url.expect("checked"), key, contracts);
         c.api_url = api_url;
+        c.ows_wallet = ows_wallet;
         Ok(c)
     }
 }
@@ -519,8 +536,86 @@ mod tests {
             .map(|(k, v)| (*k, v.as_str()))
             .collect();
         let e = PeaqosConfig::from_env_lookup(lookup(&only_key_missing)).unwrap_err();
-        assert_eq!(e.to_string(), "PEAQOS_PRIVATE_KEY is required");
+        assert_eq!(
+            e.to_string(),
+            "PEAQOS_PRIVATE_KEY is required (or PEAQOS_OWS_WALLET for an OWS vault wallet)"
+        );
         assert_eq!(e.as_validation().unwrap().field, "PEAQOS_PRIVATE_KEY");
+    }
+
+    /// `full_env()` without the key, plus `extra`.
+    fn env_with(extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+        let mut v: Vec<(&'static str, String)> = full_env()
+            .into_iter()
+            .filter(|(k, _)| *k != env::PEAQOS_PRIVATE_KEY)
+            .collect();
+        v.extend(extra.iter().map(|(k, x)| (*k, x.to_string())));
+        v
+    }
+
+    fn config_of(pairs: &[(&'static str, String)]) -> Result<PeaqosConfig> {
+        let p: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        PeaqosConfig::from_env_lookup(lookup(&p))
+    }
+
+    #[test]
+    fn from_env_signer_key_only() {
+        let c = config_of(&env_with(&[(env::PEAQOS_PRIVATE_KEY, KEY)])).unwrap();
+        assert_eq!(c.private_key.unwrap().address(), DEVNET_DEPLOYER);
+        assert_eq!(c.ows_wallet, None);
+    }
+
+    #[test]
+    fn from_env_signer_wallet_only() {
+        let c = config_of(&env_with(&[
+            (env::PEAQOS_OWS_WALLET, " fleet-op "),
+            (env::OWS_PASSPHRASE, "correct horse"),
+        ]))
+        .unwrap();
+        assert_eq!(c.private_key, None);
+        assert_eq!(c.ows_wallet.as_deref(), Some("fleet-op"));
+        // The passphrase is not part of the configuration.
+        let shown = format!("{c:?} {}", serde_json::to_string(&c).unwrap());
+        assert!(!shown.contains("correct horse"), "{shown}");
+    }
+
+    #[test]
+    fn from_env_signer_both_the_wallet_wins() {
+        let c = config_of(&env_with(&[
+            (env::PEAQOS_PRIVATE_KEY, KEY),
+            (env::PEAQOS_OWS_WALLET, "fleet-op"),
+        ]))
+        .unwrap();
+        assert_eq!(c.private_key, None, "the wallet wins over the key");
+        assert_eq!(c.ows_wallet.as_deref(), Some("fleet-op"));
+        assert!(!format!("{c:?}").to_lowercase().contains(&KEY[2..]));
+        // the ignored key is not even parsed
+        let bad = format!("{KEY}ff");
+        let c = config_of(&env_with(&[
+            (env::PEAQOS_PRIVATE_KEY, &bad),
+            (env::PEAQOS_OWS_WALLET, "fleet-op"),
+        ]))
+        .unwrap();
+        assert_eq!(c.ows_wallet.as_deref(), Some("fleet-op"));
+    }
+
+    #[test]
+    fn from_env_signer_neither_names_both_variables() {
+        let e = config_of(&env_with(&[(env::OWS_PASSPHRASE, "pw")])).unwrap_err();
+        let v = e.as_validation().unwrap();
+        assert_eq!(v.field, env::PEAQOS_PRIVATE_KEY);
+        assert!(
+            v.message.contains("PEAQOS_PRIVATE_KEY") && v.message.contains("PEAQOS_OWS_WALLET"),
+            "{}",
+            v.message
+        );
+        // blank values count as unset
+        let e = config_of(&env_with(&[
+            (env::PEAQOS_OWS_WALLET, "  "),
+            (env::PEAQOS_PRIVATE_KEY, ""),
+        ]))
+        .unwrap_err();
+        assert!(e.to_string().contains("PEAQOS_OWS_WALLET"));
     }
 
     #[test]

@@ -11,7 +11,9 @@ use crate::config::{PeaqosConfig, PrivateKey};
 use crate::error::Result;
 use alloy::network::EthereumWallet;
 use alloy::primitives::B256;
-use peaqos_wallet::{Vault, VaultSigner, WalletInfo};
+use peaqos_types::network::env;
+use peaqos_wallet::{OWS_VAULT_PATH_ENV, Vault, VaultSigner, WalletInfo};
+use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 impl PeaqosClient {
@@ -62,6 +64,38 @@ impl PeaqosClient {
             )?,
         ));
         Self::new(config)
+    }
+
+    /// The signing client of an environment lookup (what [`PeaqosClient::from_env`] runs on the
+    /// process environment): [`PeaqosConfig::from_env_lookup`] picks the signer —
+    ///
+    /// * `PEAQOS_OWS_WALLET` set: that wallet of the vault at `OWS_VAULT_PATH` (else `~/.ows`)
+    ///   signs, with the passphrase `OWS_PASSPHRASE` (checked once here; the key is decrypted
+    ///   for each signature and wiped, as [`PeaqosClient::from_wallet`] with `ows_signing`).
+    ///   The wallet wins over `PEAQOS_PRIVATE_KEY`, which is then ignored.
+    /// * else `PEAQOS_PRIVATE_KEY` signs.
+    ///
+    /// Neither set: a `ValidationError` naming both variables. Wallet failures keep their codes
+    /// (`WALLET_NOT_FOUND`, `INVALID_PASSPHRASE`, `WALLET_NOT_CONFIGURED` without a passphrase);
+    /// no message contains the key or the passphrase.
+    pub fn from_env_lookup<F>(lookup: F) -> Result<Self>
+    where
+        F: Fn(&str) -> Option<String>,
+    {
+        let config = PeaqosConfig::from_env_lookup(&lookup)?;
+        let Some(name) = config.ows_wallet.clone() else {
+            return Self::new(config);
+        };
+        let set = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let vault = Vault::resolve(set(OWS_VAULT_PATH_ENV).map(PathBuf::from).as_deref());
+        let passphrase: Option<Zeroizing<String>> = set(env::OWS_PASSPHRASE).map(Zeroizing::new);
+        Self::from_wallet_in(
+            &name,
+            passphrase.as_ref().map(|p| p.as_str()),
+            true,
+            config,
+            &vault,
+        )
     }
 
     /// Creates a mnemonic wallet (12 or 24 words) in the default vault.
@@ -134,5 +168,97 @@ impl PeaqosClient {
             name_or_id,
             &Vault::resolve(None),
         )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{DEVNET_DEPLOYER, devnet_addresses};
+    use std::collections::HashMap;
+
+    const KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+    const KEY1: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+    const PASS: &str = "correct horse battery";
+
+    fn env_of(vault: &std::path::Path, extra: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut m: HashMap<String, String> = devnet_addresses()
+            .to_env_pairs()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        m.insert(env::PEAQOS_RPC_URL.into(), "http://127.0.0.1:1".into());
+        m.insert(OWS_VAULT_PATH_ENV.into(), vault.display().to_string());
+        for (k, v) in extra {
+            m.insert(k.to_string(), v.to_string());
+        }
+        m
+    }
+
+    #[test]
+    fn from_env_lookup_picks_the_signer() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::at(dir.path());
+        // dev account 1's key in the vault
+        let info = peaqos_wallet::import_wallet("op", KEY1, Some(PASS), "evm", &vault).unwrap();
+        let wallet_addr: alloy::primitives::Address = info.peaq_address.parse().unwrap();
+        assert_ne!(wallet_addr, DEVNET_DEPLOYER);
+
+        // key only
+        let m = env_of(dir.path(), &[(env::PEAQOS_PRIVATE_KEY, KEY)]);
+        let c = PeaqosClient::from_env_lookup(|k| m.get(k).cloned()).unwrap();
+        assert_eq!(c.address(), DEVNET_DEPLOYER);
+
+        // wallet only, and wallet + key (the wallet wins)
+        for extra in [
+            vec![(env::PEAQOS_OWS_WALLET, "op"), (env::OWS_PASSPHRASE, PASS)],
+            vec![
+                (env::PEAQOS_OWS_WALLET, "op"),
+                (env::OWS_PASSPHRASE, PASS),
+                (env::PEAQOS_PRIVATE_KEY, KEY),
+            ],
+        ] {
+            let m = env_of(dir.path(), &extra);
+            let c = PeaqosClient::from_env_lookup(|k| m.get(k).cloned()).unwrap();
+            assert_eq!(c.address(), wallet_addr);
+            assert_eq!(c.config().private_key, None);
+            let shown = format!("{c:?} {}", c.to_json());
+            assert!(
+                !shown.contains(PASS) && !shown.contains(&KEY[2..]),
+                "{shown}"
+            );
+        }
+
+        // a wrong passphrase keeps its code and is not echoed
+        let m = env_of(
+            dir.path(),
+            &[
+                (env::PEAQOS_OWS_WALLET, "op"),
+                (env::OWS_PASSPHRASE, "nope-nope"),
+            ],
+        );
+        let e = PeaqosClient::from_env_lookup(|k| m.get(k).cloned()).unwrap_err();
+        assert_eq!(e.code(), Some(peaqos_types::ErrorCode::InvalidPassphrase));
+        assert!(!e.to_string().contains("nope-nope"));
+
+        // an unknown wallet
+        let m = env_of(
+            dir.path(),
+            &[
+                (env::PEAQOS_OWS_WALLET, "ghost"),
+                (env::OWS_PASSPHRASE, PASS),
+            ],
+        );
+        let e = PeaqosClient::from_env_lookup(|k| m.get(k).cloned()).unwrap_err();
+        assert_eq!(e.code(), Some(peaqos_types::ErrorCode::WalletNotFound));
+
+        // neither: both variables named
+        let m = env_of(dir.path(), &[]);
+        let e = PeaqosClient::from_env_lookup(|k| m.get(k).cloned()).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("PEAQOS_PRIVATE_KEY") && msg.contains("PEAQOS_OWS_WALLET"),
+            "{msg}"
+        );
     }
 }

@@ -1,0 +1,93 @@
+//! The in-process stack (`peaqos up` / `peaqos demo`): the NFTs' tokenURI points at the MCR
+//! service that is actually listening, also after a saved chain comes back on another port.
+
+mod common;
+
+use alloy::primitives::U256;
+use common::*;
+use peaqos_cli::stack::{StackPorts, start_stack, sync_base_uri};
+use peaqos_contracts::{IdentityRegistry, MachineNFT};
+use std::time::Duration;
+
+async fn get_json(url: &str) -> (u16, serde_json::Value) {
+    let r = reqwest::get(url).await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or_default())
+}
+
+#[test]
+fn token_uris_point_at_the_running_mcr_service() {
+    let env = Env::start();
+    let stack = env.stack();
+    let mcr = stack.mcr_url();
+    assert!(!mcr.ends_with(":0"), "{mcr}");
+    let c = env.sdk(env.dev_key(3));
+    let me = c.address();
+    let (id, token) = env.rt.block_on(async {
+        let id = c.register_machine().await.unwrap();
+        c.mint_nft(id, me).await.unwrap();
+        (id, c.token_id_of(id).await.unwrap())
+    });
+    env.wait_indexed();
+    env.rt.block_on(async {
+        let contracts = stack.contracts();
+        let registry = IdentityRegistry::new(contracts.identity_registry, c.provider());
+        let uri = registry.tokenURI(U256::from(id)).call().await.unwrap();
+        assert_eq!(uri, format!("{mcr}/machines/{id}"));
+        let (status, card) = get_json(&uri).await;
+        assert_eq!(status, 200, "{card}");
+        assert_eq!(card["did"], format!("did:peaq:{me}"));
+
+        let nft = MachineNFT::new(contracts.machine_nft, c.provider());
+        let uri = nft.tokenURI(U256::from(token)).call().await.unwrap();
+        assert!(uri.starts_with(&format!("{mcr}/metadata/")), "{uri}");
+        let (status, meta) = get_json(&uri).await;
+        assert_eq!(status, 200, "{meta}");
+        assert_eq!(meta["peaqos"]["did"], format!("did:peaq:{me}"));
+        assert_eq!(meta["peaqos"]["machine_id"], id);
+
+        // Already right: nothing to send.
+        assert_eq!(sync_base_uri(&stack.devnet, &mcr).await.unwrap(), 0);
+    });
+}
+
+#[test]
+fn a_saved_chain_gets_the_new_mcr_url() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("chain.json");
+    rt.block_on(async {
+        let first = start_stack(StackPorts::ephemeral(), Some(state.clone()))
+            .await
+            .unwrap();
+        let first_url = first.mcr_url();
+        first.shutdown().await.unwrap();
+        // Same saved chain, new MCR service (port 0: a fresh port).
+        let second = start_stack(StackPorts::ephemeral(), Some(state.clone()))
+            .await
+            .unwrap();
+        let url = second.mcr_url();
+        let c = peaqos_sdk::PeaqosClient::new(
+            peaqos_sdk::PeaqosConfig::new(
+                second.rpc_url(),
+                Some(peaqos_sdk::PrivateKey::from(&second.dev_signer(5))),
+                second.contracts(),
+            )
+            .with_api_url(url.clone()),
+        )
+        .unwrap();
+        let registry = IdentityRegistry::new(second.contracts().identity_registry, c.provider());
+        let base = registry.baseURI().call().await.unwrap();
+        assert_eq!(base, url, "was {first_url}");
+        let id = c.register_machine().await.unwrap();
+        second.wait_indexed(Duration::from_secs(30)).await.unwrap();
+        let uri = registry.tokenURI(U256::from(id)).call().await.unwrap();
+        let (status, card) = get_json(&uri).await;
+        assert_eq!(status, 200, "{uri}: {card}");
+        second.shutdown().await.unwrap();
+    });
+}
