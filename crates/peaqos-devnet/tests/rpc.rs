@@ -8,7 +8,7 @@ use alloy::rpc::types::{AccessList, AccessListItem, Filter, TransactionRequest};
 use alloy::sol_types::SolEvent;
 use peaqos_contracts::IdentityRegistry;
 use peaqos_devnet::{ChainConfig, DevnetConfig};
-use peaqos_testkit::{TestNet, peaq};
+use peaqos_testkit::{TestNet, mined, mined_tx, peaq};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -571,13 +571,7 @@ async fn state_queries_at_past_blocks() {
     let b0 = p.get_block_number().await.unwrap();
     let balance0 = p.get_balance(me).await.unwrap();
     let nonce0 = p.get_transaction_count(me).await.unwrap();
-    let r = p
-        .send_transaction(TransactionRequest::default().to(to).value(peaq(1)))
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let r = mined_tx(&p, TransactionRequest::default().to(to).value(peaq(1))).await;
     let b1 = r.block_number.unwrap();
     assert!(b1 > b0);
     let at = |n: u64| alloy::eips::BlockId::number(n);
@@ -601,15 +595,7 @@ async fn state_queries_at_past_blocks() {
     // contract state: machineIdOf before and after registration, by eth_call and by storage
     let reg = IdentityRegistry::new(net.handle.deployment().identity_registry, &p);
     let bond = reg.minBond().call().await.unwrap();
-    let r = reg
-        .register()
-        .value(bond)
-        .send()
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    let r = mined(reg.register().value(bond)).await;
     let b2 = r.block_number.unwrap();
     let id = reg.machineIdOf(me).call().await.unwrap();
     assert!(id > U256::ZERO);
@@ -642,12 +628,7 @@ async fn state_queries_at_past_blocks() {
             peaq(1)
         );
     }
-    p.send_transaction(TransactionRequest::default().to(Address::ZERO))
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    mined_tx(&p, TransactionRequest::default().to(Address::ZERO)).await;
     assert_eq!(
         p.get_balance(to).block_id(at(head)).await.unwrap(),
         peaq(1),
@@ -685,13 +666,11 @@ async fn state_before_a_state_file_load_is_refused() {
         ..DevnetConfig::ephemeral()
     };
     let net = TestNet::start_with(config()).await;
-    net.provider(8)
-        .send_transaction(TransactionRequest::default().to(Address::ZERO))
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap();
+    mined_tx(
+        &net.provider(8),
+        TransactionRequest::default().to(Address::ZERO),
+    )
+    .await;
     let head = net.head().await;
     net.handle.shutdown().await.unwrap();
     let net = TestNet::start_with(config()).await;

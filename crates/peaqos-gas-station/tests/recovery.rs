@@ -6,7 +6,6 @@ mod common;
 
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, U256};
-use alloy::providers::Provider;
 use alloy::rpc::types::TransactionRequest;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -169,16 +168,13 @@ async fn nonce_taken_outside_the_service(db: Db) {
     assert_eq!(r.0, 200, "{}", r.1);
     // The operator spends from the hot wallet by hand: the service's next nonce is taken.
     let hot = env.devnet.provider_for(env.hot.clone());
-    hot.send_transaction(
+    peaqos_testkit::mined_tx(
+        &hot,
         TransactionRequest::default()
             .with_to(Address::repeat_byte(7))
             .with_value(U256::from(1)),
     )
-    .await
-    .unwrap()
-    .get_receipt()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(env.nonce(env.hot.address()).await, 2);
 
     env.clock.advance(30);

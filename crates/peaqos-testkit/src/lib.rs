@@ -289,6 +289,11 @@ pub async fn set_did_attributes<P: Provider>(
     .await
 }
 
+/// Sends a plain transaction from `p`'s wallet, waits for the receipt and asserts success.
+pub async fn mined_tx<P: Provider>(p: &P, tx: TransactionRequest) -> TransactionReceipt {
+    succeeded(p.send_transaction(tx).await.expect("send")).await
+}
+
 /// Sends, waits for the receipt and asserts success.
 pub async fn mined<P: Provider, D: CallDecoder>(cb: CallBuilder<P, D>) -> TransactionReceipt {
     succeeded(cb.send().await.expect("send")).await
