@@ -47,6 +47,24 @@ pub mod upgrade_test {
     );
 }
 
+impl From<&peaqos_types::event::PreparedEvent> for EventRegistry::submitEventCall {
+    /// The call for prepared, validated arguments (the SDK's single and batch paths, the tests).
+    fn from(e: &peaqos_types::event::PreparedEvent) -> Self {
+        Self {
+            machineId: e.machine_id,
+            eventType: e.event_type,
+            value: e.value,
+            currency: e.currency.clone(),
+            timestamp: e.timestamp,
+            dataHash: e.data_hash,
+            trustLevel: e.trust_level,
+            sourceChainId: e.source_chain_id,
+            sourceTxHash: e.source_tx_hash,
+            metadata: e.metadata.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

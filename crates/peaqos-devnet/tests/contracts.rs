@@ -16,7 +16,7 @@ use peaqos_contracts::upgrade_test::IdentityRegistryV2;
 use peaqos_contracts::{
     AdminFlags, ERC1967Proxy, EventRegistry, IdentityRegistry, IdentityStaking, MachineNFT,
 };
-use peaqos_testkit::{Ev, TestNet, event, latest_timestamp, mined, peaq, sent};
+use peaqos_testkit::{Ev, EvExt, TestNet, event, latest_timestamp, mined, peaq, sent};
 use peaqos_types::constants::DEFAULT_MCR_API_URL;
 use std::fmt::Debug;
 
@@ -1037,6 +1037,7 @@ async fn submit_revenue_and_activity_events() {
 
     let now = latest_timestamp(&p).await;
     let revenue = Ev {
+        machine_id: U256::ZERO,
         event_type: 0,
         value: U256::from(123_456_789u64),
         currency: "USD".into(),

@@ -5,7 +5,7 @@ use alloy::sol_types::SolCall;
 use peaqos_contracts::precompiles::DidRegistry;
 use peaqos_contracts::{EventRegistry, IdentityRegistry, MachineNFT};
 use peaqos_testkit::{
-    Ev, TestNet, activity, latest_timestamp, mined, peaq, registered, set_did_attributes,
+    Ev, EvExt, TestNet, activity, latest_timestamp, mined, peaq, registered, set_did_attributes,
 };
 use peaqos_types::constants::DID_PRECOMPILE_ADDRESS;
 

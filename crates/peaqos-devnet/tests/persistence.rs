@@ -7,7 +7,7 @@ use alloy::sol_types::SolEvent;
 use peaqos_contracts::precompiles::DidRegistry;
 use peaqos_contracts::{EventRegistry, IdentityRegistry};
 use peaqos_devnet::DevnetConfig;
-use peaqos_testkit::{Ev, TestNet, latest_timestamp, mined, peaq};
+use peaqos_testkit::{Ev, EvExt, TestNet, latest_timestamp, mined, peaq};
 use peaqos_types::constants::DID_PRECOMPILE_ADDRESS;
 use serde_json::Value;
 

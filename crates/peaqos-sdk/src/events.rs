@@ -19,20 +19,7 @@ pub const LEGACY_SUBMIT_EVENT_SELECTOR: [u8; 4] = [0x6b, 0x58, 0xc7, 0xdc];
 
 /// Call data of `EventRegistry.submitEvent` for prepared arguments.
 pub fn encode_submit_event(e: &PreparedEvent) -> Bytes {
-    EventRegistry::submitEventCall {
-        machineId: e.machine_id,
-        eventType: e.event_type,
-        value: e.value,
-        currency: e.currency.clone(),
-        timestamp: e.timestamp,
-        dataHash: e.data_hash,
-        trustLevel: e.trust_level,
-        sourceChainId: e.source_chain_id,
-        sourceTxHash: e.source_tx_hash,
-        metadata: e.metadata.clone(),
-    }
-    .abi_encode()
-    .into()
+    EventRegistry::submitEventCall::from(e).abi_encode().into()
 }
 
 /// A bare revert (no data) from the EventRegistry most likely means the deployment only knows

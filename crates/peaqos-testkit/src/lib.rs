@@ -21,6 +21,7 @@ use peaqos_contracts::precompiles::{Batch, DidRegistry};
 use peaqos_contracts::{AdminFlags, EventRegistry, IdentityRegistry, MachineNFT};
 use peaqos_devnet::{DevnetConfig, DevnetHandle};
 use peaqos_types::constants::{BATCH_PRECOMPILE_ADDRESS, DID_PRECOMPILE_ADDRESS};
+use peaqos_types::event::PreparedEvent;
 use peaqos_types::network::ContractAddresses;
 use serde_json::{Value, json};
 
@@ -367,33 +368,24 @@ pub fn add_attribute_call(did: Address, name: &str, value: &str) -> Bytes {
     .into()
 }
 
-/// The fields of one `submitEvent` (all but the machine id).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ev {
-    /// 0 revenue, 1 activity.
-    pub event_type: u8,
-    /// Revenue in the currency's minor unit (0 for activity).
-    pub value: U256,
-    /// ISO-4217-shaped code ("" for activity).
-    pub currency: String,
-    /// Unix seconds; may lie in the past, never after the block time.
-    pub timestamp: U256,
-    /// Commitment to off-chain data.
-    pub data_hash: B256,
-    /// 0 self-reported, 1 on-chain verifiable, 2 hardware-signed.
-    pub trust_level: u8,
-    /// Chain id of a bridged source transaction (0: none).
-    pub source_chain_id: U256,
-    /// Hash of a bridged source transaction.
-    pub source_tx_hash: B256,
-    /// Free-form metadata.
-    pub metadata: Bytes,
+/// One `submitEvent`: the SDK's [`PreparedEvent`] (its `machine_id` is replaced by the id a
+/// helper submits it for, so one event can be sent for several machines).
+pub type Ev = PreparedEvent;
+
+/// Test builders on [`Ev`].
+pub trait EvExt: Sized {
+    /// A revenue event of 500 minor units in `currency` at `timestamp`, trust level 0.
+    fn revenue(currency: &str, timestamp: u64) -> Self;
+    /// An activity event at `timestamp`, trust level 0.
+    fn activity(timestamp: u64) -> Self;
+    /// The `submitEvent` call for `machine_id`.
+    fn call(&self, machine_id: U256) -> EventRegistry::submitEventCall;
 }
 
-impl Ev {
-    /// A revenue event of 500 minor units in `currency` at `timestamp`, trust level 0.
-    pub fn revenue(currency: &str, timestamp: u64) -> Self {
+impl EvExt for Ev {
+    fn revenue(currency: &str, timestamp: u64) -> Self {
         Self {
+            machine_id: U256::ZERO,
             event_type: 0,
             value: U256::from(500),
             currency: currency.into(),
@@ -406,8 +398,7 @@ impl Ev {
         }
     }
 
-    /// An activity event at `timestamp`, trust level 0.
-    pub fn activity(timestamp: u64) -> Self {
+    fn activity(timestamp: u64) -> Self {
         Self {
             event_type: 1,
             value: U256::ZERO,
@@ -416,19 +407,10 @@ impl Ev {
         }
     }
 
-    /// The `submitEvent` call for `machine_id`.
-    pub fn call(&self, machine_id: U256) -> EventRegistry::submitEventCall {
+    fn call(&self, machine_id: U256) -> EventRegistry::submitEventCall {
         EventRegistry::submitEventCall {
             machineId: machine_id,
-            eventType: self.event_type,
-            value: self.value,
-            currency: self.currency.clone(),
-            timestamp: self.timestamp,
-            dataHash: self.data_hash,
-            trustLevel: self.trust_level,
-            sourceChainId: self.source_chain_id,
-            sourceTxHash: self.source_tx_hash,
-            metadata: self.metadata.clone(),
+            ..self.into()
         }
     }
 }
