@@ -54,7 +54,7 @@ pub enum Story {
     Flagged,
     /// Daily revenue in JPY.
     JpyReporter,
-    /// Revenue growing over the period.
+    /// Flat revenue that takes off over the last three weeks.
     Growing,
     /// Revenue shrinking over the period.
     Declining,
@@ -141,7 +141,10 @@ pub fn history(
                 out.push(activity(10 + r % 5));
             }
             Story::Growing => {
-                out.push(revenue(3_000 + progress * 250 + r % 500, "USD"));
+                // flat, then taking off over the last three weeks: the 7-day mean clearly
+                // above the 30-day mean, so the trend reads "up"
+                let takeoff = (progress + 21).saturating_sub(days) * 1_500;
+                out.push(revenue(3_000 + takeoff + r % 500, "USD"));
                 if d % 2 == 0 {
                     out.push(activity(5 + progress / 4));
                 }

@@ -10,13 +10,13 @@ use std::process::Stdio;
 #[test]
 fn demo_rates_a_fleet_with_distinct_stories() {
     let out = peaqos()
-        .args(["demo", "--machines", "5", "--json"])
+        .args(["demo", "--machines", "7", "--json"])
         .output()
         .unwrap();
     let v = json(&out);
-    assert_eq!(v["operator"]["fleetSize"], 5);
+    assert_eq!(v["operator"]["fleetSize"], 7);
     let ms = v["machines"].as_array().unwrap();
-    assert_eq!(ms.len(), 6, "5 via registerFor + 1 self-managed");
+    assert_eq!(ms.len(), 8, "7 via registerFor + 1 self-managed");
     let by = |story: &str| {
         ms.iter()
             .find(|m| m["story"] == story)
@@ -41,6 +41,10 @@ fn demo_rates_a_fleet_with_distinct_stories() {
             .filter(|m| m["story"] != "self-managed (EUR)")
             .all(|m| m["operatorListed"] == true)
     );
+    // the stories' revenue shapes read as trends
+    assert_eq!(by("growing revenue")["mcr"]["revenue_trend"], "up");
+    assert_eq!(by("declining revenue")["mcr"]["revenue_trend"], "down");
+    assert_eq!(steady["revenue_trend"], "stable");
     // the flag costs points
     assert!(by("flagged by admin")["mcr"]["mcr_score"].as_u64() < steady["mcr_score"].as_u64());
     let err = stderr(&out);
