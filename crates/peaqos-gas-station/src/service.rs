@@ -24,6 +24,9 @@ use std::time::Duration;
 
 type Result<T> = std::result::Result<T, GasStationError>;
 
+/// Rounds of nonce allocation one transfer may take before it gives up.
+const MAX_NONCE_ATTEMPTS: u32 = 8;
+
 fn api(code: ErrorCode, msg: impl Into<String>) -> GasStationError {
     GasStationError::api(code, msg)
 }
@@ -777,6 +780,9 @@ impl Service {
         }
     }
 
+    /// The next nonce to use: the lowest one at or above the chain's pending count that no
+    /// journal row holds (rows signed but not yet broadcast, by this or another replica sharing
+    /// the hot wallet, keep theirs; a nonce whose transfer the node refused is reused).
     async fn resync_nonce(&self, chain: &ChainRuntime) -> Result<u64> {
         let pending = chain
             .provider
@@ -789,15 +795,14 @@ impl Service {
                     format!("nonce lookup failed: {e}"),
                 )
             })?;
-        let journal = store::max_journal_nonce(
+        let taken = store::journal_nonces_from(
             self.store.pool(),
             chain.settings.chain_id as i64,
             &chain.wallet_key,
+            i64::try_from(pending).unwrap_or(i64::MAX),
         )
-        .await?
-        .map(|n| n as u64 + 1)
-        .unwrap_or(0);
-        Ok(pending.max(journal))
+        .await?;
+        Ok(store::first_free_nonce(pending, &taken))
     }
 
     fn sign(
@@ -825,10 +830,11 @@ impl Service {
     }
 
     /// Allocates the nonce, signs, journals, then broadcasts — serialized per chain. A send
-    /// the node refuses releases the nonce and the claim. When the node answers "nonce too low"
-    /// for a transaction it does not know (the hot wallet was used outside this service, or by a
-    /// replica sharing its key), the nonce is read again from the chain and the transfer is
-    /// signed and sent once more, so the request does not fail for it.
+    /// the node refuses releases the nonce and the claim. A nonce another replica sharing the
+    /// hot wallet already journalled (the journal's unique `(chain, wallet, nonce)` index), or
+    /// one the node calls "too low" for a transaction it does not know (the hot wallet was used
+    /// outside the service), is dropped: the next free nonce is read and the transfer signed
+    /// and sent again, up to [`MAX_NONCE_ATTEMPTS`] rounds.
     async fn send(
         &self,
         chain: &ChainRuntime,
@@ -839,8 +845,19 @@ impl Service {
         let pool = self.store.pool();
         let mut guard = chain.nonce.lock().await;
         self.check_alive()?;
-        let mut resynced = false;
+        // Nonce conflicts (another replica journalled it, or the node says it is used) are
+        // resolved by re-reading; give up after a few rounds rather than spin.
+        let mut attempts = 0u32;
         loop {
+            attempts += 1;
+            if attempts > MAX_NONCE_ATTEMPTS {
+                *guard = None;
+                store::release_claim(pool, request_id).await?;
+                return Err(api(
+                    ErrorCode::TransferFailed,
+                    "could not allocate a hot-wallet nonce: every try was taken by another sender",
+                ));
+            }
             let nonce = match *guard {
                 Some(n) => n,
                 None => match self.resync_nonce(chain).await {
@@ -861,12 +878,18 @@ impl Service {
                 raw_tx: hex::encode(&raw),
                 status: journal_status::SIGNED.into(),
             };
-            if let Err(e) =
-                store::insert_journal(pool, &row, &self.cfg.replica_id, self.now() as i64).await
-            {
-                *guard = None;
-                store::release_claim(pool, request_id).await?;
-                return Err(e);
+            match store::insert_journal(pool, &row, &self.cfg.replica_id, self.now() as i64).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    // A replica sharing the hot wallet holds this nonce: take the next free one.
+                    *guard = None;
+                    continue;
+                }
+                Err(e) => {
+                    *guard = None;
+                    store::release_claim(pool, request_id).await?;
+                    return Err(e);
+                }
             }
             self.crash_point("journal")?;
             if let Err(e) = chain.provider.send_raw_transaction(&raw).await {
@@ -874,7 +897,7 @@ impl Service {
                 match resp {
                     Some(m) if m.contains("already known") => {}
                     Some(m) if m.contains("nonce too low") && self.tx_known(chain, hash).await => {}
-                    Some(m) if m.contains("nonce too low") && !resynced => {
+                    Some(m) if m.contains("nonce too low") && attempts < MAX_NONCE_ATTEMPTS => {
                         // Someone else used this nonce: nothing of ours is on the chain.
                         tracing::warn!(
                             chain = chain.settings.chain_id,
@@ -883,7 +906,6 @@ impl Service {
                         );
                         store::delete_journal(pool, request_id).await?;
                         *guard = None;
-                        resynced = true;
                         continue;
                     }
                     Some(m) => {

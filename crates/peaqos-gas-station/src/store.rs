@@ -511,15 +511,19 @@ pub struct JournalRow {
 type JournalTuple = (String, i64, String, i64, String, String, String);
 
 /// Writes a signed transaction to the journal (before it is broadcast).
+/// Journals a signed transfer. `Ok(false)` when another writer (a replica sharing the hot wallet)
+/// already journalled this `(chain, wallet, nonce)`: nothing is written and the caller picks
+/// another nonce.
 pub async fn insert_journal(
     pool: &AnyPool,
     row: &JournalRow,
     replica: &str,
     now: i64,
-) -> Result<(), GasStationError> {
-    sqlx::query(
+) -> Result<bool, GasStationError> {
+    let done = sqlx::query(
         "INSERT INTO gs_journal (request_id, chain_id, wallet, nonce, tx_hash, raw_tx, status, \
-         replica, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+         replica, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+         ON CONFLICT (chain_id, wallet, nonce) DO NOTHING",
     )
     .bind(&row.request_id)
     .bind(row.chain_id)
@@ -532,7 +536,7 @@ pub async fn insert_journal(
     .bind(now)
     .execute(pool)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Updates a journal entry's status.
@@ -622,16 +626,50 @@ pub async fn all_journal(
 }
 
 /// Highest journalled nonce of a wallet.
-pub async fn max_journal_nonce(
+/// Journalled nonces of a hot wallet at or above `from`, ascending.
+pub async fn journal_nonces_from(
     pool: &AnyPool,
     chain_id: i64,
     wallet: &str,
-) -> Result<Option<i64>, GasStationError> {
-    Ok(
-        sqlx::query_scalar("SELECT MAX(nonce) FROM gs_journal WHERE chain_id = $1 AND wallet = $2")
-            .bind(chain_id)
-            .bind(wallet)
-            .fetch_one(pool)
-            .await?,
+    from: i64,
+) -> Result<Vec<i64>, GasStationError> {
+    Ok(sqlx::query_scalar(
+        "SELECT nonce FROM gs_journal WHERE chain_id = $1 AND wallet = $2 AND nonce >= $3 ORDER BY nonce",
     )
+    .bind(chain_id)
+    .bind(wallet)
+    .bind(from)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The lowest nonce at or above `from` that no journal row holds (`taken` ascending).
+pub fn first_free_nonce(from: u64, taken: &[i64]) -> u64 {
+    let mut n = from;
+    for &t in taken {
+        match u64::try_from(t) {
+            Ok(t) if t == n => n += 1,
+            Ok(t) if t > n => break,
+            _ => {}
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_free_nonce;
+
+    #[test]
+    fn first_free_nonce_fills_gaps() {
+        assert_eq!(first_free_nonce(5, &[]), 5);
+        assert_eq!(first_free_nonce(5, &[5, 6, 7]), 8);
+        assert_eq!(
+            first_free_nonce(5, &[5, 7, 8]),
+            6,
+            "a refused nonce is reused"
+        );
+        assert_eq!(first_free_nonce(5, &[6, 7]), 5);
+        assert_eq!(first_free_nonce(0, &[0, 1, 2, 4]), 3);
+    }
 }

@@ -229,6 +229,66 @@ async fn crash_and_restart(db: Db, point: CrashPoint) {
     assert_eq!(env.nonce(env.hot.address()).await, 6);
 }
 
+/// Two replicas on one database sharing one hot wallet (the journal's unique nonce index is the
+/// arbiter): 60 concurrent fundings split between them all land, each paid once, on contiguous
+/// nonces.
+async fn two_replicas_share_a_hot_wallet(db: Db) {
+    let Some(env) = Env::start(db).await else {
+        return;
+    };
+    let env = Arc::new(env);
+    let mut cfg = env.config();
+    cfg.replica_id = "second".into();
+    let second = peaqos_gas_station::spawn(cfg)
+        .await
+        .expect("second replica");
+    let urls = [env.url(), second.url()];
+    let owners = enrol_many(&env, 60).await;
+    let start_nonce = env.nonce(env.hot.address()).await;
+    let mut set = JoinSet::new();
+    let mut targets = Vec::new();
+    for (i, (owner, uri)) in owners.into_iter().enumerate() {
+        let target = random_address();
+        targets.push(target);
+        let env = env.clone();
+        let url = urls[i % 2].clone();
+        set.spawn(async move {
+            let body = serde_json::json!({
+                "ownerAddress": owner,
+                "targetWalletAddress": target.to_checksum(None),
+                "chainId": "devnet",
+                "twoFactorCode": env.code(&uri),
+            });
+            EnvRef {
+                url,
+                client: env.client.clone(),
+            }
+            .post("/faucet/fund", body)
+            .await
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        let r = r.unwrap();
+        assert_eq!(r.0, 200, "{}", r.1);
+        assert_eq!(r.1["status"], "success", "{}", r.1);
+    }
+    for t in &targets {
+        assert_eq!(env.balance(*t).await, peaq(2), "paid exactly once");
+    }
+    assert_eq!(env.nonce(env.hot.address()).await, start_nonce + 60);
+    let journal = env.gs().service().journal(31337).await.unwrap();
+    assert_eq!(
+        journal.iter().map(|j| j.nonce).collect::<Vec<_>>(),
+        (start_nonce as i64..start_nonce as i64 + 60).collect::<Vec<_>>()
+    );
+    assert!(journal.iter().all(|j| j.status == "confirmed"));
+    second.shutdown().await.unwrap();
+}
+both_dbs!(
+    two_replicas_share_a_hot_wallet_,
+    two_replicas_share_a_hot_wallet
+);
+
 struct EnvRef {
     url: String,
     client: alloy::transports::http::reqwest::Client,
