@@ -4,96 +4,125 @@ pragma solidity ^0.8.24;
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {OwnableUpgradeable} from "@openzeppelin/contracts-upgradeable/access/OwnableUpgradeable.sol";
+import {ReentrancyGuardUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/ReentrancyGuardUpgradeable.sol";
 
 import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
 import {IIdentityStaking} from "./interfaces/IIdentityStaking.sol";
 
 /// @title EventRegistry
-/// @notice On-chain store of machine revenue (type 0) and activity (type 1) events.
-///
-///         Every accepted event emits ONE `EventSubmitted` log carrying every field plus its per-machine index and
-///         the submitter, so an indexer needs nothing else, and stores a 32-byte commitment so any log can be
-///         checked against chain state:
-///
-///         commitment = keccak256(abi.encode(
-///             uint256 machineId, uint256 eventIndex, address submitter, uint8 eventType, uint256 value,
-///             bytes32 keccak256(bytes(currency)), uint256 timestamp, bytes32 dataHash, uint8 trustLevel,
-///             uint256 sourceChainId, bytes32 sourceTxHash, bytes32 keccak256(metadata)))
-///
-///         i.e. the keccak of 12 ABI words (384 bytes). `computeCommitment` computes it for any log;
-///         `eventCommitment(machineId, index)` returns the stored one.
-/// @dev UUPS upgradeable, ERC-7201 namespaced storage. The hot path (`submitEvent`) makes exactly two external
-///      calls (IdentityRegistry.machineAuth, IdentityStaking.isStaked) and writes two storage slots (the count and
-///      the commitment). The commitment and the log are built in assembly straight from calldata.
-contract EventRegistry is Initializable, OwnableUpgradeable, UUPSUpgradeable {
+/// @notice On-chain store of machine revenue (type 0) and activity (type 1) events, with peaq's published surface.
+///         `submitEvent` stores the whole record and emits `EventSubmitted(machineId, eventIndex, eventType, value,
+///         currency)`; the record (timestamp, trust level, hashes, source chain, metadata) is read back with
+///         `getEventAt` / `getEvents`.
+/// @dev UUPS upgradeable, ERC-7201 namespaced storage. Gas: a record is one packed header word plus only the
+///      non-zero optional words (see `Record`); the registry address, the total count and the pause flag share
+///      one slot; IdentityStaking is consulted on a machine's first event only (bonds are permanent).
+contract EventRegistry is Initializable, OwnableUpgradeable, ReentrancyGuardUpgradeable, UUPSUpgradeable {
+    /// @notice One stored event as `getEventAt` / `getEvents` return it.
+    struct MachineEvent {
+        uint256 machineId;
+        uint8 eventType;
+        uint256 value;
+        uint256 timestamp;
+        bytes32 dataHash;
+        uint8 trustLevel;
+        uint256 sourceChainId;
+        bytes32 sourceTxHash;
+        bytes metadata;
+        string currency;
+    }
+
+    /// @dev Storage of one event. `header` packs, from the low bits: currency (80 bits, the up-to-10 ASCII bytes
+    ///      left-aligned), currency length (8), flags (8), trust level (8), event type (8), timestamp (40) and the
+    ///      value (96, zero when it does not fit: then `bigValue` holds it). Every other word is written only when
+    ///      its flag is set, so a typical event (value < 2^96, a data hash, no source, no metadata) costs two new
+    ///      slots.
+    struct Record {
+        uint256 header;
+        bytes32 dataHash;
+        uint256 bigValue;
+        uint256 sourceChainId;
+        bytes32 sourceTxHash;
+        bytes metadata;
+    }
+
     /// @custom:storage-location erc7201:peaqos.storage.EventRegistry
     struct EventRegistryStorage {
+        // one slot: read and written by every submitEvent
         address identityRegistry;
+        uint88 totalEvents;
+        bool paused;
         address identityStaking;
         mapping(uint256 machineId => uint256) eventCounts;
-        mapping(uint256 machineId => mapping(uint256 eventIndex => bytes32)) commitments;
+        mapping(uint256 machineId => mapping(uint256 eventIndex => Record)) records;
     }
 
     // keccak256(abi.encode(uint256(keccak256("peaqos.storage.EventRegistry")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant EVENT_REGISTRY_STORAGE_LOCATION =
         0x6a116612cca76cfd51c56ad8df71df5ac588245129c4674a40d88534aacdd900;
 
-    uint8 public constant EVENT_TYPE_REVENUE = 0;
-    uint8 public constant EVENT_TYPE_ACTIVITY = 1;
-    uint8 public constant MAX_TRUST_LEVEL = 2;
-    uint256 public constant MAX_METADATA_BYTES = 4096;
+    uint256 public constant CURRENCY_MIN_LEN = 3;
+    uint256 public constant CURRENCY_MAX_LEN = 10;
+    uint256 public constant MAX_METADATA_SIZE = 4096;
+    uint256 public constant MAX_QUERY_LIMIT = 256;
 
-    uint8 private constant STATUS_NONE = 0;
+    uint8 private constant EVENT_TYPE_ACTIVITY = 1;
+    uint8 private constant MAX_TRUST_LEVEL = 2;
     uint8 private constant STATUS_DEACTIVATED = 4;
 
-    /// @notice One log per event with every field. Topics: signature, machineId, eventIndex, submitter.
-    event EventSubmitted(
-        uint256 indexed machineId,
-        uint256 indexed eventIndex,
-        address indexed submitter,
-        uint8 eventType,
-        uint256 value,
-        string currency,
-        uint256 timestamp,
-        bytes32 dataHash,
-        uint8 trustLevel,
-        uint256 sourceChainId,
-        bytes32 sourceTxHash,
-        bytes metadata
-    );
+    uint256 private constant FLAG_BIG_VALUE = 1;
+    uint256 private constant FLAG_DATA_HASH = 2;
+    uint256 private constant FLAG_SOURCE_CHAIN = 4;
+    uint256 private constant FLAG_SOURCE_TX = 8;
+    uint256 private constant FLAG_METADATA = 16;
 
-    error MachineNotFound(uint256 machineId);
-    error MachineDeactivated(uint256 machineId);
-    error MachineNotBonded(uint256 machineId);
-    error NotAuthorizedSubmitter(address submitter);
-    error InvalidEventType(uint8 eventType);
-    error InvalidTrustLevel(uint8 trustLevel);
-    error FutureTimestamp(uint256 timestamp, uint256 blockTimestamp);
-    error MetadataTooLarge(uint256 length);
+    event EventSubmitted(
+        uint256 indexed machineId, uint256 indexed eventIndex, uint8 eventType, uint256 value, string indexed currency
+    );
+    event IdentityRegistrySet(address indexed registry);
+    event IdentityStakingSet(address indexed staking);
+    event Paused(address account);
+    event Unpaused(address account);
+
+    error MachineNotFound();
+    error MachineDeactivated();
+    error MachineNotBonded();
+    error NotAuthorizedSubmitter();
+    error InvalidEventType();
+    error InvalidTrustLevel();
+    error FutureTimestamp();
+    error MetadataTooLarge();
     error InvalidCurrencyShape();
+    error OffsetOutOfBounds();
     error InvalidAddress();
+    error EnforcedPause();
+    error ExpectedPause();
 
     /// @custom:oz-upgrades-unsafe-allow constructor
     constructor() {
         _disableInitializers();
     }
 
-    function initialize(address owner_, address registry_, address staking_) external initializer {
-        if (registry_ == address(0) || staking_ == address(0)) revert InvalidAddress();
-        __Ownable_init(owner_);
+    function initialize(address _identityRegistry, address _identityStaking, address _owner) external initializer {
+        if (_identityRegistry == address(0) || _identityStaking == address(0)) revert InvalidAddress();
+        __Ownable_init(_owner);
+        __ReentrancyGuard_init();
         __UUPSUpgradeable_init();
         EventRegistryStorage storage $ = _getStorage();
-        $.identityRegistry = registry_;
-        $.identityStaking = staking_;
+        $.identityRegistry = _identityRegistry;
+        $.identityStaking = _identityStaking;
+        emit IdentityRegistrySet(_identityRegistry);
+        emit IdentityStakingSet(_identityStaking);
     }
 
+    // ---------------------------------------------------------------- submit
+
     /// @notice Submit a revenue (0) or activity (1) event for `machineId`. Selector 0xe58a43ca.
-    /// @dev Checks, in order: MachineNotFound (status None), MachineDeactivated, MachineNotBonded,
-    ///      NotAuthorizedSubmitter (msg.sender must be the machine wallet, which is the Identity NFT holder since
-    ///      that NFT is soulbound, or the operator), InvalidEventType (> 1), InvalidTrustLevel (> 2),
-    ///      FutureTimestamp (timestamp > block.timestamp), MetadataTooLarge (> 4096 bytes), InvalidCurrencyShape
-    ///      (revenue: 3..10 chars of A-Z0-9; activity: empty).
-    /// @return eventIndex zero-based index of the event among this machine's events
+    /// @dev Checks, in order: EnforcedPause, MachineNotFound, MachineDeactivated, MachineNotBonded (first event),
+    ///      NotAuthorizedSubmitter (msg.sender must be the machine address or its owner), InvalidEventType (> 1),
+    ///      InvalidTrustLevel (> 2), FutureTimestamp (> block.timestamp), MetadataTooLarge (> MAX_METADATA_SIZE),
+    ///      InvalidCurrencyShape (revenue: CURRENCY_MIN_LEN..CURRENCY_MAX_LEN chars of A-Z0-9; activity: empty).
+    ///      The event gets index `getEventCount(machineId)` (zero-based).
     function submitEvent(
         uint256 machineId,
         uint8 eventType,
@@ -105,102 +134,150 @@ contract EventRegistry is Initializable, OwnableUpgradeable, UUPSUpgradeable {
         uint256 sourceChainId,
         bytes32 sourceTxHash,
         bytes calldata metadata
-    ) external returns (uint256 eventIndex) {
-        // value, dataHash, sourceChainId and sourceTxHash have no on-chain rule; _record reads them from calldata.
-        (value, dataHash, sourceChainId, sourceTxHash);
-        uint256 index = _authorize(machineId);
-        if (eventType > EVENT_TYPE_ACTIVITY) revert InvalidEventType(eventType);
-        if (trustLevel > MAX_TRUST_LEVEL) revert InvalidTrustLevel(trustLevel);
-        if (timestamp > block.timestamp) revert FutureTimestamp(timestamp, block.timestamp);
-        if (metadata.length > MAX_METADATA_BYTES) revert MetadataTooLarge(metadata.length);
-        _checkCurrency(eventType, currency);
-        _record(machineId, index, currency, metadata);
-        return index;
-    }
-
-    /// @notice Number of events stored for `machineId` (the next event gets this index).
-    function eventCount(uint256 machineId) external view returns (uint256) {
+    ) external {
         EventRegistryStorage storage $ = _getStorage();
-        uint256 stored = $.eventCounts[machineId];
-        if (stored != 0) return stored;
-        return $.commitments[machineId][0] != bytes32(0) ? 1 : 0;
+        if ($.paused) revert EnforcedPause();
+        uint256 index = _authorize($, machineId);
+        if (eventType > EVENT_TYPE_ACTIVITY) revert InvalidEventType();
+        if (trustLevel > MAX_TRUST_LEVEL) revert InvalidTrustLevel();
+        if (timestamp > block.timestamp) revert FutureTimestamp();
+        if (metadata.length > MAX_METADATA_SIZE) revert MetadataTooLarge();
+        uint256 header = _currencyBits(eventType, currency);
+
+        Record storage r = $.records[machineId][index];
+        uint256 flags;
+        uint256 packedValue = value;
+        if (value > type(uint96).max) {
+            flags = FLAG_BIG_VALUE;
+            packedValue = 0;
+            r.bigValue = value;
+        }
+        if (dataHash != bytes32(0)) {
+            flags |= FLAG_DATA_HASH;
+            r.dataHash = dataHash;
+        }
+        if (sourceChainId != 0) {
+            flags |= FLAG_SOURCE_CHAIN;
+            r.sourceChainId = sourceChainId;
+        }
+        if (sourceTxHash != bytes32(0)) {
+            flags |= FLAG_SOURCE_TX;
+            r.sourceTxHash = sourceTxHash;
+        }
+        if (metadata.length != 0) {
+            flags |= FLAG_METADATA;
+            r.metadata = metadata;
+        }
+        // timestamp <= block.timestamp fits 40 bits; eventType and trustLevel were range-checked above.
+        r.header = header | (flags << 88) | (uint256(trustLevel) << 96) | (uint256(eventType) << 104)
+            | (timestamp << 112) | (packedValue << 152);
+        $.eventCounts[machineId] = index + 1;
+        unchecked {
+            $.totalEvents += 1; // 2^88 events are out of reach
+        }
+        emit EventSubmitted(machineId, index, eventType, value, currency);
     }
 
-    /// @notice Stored commitment of event `index` of `machineId` (bytes32(0) if there is no such event).
-    function eventCommitment(uint256 machineId, uint256 index) external view returns (bytes32) {
-        return _getStorage().commitments[machineId][index];
+    // ---------------------------------------------------------------- reads
+
+    function getEventCount(uint256 machineId) external view returns (uint256) {
+        return _getStorage().eventCounts[machineId];
     }
 
-    /// @notice Commitment of an event, as stored by `submitEvent`:
-    ///         keccak256(abi.encode(machineId, index, submitter, eventType, value, keccak256(bytes(currency)),
-    ///         timestamp, dataHash, trustLevel, sourceChainId, sourceTxHash, keccak256(metadata))).
-    function computeCommitment(
-        uint256 machineId,
-        uint256 index,
-        address submitter,
-        uint8 eventType,
-        uint256 value,
-        string calldata currency,
-        uint256 timestamp,
-        bytes32 dataHash,
-        uint8 trustLevel,
-        uint256 sourceChainId,
-        bytes32 sourceTxHash,
-        bytes calldata metadata
-    ) external pure returns (bytes32 commitment) {
-        // The static arguments are read from their (ABI-decoder-validated) calldata head words below.
-        (machineId, index, submitter, eventType, value, timestamp, dataHash, trustLevel, sourceChainId, sourceTxHash);
-        bytes32 currencyHash = keccak256(bytes(currency));
-        bytes32 metadataHash = keccak256(metadata);
-        assembly ("memory-safe") {
-            let p := mload(0x40)
-            calldatacopy(p, 0x04, 0xa0) // machineId, index, submitter, eventType, value
-            mstore(add(p, 0xa0), currencyHash)
-            calldatacopy(add(p, 0xc0), 0xc4, 0xa0) // timestamp, dataHash, trustLevel, sourceChainId, sourceTxHash
-            mstore(add(p, 0x160), metadataHash)
-            commitment := keccak256(p, 0x180)
+    function totalEventCount() external view returns (uint256) {
+        return _getStorage().totalEvents;
+    }
+
+    /// @notice Event `index` of `machineId`; OffsetOutOfBounds when there is no such event.
+    function getEventAt(uint256 machineId, uint256 index) external view returns (MachineEvent memory) {
+        if (index >= _getStorage().eventCounts[machineId]) revert OffsetOutOfBounds();
+        return _load(machineId, index);
+    }
+
+    /// @notice Up to `limit` events of `machineId` from index `offset` on, oldest first. A `limit` above
+    ///         MAX_QUERY_LIMIT is clamped to it; an `offset` past the count reverts OffsetOutOfBounds; an offset
+    ///         equal to the count returns no events.
+    function getEvents(uint256 machineId, uint256 offset, uint256 limit)
+        external
+        view
+        returns (MachineEvent[] memory events)
+    {
+        uint256 count = _getStorage().eventCounts[machineId];
+        if (offset > count) revert OffsetOutOfBounds();
+        uint256 n = count - offset;
+        if (limit < n) n = limit;
+        if (n > MAX_QUERY_LIMIT) n = MAX_QUERY_LIMIT;
+        events = new MachineEvent[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            events[i] = _load(machineId, offset + i);
         }
     }
 
-    function identityRegistry() external view returns (address) {
+    function identityRegistryAddress() external view returns (address) {
         return _getStorage().identityRegistry;
     }
 
-    function identityStaking() external view returns (address) {
+    function identityStakingAddress() external view returns (address) {
         return _getStorage().identityStaking;
+    }
+
+    function paused() external view returns (bool) {
+        return _getStorage().paused;
+    }
+
+    // ---------------------------------------------------------------- owner
+
+    function setIdentityRegistry(address _identityRegistry) external onlyOwner {
+        if (_identityRegistry == address(0)) revert InvalidAddress();
+        _getStorage().identityRegistry = _identityRegistry;
+        emit IdentityRegistrySet(_identityRegistry);
+    }
+
+    function setIdentityStaking(address _identityStaking) external onlyOwner {
+        if (_identityStaking == address(0)) revert InvalidAddress();
+        _getStorage().identityStaking = _identityStaking;
+        emit IdentityStakingSet(_identityStaking);
+    }
+
+    function pause() external onlyOwner {
+        EventRegistryStorage storage $ = _getStorage();
+        if ($.paused) revert EnforcedPause();
+        $.paused = true;
+        emit Paused(msg.sender);
+    }
+
+    function unpause() external onlyOwner {
+        EventRegistryStorage storage $ = _getStorage();
+        if (!$.paused) revert ExpectedPause();
+        $.paused = false;
+        emit Unpaused(msg.sender);
     }
 
     // ---------------------------------------------------------------- internals
 
-    /// @dev Runs the machine checks in the documented order and returns the index the event will get.
-    ///      IdentityStaking is consulted on a machine's FIRST event only: a stored commitment proves that
-    ///      `isStaked` was true when it was written, and a bond can never be withdrawn (IdentityStaking has no
-    ///      withdrawal path), so it is still true. See `_record` for the count encoding.
-    function _authorize(uint256 machineId) private view returns (uint256 index) {
-        EventRegistryStorage storage $ = _getStorage();
-        (address wallet, address operator, uint8 status) = IIdentityRegistry($.identityRegistry).machineAuth(machineId);
-        if (status == STATUS_NONE) revert MachineNotFound(machineId);
-        if (status == STATUS_DEACTIVATED) revert MachineDeactivated(machineId);
+    /// @dev Machine checks in the documented order; returns the index the event gets. IdentityStaking is asked on
+    ///      a machine's FIRST event only: a stored event proves `isStaked` was true when it was written, and a bond
+    ///      can never be withdrawn (IdentityStaking has no withdrawal path). If IdentityStaking ever allows
+    ///      unbonding, this contract must be upgraded to ask on every event.
+    function _authorize(EventRegistryStorage storage $, uint256 machineId) private view returns (uint256 index) {
+        (address owner_, address wallet, bool exists, uint8 status) =
+            IIdentityRegistry($.identityRegistry).getVerificationInfo(machineId);
+        if (!exists) revert MachineNotFound();
+        if (status == STATUS_DEACTIVATED) revert MachineDeactivated();
         index = $.eventCounts[machineId];
-        if (index == 0) {
-            if ($.commitments[machineId][0] == bytes32(0)) {
-                // first event of this machine (index 0): check the bond
-                if (!IIdentityStaking($.identityStaking).isStaked(machineId)) revert MachineNotBonded(machineId);
-            } else {
-                index = 1;
-            }
-        }
-        if (msg.sender != wallet && msg.sender != operator) revert NotAuthorizedSubmitter(msg.sender);
+        if (index == 0 && !IIdentityStaking($.identityStaking).isStaked(machineId)) revert MachineNotBonded();
+        if (msg.sender != wallet && msg.sender != owner_) revert NotAuthorizedSubmitter();
     }
 
-    /// @dev Revenue: `^[A-Z0-9]{3,10}$`. Activity: empty.
-    function _checkCurrency(uint8 eventType, string calldata currency) private pure {
+    /// @dev Validates the currency and returns its header bits: (length << 80) | the bytes left-aligned in 80 bits.
+    ///      Revenue: `^[A-Z0-9]{3,10}$`. Activity: empty.
+    function _currencyBits(uint8 eventType, string calldata currency) private pure returns (uint256 bits) {
         uint256 len = bytes(currency).length;
         if (eventType == EVENT_TYPE_ACTIVITY) {
             if (len != 0) revert InvalidCurrencyShape();
-            return;
+            return 0;
         }
-        if (len < 3 || len > 10) revert InvalidCurrencyShape();
+        if (len < CURRENCY_MIN_LEN || len > CURRENCY_MAX_LEN) revert InvalidCurrencyShape();
         bool ok = true;
         assembly ("memory-safe") {
             // len <= 10, so one calldata word holds the whole string (left-aligned)
@@ -213,73 +290,35 @@ contract EventRegistry is Initializable, OwnableUpgradeable, UUPSUpgradeable {
                     break
                 }
             }
+            // keep exactly `len` bytes (padding is not validated by the ABI decoder), left-aligned in 80 bits
+            let shift := sub(256, mul(8, len))
+            bits := or(shl(80, len), shl(sub(80, mul(8, len)), shr(shift, word)))
         }
         if (!ok) revert InvalidCurrencyShape();
     }
 
-    /// @dev Bumps the count, stores the commitment and emits the log. Must only be called from `submitEvent`: the
-    ///      static fields are read from submitEvent's calldata head (0x04 + 32 * argument position); the ABI decoder
-    ///      has already validated them (uint8 words <= 0xff), so the raw words equal abi.encode of the values.
-    function _record(uint256 machineId, uint256 index, string calldata currency, bytes calldata metadata) private {
-        EventRegistryStorage storage $ = _getStorage();
-        // Count encoding: the first event writes only its commitment (the count 1 is implied by a non-zero
-        // commitment 0, a keccak256 output); from the second event on `eventCounts` holds the count.
-        if (index != 0) $.eventCounts[machineId] = index + 1;
-        $.commitments[machineId][index] = _commitment(machineId, index, currency, metadata);
-        _emitSubmitted(machineId, index, currency, metadata);
-    }
-
-    /// @dev The commitment formula documented on the contract, for submitEvent's calldata and msg.sender.
-    function _commitment(uint256 machineId, uint256 index, string calldata currency, bytes calldata metadata)
-        private
-        view
-        returns (bytes32 commitment)
-    {
-        bytes32 currencyHash = keccak256(bytes(currency));
-        bytes32 metadataHash = keccak256(metadata);
-        assembly ("memory-safe") {
-            let p := mload(0x40)
-            mstore(p, machineId)
-            mstore(add(p, 0x20), index)
-            mstore(add(p, 0x40), caller())
-            calldatacopy(add(p, 0x60), 0x24, 0x40) // eventType, value
-            mstore(add(p, 0xa0), currencyHash)
-            calldatacopy(add(p, 0xc0), 0x84, 0xa0) // timestamp, dataHash, trustLevel, sourceChainId, sourceTxHash
-            mstore(add(p, 0x160), metadataHash)
-            commitment := keccak256(p, 0x180)
+    function _load(uint256 machineId, uint256 index) private view returns (MachineEvent memory e) {
+        Record storage r = _getStorage().records[machineId][index];
+        uint256 h = r.header;
+        uint256 flags = (h >> 88) & 0xff;
+        e.machineId = machineId;
+        e.eventType = uint8(h >> 104);
+        e.trustLevel = uint8(h >> 96);
+        e.timestamp = (h >> 112) & 0xffffffffff;
+        e.value = flags & FLAG_BIG_VALUE != 0 ? r.bigValue : h >> 152;
+        if (flags & FLAG_DATA_HASH != 0) e.dataHash = r.dataHash;
+        if (flags & FLAG_SOURCE_CHAIN != 0) e.sourceChainId = r.sourceChainId;
+        if (flags & FLAG_SOURCE_TX != 0) e.sourceTxHash = r.sourceTxHash;
+        if (flags & FLAG_METADATA != 0) e.metadata = r.metadata;
+        uint256 len = (h >> 80) & 0xff;
+        bytes memory c = new bytes(len);
+        if (len != 0) {
+            uint256 word = (h & ((1 << 80) - 1)) << 176;
+            assembly ("memory-safe") {
+                mstore(add(c, 0x20), word)
+            }
         }
-    }
-
-    /// @dev Emits EventSubmitted from submitEvent's calldata: ABI-encodes (eventType, value, currency, timestamp,
-    ///      dataHash, trustLevel, sourceChainId, sourceTxHash, metadata) as a 9-word head plus the two tails.
-    function _emitSubmitted(uint256 machineId, uint256 index, string calldata currency, bytes calldata metadata)
-        private
-    {
-        bytes32 topic0 = EventSubmitted.selector;
-        assembly ("memory-safe") {
-            let p := mload(0x40)
-            calldatacopy(p, 0x24, 0x40) // eventType, value
-            mstore(add(p, 0x40), 0x120) // offset of currency
-            calldatacopy(add(p, 0x60), 0x84, 0xa0) // timestamp, dataHash, trustLevel, sourceChainId, sourceTxHash
-
-            let q := add(p, 0x120)
-            let len := currency.length
-            let padded := and(add(len, 31), not(31))
-            mstore(q, len)
-            if padded { mstore(add(q, padded), 0) } // zero the last (partial) word before copying
-            calldatacopy(add(q, 0x20), currency.offset, len)
-
-            let metaRel := add(0x140, padded) // offset of metadata
-            mstore(add(p, 0x100), metaRel)
-            q := add(p, metaRel)
-            len := metadata.length
-            padded := and(add(len, 31), not(31))
-            mstore(q, len)
-            if padded { mstore(add(q, padded), 0) }
-            calldatacopy(add(q, 0x20), metadata.offset, len)
-
-            log4(p, add(add(metaRel, 0x20), padded), topic0, machineId, index, caller())
-        }
+        e.currency = string(c);
     }
 
     function _authorizeUpgrade(address) internal override onlyOwner {}

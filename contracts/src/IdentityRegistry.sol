@@ -5,18 +5,34 @@ import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Ini
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {OwnableUpgradeable} from "@openzeppelin/contracts-upgradeable/access/OwnableUpgradeable.sol";
 import {ERC721Upgradeable} from "@openzeppelin/contracts-upgradeable/token/ERC721/ERC721Upgradeable.sol";
+import {ReentrancyGuardUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/ReentrancyGuardUpgradeable.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 
 import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
 import {IIdentityStaking} from "./interfaces/IIdentityStaking.sol";
+import {IDIDPrecompile} from "./interfaces/IDIDPrecompile.sol";
 
 /// @title IdentityRegistry
-/// @notice Central machine identity registry of peaqOS. Registration takes a bond of exactly `minBond` native
-///         PEAQ, forwards it to IdentityStaking and mints a soulbound Identity NFT (tokenId == machineId) to
-///         the machine address. `tokenURI` points at the machine's Machine Card on the MCR API.
+/// @notice Machine identity registry of peaqOS with peaq's published surface. `register()` registers msg.sender
+///         as its own machine; `registerFor(machine)` registers `machine` with msg.sender (a proxy operator) as
+///         its owner. Either takes a bond of exactly `minBond()` as msg.value, staked through IdentityStaking in
+///         WPEAQ (the native-balance ERC-20 at 0x809, so the native value the registry received is pulled by
+///         `transferFrom`), and mints a soulbound Identity NFT (tokenId == machineId) to the machine address.
+///         `tokenURI` points at the machine's Machine Card on the MCR API; `getMetadata` reads the machine's DID
+///         attributes through the DID precompile (ERC-8004 metadata).
 /// @dev UUPS upgradeable, ERC-7201 namespaced storage. Only the owner can upgrade.
-contract IdentityRegistry is Initializable, ERC721Upgradeable, OwnableUpgradeable, UUPSUpgradeable, IIdentityRegistry {
+contract IdentityRegistry is
+    Initializable,
+    ERC721Upgradeable,
+    OwnableUpgradeable,
+    ReentrancyGuardUpgradeable,
+    UUPSUpgradeable,
+    IIdentityRegistry
+{
     using Strings for uint256;
+    using SafeERC20 for IERC20;
 
     enum MachineStatus {
         None,
@@ -26,45 +42,71 @@ contract IdentityRegistry is Initializable, ERC721Upgradeable, OwnableUpgradeabl
         Deactivated
     }
 
-    /// @dev One storage slot: wallet (20 bytes) + status (1) + selfOperated (1). When `selfOperated` is true the
-    ///      operator is the wallet itself and `operator` is never written, so `machineAuth` costs one SLOAD.
+    /// @dev One slot: wallet (20 bytes) + status (1) + status before deactivation (1) + selfOwned (1). A
+    ///      self-registered machine is its own owner and `owners` is never written, so `getVerificationInfo`
+    ///      costs one SLOAD for it.
     struct Machine {
         address wallet;
         MachineStatus status;
-        bool selfOperated;
+        MachineStatus statusBeforeDeactivation;
+        bool selfOwned;
     }
 
     /// @custom:storage-location erc7201:peaqos.storage.IdentityRegistry
     struct IdentityRegistryStorage {
         uint256 minBond;
-        uint256 nextMachineId;
+        uint256 totalMachines;
         address staking;
+        address wpeaq;
+        address didPrecompile;
         string baseURI;
         mapping(uint256 machineId => Machine) machines;
-        mapping(uint256 machineId => address) operators;
-        mapping(address machine => uint256) machineIds;
+        mapping(uint256 machineId => address) owners;
+        mapping(address wallet => uint256) machineIds;
     }
 
     // keccak256(abi.encode(uint256(keccak256("peaqos.storage.IdentityRegistry")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 private constant IDENTITY_REGISTRY_STORAGE_LOCATION =
         0x94be898d13b0f755536e61eeea461247b00822556f7ad9c58d30311f6f471c00;
 
+    /// @notice Lowest bond `setMinBond` accepts: 1 PEAQ.
+    uint256 public constant MIN_BOND_FLOOR = 1 ether;
+
+    /// @dev peaq's DID precompile, the default of `getDIDPrecompile`.
+    address private constant DEFAULT_DID_PRECOMPILE = 0x0000000000000000000000000000000000000800;
+
     // ---------------------------------------------------------------- events
 
-    event Registered(uint256 indexed machineId, address indexed machine, address indexed operator, uint256 bond);
-    event MinBondUpdated(uint256 oldMinBond, uint256 newMinBond);
-    event MachineStatusChanged(uint256 indexed machineId, uint8 oldStatus, uint8 newStatus);
-    event BaseURIUpdated(string baseURI);
+    event Registered(uint256 indexed machineId, string machineURI, address indexed owner);
+    event OperatorSet(uint256 indexed machineId, address indexed operator);
+    event MachineVerified(uint256 indexed machineId);
+    event MachineRejected(uint256 indexed machineId);
+    event MachineDeactivated(uint256 indexed machineId, address indexed by);
+    event MachineReactivated(uint256 indexed machineId, address indexed by);
+    event MinBondChanged(uint256 indexed newMinBond);
+    event BaseURISet(string baseURI);
+    event IdentityStakingSet(address indexed staking);
+    event WPEAQSet(address indexed wpeaq);
 
     // ---------------------------------------------------------------- errors
 
-    error IncorrectBondAmount(uint256 sent, uint256 required);
-    error AlreadyRegistered(address machine);
+    error AlreadyRegistered();
     error InvalidMachineAddress();
+    error IncorrectBondAmount();
+    /// @dev Part of peaq's published surface; never raised here: a machine address binds to one identity and a
+    ///      second registration of it reverts AlreadyRegistered.
+    error WalletAlreadyBound(address wallet);
+    /// @dev Part of peaq's published surface; never raised here: the bond can never be zero
+    ///      (`MIN_BOND_FLOOR` > 0).
+    error BondNotRequired();
+    error BondBelowFloor();
+    error ContractNotConfigured();
     error InvalidAddress();
-    error MachineNotFound(uint256 machineId);
-    error InvalidMachineStatus(uint8 status);
+    error InvalidStatus();
+    error MachineNotFound();
+    error NotMachineOwner();
     error IdentityNFTSoulbound();
+    error ETHTransferFailed();
 
     // ---------------------------------------------------------------- setup
 
@@ -73,151 +115,244 @@ contract IdentityRegistry is Initializable, ERC721Upgradeable, OwnableUpgradeabl
         _disableInitializers();
     }
 
-    /// @param owner_ contract owner (may upgrade, set the bond, statuses and base URI)
-    /// @param staking_ IdentityStaking proxy that receives every bond
-    /// @param minBond_ exact bond required by register/registerFor (1e18 = 1 PEAQ on the devnet)
-    /// @param baseURI_ MCR API base, tokenURI(id) = `{baseURI}/machines/{id}`
-    function initialize(address owner_, address staking_, uint256 minBond_, string calldata baseURI_)
-        external
-        initializer
-    {
-        if (staking_ == address(0)) revert InvalidAddress();
+    /// @param initialOwner contract owner. The bond starts at 1 PEAQ and the DID precompile at 0x800; staking
+    ///        and WPEAQ must be set (`setIdentityStaking`, `setWPEAQ`) before anyone can register.
+    function initialize(address initialOwner) external initializer {
         __ERC721_init("peaqOS Identity", "PEAQID");
-        __Ownable_init(owner_);
+        __Ownable_init(initialOwner);
+        __ReentrancyGuard_init();
         __UUPSUpgradeable_init();
         IdentityRegistryStorage storage $ = _getStorage();
-        $.staking = staking_;
-        $.minBond = minBond_;
-        $.nextMachineId = 1;
-        $.baseURI = baseURI_;
-        emit MinBondUpdated(0, minBond_);
-        emit BaseURIUpdated(baseURI_);
+        $.minBond = MIN_BOND_FLOOR;
+        $.didPrecompile = DEFAULT_DID_PRECOMPILE;
+        emit MinBondChanged(MIN_BOND_FLOOR);
     }
 
     // ---------------------------------------------------------------- registration
 
-    /// @notice Register msg.sender as a machine (it is its own operator). msg.value must equal `minBond`.
+    /// @notice Register msg.sender as a machine that owns itself. msg.value must equal `minBond()`.
     /// @return machineId the new machine id (ids start at 1)
-    function register() external payable returns (uint256 machineId) {
+    function register() external payable nonReentrant returns (uint256) {
         return _register(msg.sender, msg.sender);
     }
 
-    /// @notice Register `machine` with msg.sender as its operator. msg.value must equal `minBond`.
+    /// @notice Register `machine` with msg.sender as its owner (proxy operator). msg.value must equal `minBond()`.
     /// @return machineId the new machine id
-    function registerFor(address machine) external payable returns (uint256 machineId) {
+    function registerFor(address machine) external payable nonReentrant returns (uint256) {
+        if (machine == address(0)) revert InvalidMachineAddress();
         return _register(machine, msg.sender);
     }
 
-    function _register(address machine, address operator) private returns (uint256 machineId) {
-        if (machine == address(0)) revert InvalidMachineAddress();
+    /// @dev Check order: ContractNotConfigured (staking or WPEAQ unset), AlreadyRegistered (the machine address
+    ///      already has an identity, for `register` and `registerFor` alike: peaq's CLI recovers from exactly this
+    ///      name), IncorrectBondAmount (msg.value != minBond).
+    function _register(address machine, address owner_) private returns (uint256 machineId) {
         IdentityRegistryStorage storage $ = _getStorage();
-        if ($.machineIds[machine] != 0) revert AlreadyRegistered(machine);
-        uint256 required = $.minBond;
-        if (msg.value != required) revert IncorrectBondAmount(msg.value, required);
+        address staking = $.staking;
+        address wpeaq = $.wpeaq;
+        if (staking == address(0) || wpeaq == address(0)) revert ContractNotConfigured();
+        if ($.machineIds[machine] != 0) revert AlreadyRegistered();
+        uint256 bond = $.minBond;
+        if (msg.value != bond) revert IncorrectBondAmount();
 
-        machineId = $.nextMachineId;
-        $.nextMachineId = machineId + 1;
+        machineId = ++$.totalMachines;
+        bool selfOwned = machine == owner_;
         $.machineIds[machine] = machineId;
-        bool self = machine == operator;
-        $.machines[machineId] = Machine({wallet: machine, status: MachineStatus.Pending, selfOperated: self});
-        if (!self) $.operators[machineId] = operator;
-
+        $.machines[machineId] = Machine({
+            wallet: machine,
+            status: MachineStatus.Pending,
+            statusBeforeDeactivation: MachineStatus.None,
+            selfOwned: selfOwned
+        });
+        if (!selfOwned) $.owners[machineId] = owner_;
         _mint(machine, machineId);
-        IIdentityStaking($.staking).stakeFor{value: msg.value}(machineId);
 
-        emit Registered(machineId, machine, operator, msg.value);
+        // The bond: the native value this contract just received is its WPEAQ balance (0x809 wraps nothing).
+        IERC20(wpeaq).forceApprove(staking, bond);
+        IIdentityStaking(staking).stakeFor(machineId, owner_, bond);
+
+        emit Registered(machineId, _machineURI(machineId), owner_);
+        if (!selfOwned) emit OperatorSet(machineId, owner_);
+    }
+
+    // ---------------------------------------------------------------- status
+
+    /// @notice Pending or Rejected -> Verified (contract owner).
+    function verifyMachine(uint256 machineId) external onlyOwner {
+        Machine storage m = _existing(machineId);
+        if (m.status != MachineStatus.Pending && m.status != MachineStatus.Rejected) revert InvalidStatus();
+        m.status = MachineStatus.Verified;
+        emit MachineVerified(machineId);
+    }
+
+    /// @notice Pending or Verified -> Rejected (contract owner).
+    function rejectMachine(uint256 machineId) external onlyOwner {
+        Machine storage m = _existing(machineId);
+        if (m.status != MachineStatus.Pending && m.status != MachineStatus.Verified) revert InvalidStatus();
+        m.status = MachineStatus.Rejected;
+        emit MachineRejected(machineId);
+    }
+
+    /// @notice Deactivate a machine (contract owner or the machine's owner). EventRegistry then refuses its events.
+    function deactivateMachine(uint256 machineId) external {
+        Machine storage m = _existing(machineId);
+        _requireOwnerOrMachineOwner(machineId, m);
+        if (m.status == MachineStatus.Deactivated) revert InvalidStatus();
+        m.statusBeforeDeactivation = m.status;
+        m.status = MachineStatus.Deactivated;
+        emit MachineDeactivated(machineId, msg.sender);
+    }
+
+    /// @notice Undo `deactivateMachine`: the machine gets back the status it had (contract owner or machine owner).
+    function reactivateMachine(uint256 machineId) external {
+        Machine storage m = _existing(machineId);
+        _requireOwnerOrMachineOwner(machineId, m);
+        if (m.status != MachineStatus.Deactivated) revert InvalidStatus();
+        m.status = m.statusBeforeDeactivation;
+        m.statusBeforeDeactivation = MachineStatus.None;
+        emit MachineReactivated(machineId, msg.sender);
     }
 
     // ---------------------------------------------------------------- owner
 
-    function setMinBond(uint256 newMinBond) external onlyOwner {
-        IdentityRegistryStorage storage $ = _getStorage();
-        uint256 old = $.minBond;
-        $.minBond = newMinBond;
-        emit MinBondUpdated(old, newMinBond);
+    function setMinBond(uint256 _minBond) external onlyOwner {
+        if (_minBond < MIN_BOND_FLOOR) revert BondBelowFloor();
+        _getStorage().minBond = _minBond;
+        emit MinBondChanged(_minBond);
     }
 
-    /// @notice Set a machine's status. Setting `None` is not allowed (InvalidMachineStatus).
-    function setMachineStatus(uint256 machineId, MachineStatus status) external onlyOwner {
-        if (status == MachineStatus.None) revert InvalidMachineStatus(uint8(status));
-        _setStatus(machineId, status);
+    function setIdentityStaking(address _staking) external onlyOwner {
+        if (_staking == address(0)) revert InvalidAddress();
+        _getStorage().staking = _staking;
+        emit IdentityStakingSet(_staking);
     }
 
-    /// @notice Deactivate a machine: EventRegistry then refuses its events (MachineDeactivated).
-    function deactivate(uint256 machineId) external onlyOwner {
-        _setStatus(machineId, MachineStatus.Deactivated);
+    function setWPEAQ(address _wpeaq) external onlyOwner {
+        if (_wpeaq == address(0)) revert InvalidAddress();
+        _getStorage().wpeaq = _wpeaq;
+        emit WPEAQSet(_wpeaq);
     }
 
+    function setDIDPrecompile(address _did) external onlyOwner {
+        if (_did == address(0)) revert InvalidAddress();
+        _getStorage().didPrecompile = _did;
+    }
+
+    /// @notice Base of `tokenURI`: `{baseURI}/machines/{machineId}` (the MCR API's Machine Card).
     function setBaseURI(string calldata newBaseURI) external onlyOwner {
         _getStorage().baseURI = newBaseURI;
-        emit BaseURIUpdated(newBaseURI);
+        emit BaseURISet(newBaseURI);
     }
 
-    function _setStatus(uint256 machineId, MachineStatus status) private {
-        Machine storage m = _getStorage().machines[machineId];
-        MachineStatus old = m.status;
-        if (old == MachineStatus.None) revert MachineNotFound(machineId);
-        m.status = status;
-        emit MachineStatusChanged(machineId, uint8(old), uint8(status));
+    /// @notice Send native value held by this contract (never bonds: those sit in IdentityStaking) to `to`.
+    function rescueETH(address payable to, uint256 amount) external onlyOwner nonReentrant {
+        if (to == address(0)) revert InvalidAddress();
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert ETHTransferFailed();
     }
 
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc IIdentityRegistry
-    function machineAuth(uint256 machineId) external view returns (address wallet, address operator, uint8 status) {
-        IdentityRegistryStorage storage $ = _getStorage();
-        Machine storage m = $.machines[machineId];
-        wallet = m.wallet;
-        status = uint8(m.status);
-        operator = m.selfOperated ? wallet : $.operators[machineId];
+    function getVerificationInfo(uint256 machineId)
+        external
+        view
+        returns (address owner_, address wallet_, bool exists_, uint8 status_)
+    {
+        Machine storage m = _getStorage().machines[machineId];
+        wallet_ = m.wallet;
+        status_ = uint8(m.status);
+        exists_ = m.status != MachineStatus.None;
+        owner_ = _ownerOf(machineId, m);
     }
 
-    function minBond() external view returns (uint256) {
-        return _getStorage().minBond;
+    /// @notice The machine's owner (its registrant) and whether the machine exists.
+    function getOwnerIfExists(uint256 machineId) external view returns (address owner_, bool exists_) {
+        Machine storage m = _getStorage().machines[machineId];
+        exists_ = m.status != MachineStatus.None;
+        owner_ = _ownerOf(machineId, m);
     }
 
-    function nextMachineId() external view returns (uint256) {
-        return _getStorage().nextMachineId;
+    /// @notice Machine id whose Identity NFT `owner` holds, i.e. of the machine address; 0 when none.
+    function machineIdOfOwner(address owner) external view returns (uint256) {
+        return _getStorage().machineIds[owner];
     }
 
-    /// @inheritdoc IIdentityRegistry
-    function machineIdOf(address machine) external view returns (uint256) {
-        return _getStorage().machineIds[machine];
-    }
-
-    /// @notice Machine wallet (= Identity NFT holder, the NFT being soulbound); zero for an unknown id.
+    /// @notice The machine address (its wallet, holder of the soulbound Identity NFT); zero for an unknown id.
     function machineWalletOf(uint256 machineId) external view returns (address) {
         return _getStorage().machines[machineId].wallet;
     }
 
-    /// @notice Operator (the account that registered the machine); zero for an unknown id.
+    /// @notice The machine's owner / operator (its registrant); zero for an unknown id.
     function operatorOf(uint256 machineId) external view returns (address) {
-        IdentityRegistryStorage storage $ = _getStorage();
-        Machine storage m = $.machines[machineId];
-        return m.selfOperated ? m.wallet : $.operators[machineId];
+        Machine storage m = _getStorage().machines[machineId];
+        return _ownerOf(machineId, m);
+    }
+
+    /// @notice Whether `claimedOwner` is the owner (registrant) of an existing machine.
+    function verifyOwnership(uint256 machineId, address claimedOwner) external view returns (bool) {
+        Machine storage m = _getStorage().machines[machineId];
+        return m.status != MachineStatus.None && claimedOwner != address(0) && claimedOwner == _ownerOf(machineId, m);
+    }
+
+    /// @notice Whether `caller` is the machine itself or its owner.
+    function isAuthorizedOrOwner(address caller, uint256 machineId) external view returns (bool) {
+        Machine storage m = _getStorage().machines[machineId];
+        if (m.status == MachineStatus.None || caller == address(0)) return false;
+        return caller == m.wallet || caller == _ownerOf(machineId, m);
     }
 
     function machineStatus(uint256 machineId) external view returns (MachineStatus) {
         return _getStorage().machines[machineId].status;
     }
 
-    /// @inheritdoc IIdentityRegistry
+    function getMachineStatus(uint256 machineId) external view returns (MachineStatus) {
+        return _getStorage().machines[machineId].status;
+    }
+
     function machineExists(uint256 machineId) external view returns (bool) {
         return _getStorage().machines[machineId].status != MachineStatus.None;
     }
 
-    function staking() external view returns (address) {
-        return _getStorage().staking;
+    function isVerified(uint256 machineId) external view returns (bool) {
+        return _getStorage().machines[machineId].status == MachineStatus.Verified;
     }
 
-    function baseURI() external view returns (string memory) {
-        return _getStorage().baseURI;
+    function isDeactivated(uint256 machineId) external view returns (bool) {
+        return _getStorage().machines[machineId].status == MachineStatus.Deactivated;
+    }
+
+    function totalMachines() external view returns (uint256) {
+        return _getStorage().totalMachines;
+    }
+
+    function minBond() external view returns (uint256) {
+        return _getStorage().minBond;
+    }
+
+    function getDIDPrecompile() external view returns (address) {
+        return _getStorage().didPrecompile;
+    }
+
+    /// @notice ERC-8004 metadata: the value of the machine's DID attribute `key`, read through the DID precompile
+    ///         from the machine address's DID; empty when the attribute is not set.
+    function getMetadata(uint256 machineId, string calldata key) external view returns (bytes memory) {
+        IdentityRegistryStorage storage $ = _getStorage();
+        Machine storage m = $.machines[machineId];
+        if (m.status == MachineStatus.None) revert MachineNotFound();
+        try IDIDPrecompile($.didPrecompile).readAttribute(m.wallet, bytes(key)) returns (
+            IDIDPrecompile.Attribute memory attribute
+        ) {
+            return attribute.value;
+        } catch {
+            return "";
+        }
     }
 
     /// @notice `{baseURI}/machines/{machineId}`; reverts ERC721NonexistentToken for an unknown id.
     function tokenURI(uint256 tokenId) public view override returns (string memory) {
         _requireOwned(tokenId);
-        return string.concat(_getStorage().baseURI, "/machines/", tokenId.toString());
+        return _machineURI(tokenId);
     }
 
     // ---------------------------------------------------------------- soulbound
@@ -228,17 +363,37 @@ contract IdentityRegistry is Initializable, ERC721Upgradeable, OwnableUpgradeabl
         return super._update(to, tokenId, auth);
     }
 
-    /// @dev Identity NFTs cannot be approved: they can never move.
-    function approve(address, uint256) public pure override {
+    /// @dev Identity NFTs cannot be approved: they can never move. (Nonpayable, as on peaq's deployment.)
+    function approve(address to, uint256 tokenId) public override {
+        super.approve(to, tokenId);
         revert IdentityNFTSoulbound();
     }
 
-    /// @dev Identity NFTs cannot be approved: they can never move.
-    function setApprovalForAll(address, bool) public pure override {
+    /// @dev Identity NFTs cannot be approved: they can never move. (Nonpayable, as on peaq's deployment.)
+    function setApprovalForAll(address operator, bool approved) public override {
+        super.setApprovalForAll(operator, approved);
         revert IdentityNFTSoulbound();
     }
 
-    // ---------------------------------------------------------------- upgrade
+    // ---------------------------------------------------------------- internals
+
+    function _existing(uint256 machineId) private view returns (Machine storage m) {
+        m = _getStorage().machines[machineId];
+        if (m.status == MachineStatus.None) revert MachineNotFound();
+    }
+
+    function _ownerOf(uint256 machineId, Machine storage m) private view returns (address) {
+        if (m.selfOwned) return m.wallet;
+        return _getStorage().owners[machineId];
+    }
+
+    function _requireOwnerOrMachineOwner(uint256 machineId, Machine storage m) private view {
+        if (msg.sender != owner() && msg.sender != _ownerOf(machineId, m)) revert NotMachineOwner();
+    }
+
+    function _machineURI(uint256 machineId) private view returns (string memory) {
+        return string.concat(_getStorage().baseURI, "/machines/", machineId.toString());
+    }
 
     function _authorizeUpgrade(address) internal override onlyOwner {}
 

@@ -74,115 +74,132 @@ fn proxy_init(implementation: Address, init: Vec<u8>) -> Bytes {
     [ERC1967Proxy::BYTECODE.as_ref(), &args].concat().into()
 }
 
+/// Collects steps and hands out the address each CREATE step gets from the deployer's nonce.
+struct Planner {
+    deployer: Address,
+    nonce: u64,
+    steps: Vec<Step>,
+}
+
+impl Planner {
+    fn create(&mut self, label: &'static str, data: Bytes) -> Address {
+        let address = self.deployer.create(self.nonce);
+        self.push(label, None, data);
+        address
+    }
+
+    fn call(&mut self, label: &'static str, to: Address, call: impl SolCall) {
+        self.push(label, Some(to), call.abi_encode().into());
+    }
+
+    fn push(&mut self, label: &'static str, to: Option<Address>, data: Bytes) {
+        self.steps.push(Step { label, to, data });
+        self.nonce += 1;
+    }
+
+    /// An implementation and the ERC-1967 proxy in front of it, initialised in the constructor.
+    fn proxied(&mut self, label: &'static str, bytecode: &Bytes, init: impl SolCall) -> Address {
+        let implementation = self.create(label, bytecode.clone());
+        self.create(label, proxy_init(implementation, init.abi_encode()))
+    }
+}
+
 impl DeploymentPlan {
     /// The plan for `deployer` (also the owner) whose next nonce is `first_nonce`.
-    /// `min_bond` is in wei; `base_uri` is the MCR API base used by both NFTs' `tokenURI`.
+    /// `min_bond` is in wei; `base_uri` is the MCR API base used by both NFTs' `tokenURI`
+    /// (`{base}/machines/{machineId}` for the Identity NFT, `{base}/metadata/{tokenId}` for the
+    /// Machine NFT).
     pub fn new(deployer: Address, first_nonce: u64, min_bond: U256, base_uri: &str) -> Self {
-        let at = |i: u64| deployer.create(first_nonce + i);
+        use peaqos_types::constants::{DID_PRECOMPILE_ADDRESS, NATIVE_ERC20_PRECOMPILE_ADDRESS};
         let owner = deployer;
-        let staking_impl = at(0);
-        let staking = at(1);
-        let registry_impl = at(2);
-        let registry = at(3);
-        let events_impl = at(5);
-        let events = at(6);
-        let nft_impl = at(7);
-        let nft = at(8);
-        let flags_impl = at(9);
-        let flags = at(10);
-        let steps = vec![
-            Step {
-                label: "IdentityStaking implementation",
-                to: None,
-                data: IdentityStaking::BYTECODE.clone(),
+        let mut p = Planner {
+            deployer,
+            nonce: first_nonce,
+            steps: Vec::new(),
+        };
+        let staking = p.proxied(
+            "IdentityStaking",
+            &IdentityStaking::BYTECODE,
+            IdentityStaking::initializeCall {
+                _stakingToken: NATIVE_ERC20_PRECOMPILE_ADDRESS,
+                _owner: owner,
             },
-            Step {
-                label: "IdentityStaking proxy",
-                to: None,
-                data: proxy_init(
-                    staking_impl,
-                    IdentityStaking::initializeCall { owner_: owner }.abi_encode(),
-                ),
+        );
+        let registry = p.proxied(
+            "IdentityRegistry",
+            &IdentityRegistry::BYTECODE,
+            IdentityRegistry::initializeCall {
+                initialOwner: owner,
             },
-            Step {
-                label: "IdentityRegistry implementation",
-                to: None,
-                data: IdentityRegistry::BYTECODE.clone(),
+        );
+        p.call(
+            "IdentityRegistry.setIdentityStaking",
+            registry,
+            IdentityRegistry::setIdentityStakingCall { _staking: staking },
+        );
+        p.call(
+            "IdentityRegistry.setWPEAQ",
+            registry,
+            IdentityRegistry::setWPEAQCall {
+                _wpeaq: NATIVE_ERC20_PRECOMPILE_ADDRESS,
             },
-            Step {
-                label: "IdentityRegistry proxy",
-                to: None,
-                data: proxy_init(
-                    registry_impl,
-                    IdentityRegistry::initializeCall {
-                        owner_: owner,
-                        staking_: staking,
-                        minBond_: min_bond,
-                        baseURI_: base_uri.to_string(),
-                    }
-                    .abi_encode(),
-                ),
+        );
+        p.call(
+            "IdentityRegistry.setDIDPrecompile",
+            registry,
+            IdentityRegistry::setDIDPrecompileCall {
+                _did: DID_PRECOMPILE_ADDRESS,
             },
-            Step {
-                label: "IdentityStaking.setIdentityRegistry",
-                to: Some(staking),
-                data: IdentityStaking::setIdentityRegistryCall { registry }
-                    .abi_encode()
-                    .into(),
+        );
+        p.call(
+            "IdentityRegistry.setMinBond",
+            registry,
+            IdentityRegistry::setMinBondCall { _minBond: min_bond },
+        );
+        p.call(
+            "IdentityRegistry.setBaseURI",
+            registry,
+            IdentityRegistry::setBaseURICall {
+                newBaseURI: base_uri.to_string(),
             },
-            Step {
-                label: "EventRegistry implementation",
-                to: None,
-                data: EventRegistry::BYTECODE.clone(),
+        );
+        p.call(
+            "IdentityStaking.authorize(IdentityRegistry)",
+            staking,
+            IdentityStaking::authorizeCall { addr: registry },
+        );
+        let events = p.proxied(
+            "EventRegistry",
+            &EventRegistry::BYTECODE,
+            EventRegistry::initializeCall {
+                _identityRegistry: registry,
+                _identityStaking: staking,
+                _owner: owner,
             },
-            Step {
-                label: "EventRegistry proxy",
-                to: None,
-                data: proxy_init(
-                    events_impl,
-                    EventRegistry::initializeCall {
-                        owner_: owner,
-                        registry_: registry,
-                        staking_: staking,
-                    }
-                    .abi_encode(),
-                ),
+        );
+        let nft = p.proxied(
+            "MachineNFT",
+            &MachineNFT::BYTECODE,
+            MachineNFT::initializeCall {
+                _identityRegistry: registry,
+                _identityStaking: staking,
+                _owner: owner,
             },
-            Step {
-                label: "MachineNFT implementation",
-                to: None,
-                data: MachineNFT::BYTECODE.clone(),
+        );
+        p.call(
+            "MachineNFT.setBaseURI",
+            nft,
+            MachineNFT::setBaseURICall {
+                _baseURI: base_uri.to_string(),
             },
-            Step {
-                label: "MachineNFT proxy",
-                to: None,
-                data: proxy_init(
-                    nft_impl,
-                    MachineNFT::initializeCall {
-                        owner_: owner,
-                        registry_: registry,
-                        staking_: staking,
-                        baseURI_: base_uri.to_string(),
-                    }
-                    .abi_encode(),
-                ),
-            },
-            Step {
-                label: "AdminFlags implementation",
-                to: None,
-                data: AdminFlags::BYTECODE.clone(),
-            },
-            Step {
-                label: "AdminFlags proxy",
-                to: None,
-                data: proxy_init(
-                    flags_impl,
-                    AdminFlags::initializeCall { owner_: owner }.abi_encode(),
-                ),
-            },
-        ];
+        );
+        let flags = p.proxied(
+            "AdminFlags",
+            &AdminFlags::BYTECODE,
+            AdminFlags::initializeCall { owner_: owner },
+        );
         Self {
-            steps,
+            steps: p.steps,
             deployment: Deployment {
                 identity_registry: registry,
                 identity_staking: staking,
