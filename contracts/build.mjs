@@ -91,7 +91,7 @@ function compile() {
     sources,
     settings: {
       evmVersion: "paris",
-      optimizer: { enabled: true, runs: 200 },
+      optimizer: { enabled: true, runs: 100000 },
       viaIR: true,
       metadata: { bytecodeHash: "none", appendCBOR: true },
       outputSelection: {

@@ -53,7 +53,7 @@ contract EventRegistry is Initializable, OwnableUpgradeable, ReentrancyGuardUpgr
         uint88 totalEvents;
         bool paused;
         address identityStaking;
-        mapping(uint256 machineId => uint256) eventCounts;
+        mapping(uint256 machineId => uint256) machines; // owner (160 bits) | event count (96 bits)
         mapping(uint256 machineId => mapping(uint256 eventIndex => Record)) records;
     }
 
@@ -68,7 +68,9 @@ contract EventRegistry is Initializable, OwnableUpgradeable, ReentrancyGuardUpgr
 
     uint8 private constant EVENT_TYPE_ACTIVITY = 1;
     uint8 private constant MAX_TRUST_LEVEL = 2;
+    uint8 private constant STATUS_NONE = 0;
     uint8 private constant STATUS_DEACTIVATED = 4;
+    uint256 private constant COUNT_MASK = (1 << 96) - 1;
 
     uint256 private constant FLAG_BIG_VALUE = 1;
     uint256 private constant FLAG_DATA_HASH = 2;
@@ -137,7 +139,7 @@ contract EventRegistry is Initializable, OwnableUpgradeable, ReentrancyGuardUpgr
     ) external {
         EventRegistryStorage storage $ = _getStorage();
         if ($.paused) revert EnforcedPause();
-        uint256 index = _authorize($, machineId);
+        (uint256 index, uint256 next) = _authorize($, machineId);
         if (eventType > EVENT_TYPE_ACTIVITY) revert InvalidEventType();
         if (trustLevel > MAX_TRUST_LEVEL) revert InvalidTrustLevel();
         if (timestamp > block.timestamp) revert FutureTimestamp();
@@ -171,7 +173,7 @@ contract EventRegistry is Initializable, OwnableUpgradeable, ReentrancyGuardUpgr
         // timestamp <= block.timestamp fits 40 bits; eventType and trustLevel were range-checked above.
         r.header = header | (flags << 88) | (uint256(trustLevel) << 96) | (uint256(eventType) << 104)
             | (timestamp << 112) | (packedValue << 152);
-        $.eventCounts[machineId] = index + 1;
+        $.machines[machineId] = next;
         unchecked {
             $.totalEvents += 1; // 2^88 events are out of reach
         }
@@ -181,7 +183,7 @@ contract EventRegistry is Initializable, OwnableUpgradeable, ReentrancyGuardUpgr
     // ---------------------------------------------------------------- reads
 
     function getEventCount(uint256 machineId) external view returns (uint256) {
-        return _getStorage().eventCounts[machineId];
+        return _getStorage().machines[machineId] & COUNT_MASK;
     }
 
     function totalEventCount() external view returns (uint256) {
@@ -190,7 +192,7 @@ contract EventRegistry is Initializable, OwnableUpgradeable, ReentrancyGuardUpgr
 
     /// @notice Event `index` of `machineId`; OffsetOutOfBounds when there is no such event.
     function getEventAt(uint256 machineId, uint256 index) external view returns (MachineEvent memory) {
-        if (index >= _getStorage().eventCounts[machineId]) revert OffsetOutOfBounds();
+        if (index >= _getStorage().machines[machineId] & COUNT_MASK) revert OffsetOutOfBounds();
         return _load(machineId, index);
     }
 
@@ -202,7 +204,7 @@ contract EventRegistry is Initializable, OwnableUpgradeable, ReentrancyGuardUpgr
         view
         returns (MachineEvent[] memory events)
     {
-        uint256 count = _getStorage().eventCounts[machineId];
+        uint256 count = _getStorage().machines[machineId] & COUNT_MASK;
         if (offset > count) revert OffsetOutOfBounds();
         uint256 n = count - offset;
         if (limit < n) n = limit;
@@ -255,18 +257,37 @@ contract EventRegistry is Initializable, OwnableUpgradeable, ReentrancyGuardUpgr
 
     // ---------------------------------------------------------------- internals
 
-    /// @dev Machine checks in the documented order; returns the index the event gets. IdentityStaking is asked on
-    ///      a machine's FIRST event only: a stored event proves `isStaked` was true when it was written, and a bond
-    ///      can never be withdrawn (IdentityStaking has no withdrawal path). If IdentityStaking ever allows
-    ///      unbonding, this contract must be upgraded to ask on every event.
-    function _authorize(EventRegistryStorage storage $, uint256 machineId) private view returns (uint256 index) {
-        (address owner_, address wallet, bool exists, uint8 status) =
-            IIdentityRegistry($.identityRegistry).getVerificationInfo(machineId);
-        if (!exists) revert MachineNotFound();
-        if (status == STATUS_DEACTIVATED) revert MachineDeactivated();
-        index = $.eventCounts[machineId];
-        if (index == 0 && !IIdentityStaking($.identityStaking).isStaked(machineId)) revert MachineNotBonded();
-        if (msg.sender != wallet && msg.sender != owner_) revert NotAuthorizedSubmitter();
+    /// @dev Machine checks in the documented order; returns the index the event gets. A machine's slot in
+    ///      `machines` packs its event count (low 96 bits) and its owner (high 160 bits), cached from
+    ///      `getVerificationInfo` on its first event: an identity's owner and wallet never change. Later events
+    ///      ask the registry for the status only (`getMachineStatus`, one storage read there) and for the wallet
+    ///      only when the sender is not the owner. IdentityStaking is asked on the first event only: a stored
+    ///      event proves `isStaked` was true when it was written, and a bond can never be withdrawn
+    ///      (IdentityStaking has no withdrawal path). If the registry ever lets an owner change or staking ever
+    ///      allows unbonding, this contract must be upgraded with it.
+    function _authorize(EventRegistryStorage storage $, uint256 machineId)
+        private
+        view
+        returns (uint256 index, uint256 next)
+    {
+        uint256 packed = $.machines[machineId];
+        IIdentityRegistry registry = IIdentityRegistry($.identityRegistry);
+        index = packed & COUNT_MASK;
+        if (index == 0) {
+            (address owner_, address wallet, bool exists, uint8 status) = registry.getVerificationInfo(machineId);
+            if (!exists) revert MachineNotFound();
+            if (status == STATUS_DEACTIVATED) revert MachineDeactivated();
+            if (!IIdentityStaking($.identityStaking).isStaked(machineId)) revert MachineNotBonded();
+            if (msg.sender != wallet && msg.sender != owner_) revert NotAuthorizedSubmitter();
+            return (0, (uint256(uint160(owner_)) << 96) | 1);
+        }
+        next = packed + 1;
+        uint8 current = registry.getMachineStatus(machineId);
+        if (current == STATUS_NONE) revert MachineNotFound();
+        if (current == STATUS_DEACTIVATED) revert MachineDeactivated();
+        if (msg.sender != address(uint160(packed >> 96)) && msg.sender != registry.machineWalletOf(machineId)) {
+            revert NotAuthorizedSubmitter();
+        }
     }
 
     /// @dev Validates the currency and returns its header bits: (length << 80) | the bytes left-aligned in 80 bits.

@@ -10,7 +10,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 
-import {IIdentityRegistry} from "./interfaces/IIdentityRegistry.sol";
 import {IIdentityStaking} from "./interfaces/IIdentityStaking.sol";
 import {IDIDPrecompile} from "./interfaces/IDIDPrecompile.sol";
 
@@ -28,8 +27,7 @@ contract IdentityRegistry is
     ERC721Upgradeable,
     OwnableUpgradeable,
     ReentrancyGuardUpgradeable,
-    UUPSUpgradeable,
-    IIdentityRegistry
+    UUPSUpgradeable
 {
     using Strings for uint256;
     using SafeERC20 for IERC20;
@@ -253,7 +251,7 @@ contract IdentityRegistry is
 
     // ---------------------------------------------------------------- views
 
-    /// @inheritdoc IIdentityRegistry
+    /// @notice Owner (the registrant), wallet (the machine address), existence and status of a machine.
     function getVerificationInfo(uint256 machineId)
         external
         view

@@ -11,4 +11,10 @@ interface IIdentityRegistry {
         external
         view
         returns (address owner_, address wallet_, bool exists_, uint8 status_);
+
+    /// @notice The machine's status (0 for an unknown id).
+    function getMachineStatus(uint256 machineId) external view returns (uint8);
+
+    /// @notice The machine address; zero for an unknown id.
+    function machineWalletOf(uint256 machineId) external view returns (address);
 }

@@ -640,6 +640,11 @@ impl Chain {
             c.disable_balance_check = false;
             c
         };
+        // The node runs every subcall inside this one transaction, so an account or slot that one
+        // subcall touched is warm for the next (EIP-2929). Each subcall runs here as a transaction
+        // of its own; the accounts and slots touched so far go in as its access list, and the
+        // access list's intrinsic price is taken off again below.
+        let mut warm: BTreeMap<Address, std::collections::BTreeSet<B256>> = BTreeMap::new();
         for (i, to) in call.to.iter().enumerate() {
             let value = call.value.get(i).copied().unwrap_or_default();
             let data = call.callData.get(i).cloned().unwrap_or_default();
@@ -662,9 +667,21 @@ impl Chain {
             } else {
                 requested.min(available)
             };
-            let sub_intrinsic = 21_000 + calldata_cost(&data);
+            let access_list: Vec<alloy::eips::eip2930::AccessListItem> = warm
+                .iter()
+                .map(|(address, keys)| alloy::eips::eip2930::AccessListItem {
+                    address: *address,
+                    storage_keys: keys.iter().copied().collect(),
+                })
+                .collect();
+            let warm_price: u64 = access_list
+                .iter()
+                .map(|item| 2_400 + 1_900 * item.storage_keys.len() as u64)
+                .sum();
+            let sub_intrinsic = 21_000 + calldata_cost(&data) + warm_price;
             let tx = TxEnv {
-                tx_type: 0,
+                tx_type: if access_list.is_empty() { 0 } else { 1 },
+                access_list: access_list.into(),
                 caller,
                 gas_limit: sub_gas + sub_intrinsic,
                 gas_price: 0,
@@ -689,6 +706,11 @@ impl Chain {
             if outcome.success {
                 if let Some(acc) = state.get_mut(&caller) {
                     acc.info.nonce = original_nonce;
+                }
+                for (address, account) in &state {
+                    warm.entry(*address)
+                        .or_default()
+                        .extend(account.storage.keys().map(|k| B256::from(*k)));
                 }
                 overlay.commit(state.clone());
                 changes.push(state);
