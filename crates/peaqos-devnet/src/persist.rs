@@ -14,7 +14,29 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-const FORMAT_VERSION: u32 = 1;
+/// Layout of the state file. 2: the contracts with peaq's published ABIs (events stored on chain,
+/// WPEAQ staking). A file of version 1 holds contracts with other ABIs and storage layouts, which
+/// nothing here can read any more: it is refused with that reason, never reset.
+const FORMAT_VERSION: u32 = 2;
+
+/// Just the version, read before the rest so that an older layout is refused by its version.
+#[derive(Deserialize)]
+struct VersionOnly {
+    version: u32,
+}
+
+fn version_error(found: u32) -> String {
+    if found == 1 {
+        "format version 1 was written by an earlier peaqOS whose contracts had other ABIs \
+         (before peaq's published surfaces); this devnet cannot serve it. Start from a fresh \
+         genesis: move the file away or pass another --state path"
+            .to_string()
+    } else {
+        format!(
+            "format version {found} is not supported (this devnet reads version {FORMAT_VERSION})"
+        )
+    }
+}
 
 #[derive(Serialize, Deserialize)]
 struct StateFile {
@@ -134,17 +156,13 @@ pub fn load(
     instant: bool,
 ) -> Result<(Chain, Deployment), DevnetError> {
     let bytes = std::fs::read(path).map_err(|e| err(path, e))?;
+    let VersionOnly { version } = serde_json::from_slice(&bytes)
+        .map_err(|e| err(path, format!("not a devnet state file: {e}")))?;
+    if version != FORMAT_VERSION {
+        return Err(err(path, version_error(version)));
+    }
     let file: StateFile = serde_json::from_slice(&bytes)
         .map_err(|e| err(path, format!("not a devnet state file: {e}")))?;
-    if file.version != FORMAT_VERSION {
-        return Err(err(
-            path,
-            format!(
-                "format version {} is not supported (expected {FORMAT_VERSION})",
-                file.version
-            ),
-        ));
-    }
     if file.chain_id != config.chain_id {
         return Err(err(
             path,
@@ -205,4 +223,41 @@ pub fn load(
 
 fn bytes_empty(b: &Bytes) -> bool {
     b.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<(Chain, Deployment), DevnetError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("chain.json");
+        std::fs::write(&path, text).expect("write");
+        load(&path, ChainConfig::default(), true)
+    }
+
+    #[test]
+    fn a_state_file_of_the_old_layout_is_refused_with_the_reason() {
+        // Only the version matters: the rest of an old file need not parse.
+        let Err(DevnetError::State { reason, .. }) =
+            load_text(r#"{"version":1,"chain_id":31337,"accounts":"old"}"#)
+        else {
+            panic!("an old state file must be refused");
+        };
+        assert!(reason.contains("format version 1"), "{reason}");
+        assert!(reason.contains("other ABIs"), "{reason}");
+        assert!(reason.contains("fresh"), "{reason}");
+    }
+
+    #[test]
+    fn unknown_versions_and_non_state_files_are_refused() {
+        let Err(DevnetError::State { reason, .. }) = load_text(r#"{"version":99}"#) else {
+            panic!("version 99 must be refused");
+        };
+        assert!(reason.contains("version 99"), "{reason}");
+        let Err(DevnetError::State { reason, .. }) = load_text("[1,2,3]") else {
+            panic!("a JSON array is not a state file");
+        };
+        assert!(reason.contains("not a devnet state file"), "{reason}");
+    }
 }
