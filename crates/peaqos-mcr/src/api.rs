@@ -1,29 +1,37 @@
-//! The public MCR API (axum).
+//! The public MCR API (axum). Every body is one of the [`crate::wire`] documents.
 
 use crate::cache::Cache;
 use crate::error::McrError;
 use crate::indexer::{IndexedContracts, IndexerStatus};
 use crate::partner::PartnerFetcher;
 use crate::store::Store;
-use crate::view::{self, MachineView};
+use crate::view::{self, MachineView, VisibilityData};
+use crate::wire::{
+    ErrorBody, Health, MachineCard, MachineProfile, McrResponse, OperatorMachines, Pagination,
+    Ready, ReadyContracts, ReadyIndex, ReadyStatus,
+};
 use alloy::primitives::Address;
 use alloy::providers::{DynProvider, Provider};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use parking_lot::Mutex;
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter as Gcra};
 use peaqos_mcr_model::{FxTable, ScoringConfig};
 use peaqos_types::constants::DID_ATTR_MACHINES;
 use peaqos_types::did::{DataVisibility, Did, parse_address_strict};
-use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The OpenAPI document served at `/openapi.json`.
 pub const OPENAPI_JSON: &str = include_str!("openapi.json");
@@ -39,7 +47,7 @@ pub struct ApiError(pub StatusCode, pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(json!({ "detail": self.1 }))).into_response()
+        (self.0, Json(ErrorBody { detail: self.1 })).into_response()
     }
 }
 
@@ -53,6 +61,18 @@ impl From<McrError> for ApiError {
     }
 }
 
+impl From<PathRejection> for ApiError {
+    fn from(e: PathRejection) -> Self {
+        bad(format!("malformed path: {e}"))
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(e: QueryRejection) -> Self {
+        bad(format!("malformed query: {e}"))
+    }
+}
+
 fn bad(msg: impl Into<String>) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, msg.into())
 }
@@ -61,44 +81,60 @@ fn not_found(msg: impl Into<String>) -> ApiError {
     ApiError(StatusCode::NOT_FOUND, msg.into())
 }
 
-/// Per-IP token bucket (`per_minute` requests per minute, bursts up to `per_minute`).
-#[derive(Debug)]
-pub struct RateLimiter {
+/// Per-IP rate limits beyond this many tracked addresses drop the ones whose budget is full
+/// again.
+const MAX_TRACKED_IPS: usize = 100_000;
+
+type KeyedGcra<C> =
+    Gcra<IpAddr, DefaultKeyedStateStore<IpAddr>, C, NoOpMiddleware<<C as Clock>::Instant>>;
+
+/// Per-IP limit of `per_minute` requests per minute with bursts up to `per_minute` (GCRA from
+/// `governor`, equivalent to a token bucket of `per_minute` tokens refilled evenly over a
+/// minute); `per_minute == 0` disables it.
+pub struct RateLimiter<C: Clock = DefaultClock> {
     per_minute: u32,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    limiter: Option<KeyedGcra<C>>,
+    clock: C,
+}
+
+impl<C: Clock> std::fmt::Debug for RateLimiter<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("per_minute", &self.per_minute)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RateLimiter {
-    /// `per_minute == 0` disables limiting.
+    /// A limiter on the system clock.
     pub fn new(per_minute: u32) -> Self {
+        Self::with_clock(per_minute, DefaultClock::default())
+    }
+}
+
+impl<C: Clock + Clone> RateLimiter<C> {
+    /// A limiter on `clock` (tests use `governor::clock::FakeRelativeClock`).
+    pub fn with_clock(per_minute: u32, clock: C) -> Self {
+        let limiter = NonZeroU32::new(per_minute)
+            .map(|n| Gcra::dashmap_with_clock(Quota::per_minute(n), clock.clone()));
         Self {
             per_minute,
-            buckets: Mutex::new(HashMap::new()),
+            limiter,
+            clock,
         }
     }
 
-    /// Takes a token for `ip` at `now`; false when the bucket is empty.
-    pub fn check(&self, ip: IpAddr, now: Instant) -> bool {
-        if self.per_minute == 0 {
-            return true;
+    /// Takes one request of `ip`'s budget: `Err(wait)` when it is spent, with the time until
+    /// the next request is allowed.
+    pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
+        let Some(l) = &self.limiter else {
+            return Ok(());
+        };
+        if l.len() > MAX_TRACKED_IPS {
+            l.retain_recent();
         }
-        let cap = f64::from(self.per_minute);
-        let rate = cap / 60.0;
-        let mut b = self.buckets.lock();
-        if b.len() > 100_000 {
-            b.retain(|_, (tokens, at)| {
-                *tokens + now.saturating_duration_since(*at).as_secs_f64() * rate < cap
-            });
-        }
-        let (tokens, at) = b.entry(ip).or_insert((cap, now));
-        *tokens = (*tokens + now.saturating_duration_since(*at).as_secs_f64() * rate).min(cap);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        l.check_key(&ip)
+            .map_err(|not_until| not_until.wait_time_from(self.clock.now()))
     }
 }
 
@@ -125,6 +161,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Partner data fetcher.
     pub partner: PartnerFetcher,
+    /// Public base URL of the service (no trailing slash): the Machine Card's links.
+    pub public_url: String,
 }
 
 impl AppState {
@@ -210,61 +248,38 @@ async fn machine_for(st: &AppState, did: &str) -> Result<Arc<MachineView>, ApiEr
         .ok_or_else(|| not_found("unknown machine"))
 }
 
-async fn mcr(State(st): State<AppState>, Path(did): Path<String>) -> Result<Json<Value>, ApiError> {
-    let v = machine_for(&st, &did).await?;
-    Ok(Json(view::mcr_json(&v)))
+async fn mcr(
+    State(st): State<AppState>,
+    did: Result<Path<String>, PathRejection>,
+) -> Result<Json<McrResponse>, ApiError> {
+    let v = machine_for(&st, &did?.0).await?;
+    Ok(Json(view::mcr_doc(&v)))
 }
 
 async fn explain(
     State(st): State<AppState>,
-    Path(did): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let v = machine_for(&st, &did).await?;
-    Ok(Json(view::explain_json(&v, &st.scoring)))
+    did: Result<Path<String>, PathRejection>,
+) -> Result<Json<crate::wire::ExplainResponse>, ApiError> {
+    let v = machine_for(&st, &did?.0).await?;
+    Ok(Json(view::explain_doc(&v, &st.scoring)))
 }
 
-async fn profile(st: &AppState, v: &MachineView, nested: bool) -> Result<Value, ApiError> {
+async fn profile(st: &AppState, v: &MachineView, nested: bool) -> Result<MachineProfile, ApiError> {
     let attrs = st.store.did_attributes(&v.state.machine.address).await?;
-    let mut doc = view::profile_json(v, &attrs);
-    let p = doc["peaqos"].as_object_mut().expect("profile has peaqos");
-    let data_api = view::data_api(&attrs).map(str::to_owned);
-    match view::visibility(&attrs) {
-        DataVisibility::Private => {
-            if let Some(u) = &data_api {
-                p.insert("data_api".into(), json!(u));
-            }
-        }
-        DataVisibility::Onchain => {
-            let events = st
-                .store
+    let data = match view::visibility(&attrs) {
+        DataVisibility::Private => VisibilityData::Private,
+        DataVisibility::Onchain => VisibilityData::Onchain(
+            st.store
                 .events_limited(v.state.machine.machine_id, EVENT_DATA_LIMIT)
-                .await?;
-            let data: Vec<Value> = events.iter().map(|e| view::event_json(&st.fx, e)).collect();
-            p.insert("event_data".into(), Value::Array(data));
-        }
-        DataVisibility::Public => match &data_api {
-            Some(u) => {
-                p.insert("data_api".into(), json!(u));
-                let fetched = if nested {
-                    Err("partner data is not fetched for a request made by a partner-data fetch (loop guard)".to_string())
-                } else {
-                    st.partner.fetch(u).await
-                };
-                match fetched {
-                    Ok(data) => {
-                        p.insert("partner_data".into(), data);
-                    }
-                    Err(e) => {
-                        p.insert("partner_data_error".into(), json!(e));
-                    }
-                }
-            }
-            None => {
-                p.insert("partner_data_error".into(), json!("data_api is not set"));
-            }
-        },
-    }
-    Ok(doc)
+                .await?,
+        ),
+        DataVisibility::Public => VisibilityData::Public(match view::data_api(&attrs) {
+            Some(_) if nested => Some(Err("partner data is not fetched for a request made by a partner-data fetch (loop guard)".to_string())),
+            Some(u) => Some(st.partner.fetch(u).await),
+            None => None,
+        }),
+    };
+    Ok(view::profile_doc(v, &attrs, &st.fx, data))
 }
 
 fn is_nested(headers: &axum::http::HeaderMap) -> bool {
@@ -273,19 +288,19 @@ fn is_nested(headers: &axum::http::HeaderMap) -> bool {
 
 async fn machine(
     State(st): State<AppState>,
-    Path(did): Path<String>,
+    did: Result<Path<String>, PathRejection>,
     headers: axum::http::HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    let v = machine_for(&st, &did).await?;
+) -> Result<Json<MachineProfile>, ApiError> {
+    let v = machine_for(&st, &did?.0).await?;
     Ok(Json(profile(&st, &v, is_nested(&headers)).await?))
 }
 
 async fn metadata(
     State(st): State<AppState>,
-    Path(token): Path<String>,
+    token: Result<Path<String>, PathRejection>,
     headers: axum::http::HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    let token = parse_id(&token, "token_id")?;
+) -> Result<Json<MachineProfile>, ApiError> {
+    let token = parse_id(&token?.0, "token_id")?;
     st.require_index()?;
     let id = st
         .store
@@ -299,31 +314,51 @@ async fn metadata(
     Ok(Json(profile(&st, &v, is_nested(&headers)).await?))
 }
 
+async fn card_view(
+    st: &AppState,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Arc<MachineView>, ApiError> {
+    let id = parse_id(&id?.0, "machine_id")?;
+    st.require_index()?;
+    st.view(id)
+        .await?
+        .ok_or_else(|| not_found(format!("no machine with id {id}")))
+}
+
 async fn machine_card(
     State(st): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let id = parse_id(&id, "machine_id")?;
-    st.require_index()?;
-    let v = st
-        .view(id)
-        .await?
-        .ok_or_else(|| not_found(format!("no machine with id {id}")))?;
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<MachineCard>, ApiError> {
+    let v = card_view(&st, id).await?;
     let attrs = st.store.did_attributes(&v.state.machine.address).await?;
-    Ok(Json(view::machine_card_json(
+    Ok(Json(view::machine_card(
         &v,
         &attrs,
         st.chain_id,
         st.contracts.identity_registry,
+        &st.public_url,
     )))
+}
+
+async fn machine_card_image(
+    State(st): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let v = card_view(&st, id).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "image/svg+xml")],
+        view::machine_card_svg(&v),
+    )
+        .into_response())
 }
 
 async fn operator_machines(
     State(st): State<AppState>,
-    Path(did): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    let addr = parse_did_or_address(&did)?;
+    did: Result<Path<String>, PathRejection>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Json<OperatorMachines>, ApiError> {
+    let addr = parse_did_or_address(&did?.0)?;
+    let Query(q) = q?;
     let offset = match q.get("offset") {
         Some(s) => parse_id(s, "offset")?,
         None => 0,
@@ -344,7 +379,7 @@ async fn operator_machines(
             let mut ids = Vec::new();
             for id in view::parse_machines_attribute(list) {
                 if let Some(s) = st.store.machine_state(id).await?
-                    && s.machine.operator == addr
+                    && s.operator == addr
                 {
                     ids.push(id);
                 }
@@ -368,18 +403,24 @@ async fn operator_machines(
         .take(usize::try_from(limit).unwrap_or(20))
     {
         if let Some(v) = st.view(*id).await? {
-            machines.push(view::operator_entry_json(&v));
+            machines.push(view::operator_entry(&v));
         }
     }
-    Ok(Json(json!({
-        "operator_did": view::did_of(addr),
-        "machines": machines,
-        "pagination": { "offset": offset, "limit": limit, "total": total },
-    })))
+    Ok(Json(OperatorMachines {
+        operator_did: view::did_of(addr),
+        machines,
+        pagination: Pagination {
+            offset,
+            limit,
+            total,
+        },
+    }))
 }
 
-async fn health() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+    })
 }
 
 async fn has_code(p: &DynProvider, a: Address) -> bool {
@@ -387,7 +428,7 @@ async fn has_code(p: &DynProvider, a: Address) -> bool {
 }
 
 /// `/ready` body and whether the service is ready.
-pub async fn readiness(st: &AppState) -> (bool, Value) {
+pub async fn readiness(st: &AppState) -> (bool, Ready) {
     let p = &st.provider;
     let c = st.contracts;
     let rpc = tokio::time::timeout(Duration::from_secs(5), p.get_block_number())
@@ -413,25 +454,31 @@ pub async fn readiness(st: &AppState) -> (bool, Value) {
             || has_code(p, c.did_registry).await);
     let synced = st.status.synced.load(Ordering::Relaxed);
     let ready = rpc && ir && is && er && nft && af && did && synced;
-    let body = json!({
-        "status": if ready { "ready" } else { "not_ready" },
-        "rpc_connected": rpc,
-        "contracts": {
-            "identity_registry": ir,
-            "identity_staking": is,
-            "event_registry": er,
-            "machine_nft": nft,
-            "admin_flags": af,
-            "did_registry": did,
+    let body = Ready {
+        status: if ready {
+            ReadyStatus::Ready
+        } else {
+            ReadyStatus::NotReady
         },
-        "index": {
-            "synced": synced,
-            "indexed_block": st.status.indexed_block(),
-            "head_block": st.status.head.load(Ordering::Relaxed),
-            "lag": st.status.lag(),
-            "reorgs": st.status.reorgs.load(Ordering::Relaxed),
+        rpc_connected: rpc,
+        contracts: ReadyContracts {
+            identity_registry: ir,
+            identity_staking: is,
+            event_registry: er,
+            machine_nft: nft,
+            admin_flags: af,
+            did_registry: did,
         },
-    });
+        index: ReadyIndex {
+            synced,
+            indexed_block: st.status.indexed_block(),
+            head_block: st.status.head.load(Ordering::Relaxed),
+            lag: st.status.lag(),
+            reorgs: st.status.reorgs.load(Ordering::Relaxed),
+            undecodable_logs: st.status.undecodable_logs.load(Ordering::Relaxed),
+            record_mismatches: st.status.record_mismatches.load(Ordering::Relaxed),
+        },
+    };
     (ready, body)
 }
 
@@ -457,26 +504,39 @@ async fn not_found_fallback() -> ApiError {
     not_found("no such endpoint")
 }
 
+async fn method_not_allowed() -> ApiError {
+    ApiError(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed: the MCR API answers GET".into(),
+    )
+}
+
 async fn rate_limit(
     State(st): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
     next: Next,
 ) -> Response {
-    if st.limiter.check(peer.ip(), Instant::now()) {
-        next.run(req).await
-    } else {
-        let mut r = ApiError(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate limit exceeded; retry later".into(),
-        )
-        .into_response();
-        r.headers_mut().insert(
-            axum::http::header::RETRY_AFTER,
-            axum::http::HeaderValue::from_static("1"),
-        );
-        r
+    match st.limiter.check(peer.ip()) {
+        Ok(()) => next.run(req).await,
+        Err(wait) => {
+            let mut r = ApiError(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate limit exceeded; retry later".into(),
+            )
+            .into_response();
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs(wait)),
+            );
+            r
+        }
     }
+}
+
+/// `Retry-After` seconds for a wait: rounded up, at least 1.
+fn retry_after_secs(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
 /// The router (serve it with `into_make_service_with_connect_info::<SocketAddr>()`).
@@ -487,9 +547,11 @@ pub fn router(state: AppState) -> Router {
         .route("/machine/{did}", get(machine))
         .route("/metadata/{token_id}", get(metadata))
         .route("/machines/{machine_id}", get(machine_card))
+        .route("/machines/{machine_id}/image.svg", get(machine_card_image))
         .route("/operator/{did}/machines", get(operator_machines))
         .route("/openapi.json", get(openapi))
         .fallback(not_found_fallback)
+        .method_not_allowed_fallback(method_not_allowed)
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             rate_limit,
@@ -498,32 +560,61 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .merge(limited)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn token_bucket_refills() {
-        let l = RateLimiter::new(60);
+        let clock = governor::clock::FakeRelativeClock::default();
+        let l = RateLimiter::with_clock(60, clock.clone());
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        let t0 = Instant::now();
         for _ in 0..60 {
-            assert!(l.check(ip, t0));
+            assert!(l.check(ip).is_ok());
         }
-        assert!(!l.check(ip, t0));
+        assert!(l.check(ip).is_err());
         assert!(
-            l.check("127.0.0.2".parse().unwrap(), t0),
+            l.check("127.0.0.2".parse().unwrap()).is_ok(),
             "buckets are per IP"
         );
+        clock.advance(Duration::from_secs(1));
+        assert!(l.check(ip).is_ok(), "one token per second comes back");
+        let wait = l.check(ip).unwrap_err();
         assert!(
-            l.check(ip, t0 + Duration::from_secs(1)),
-            "one token per second comes back"
+            wait > Duration::ZERO && wait <= Duration::from_secs(1),
+            "{wait:?}"
         );
-        assert!(!l.check(ip, t0 + Duration::from_secs(1)));
-        assert!(RateLimiter::new(0).check(ip, t0));
+        assert_eq!(retry_after_secs(wait), 1);
+        assert!(RateLimiter::new(0).check(ip).is_ok());
+    }
+
+    #[test]
+    fn the_hosted_default_allows_90_a_minute() {
+        let clock = governor::clock::FakeRelativeClock::default();
+        let l = RateLimiter::with_clock(crate::DEFAULT_RATE_LIMIT_PER_MINUTE, clock.clone());
+        let ip: IpAddr = "::1".parse().unwrap();
+        for _ in 0..90 {
+            assert!(l.check(ip).is_ok());
+        }
+        let wait = l.check(ip).unwrap_err();
+        assert_eq!(retry_after_secs(wait), 1, "{wait:?}");
+        clock.advance(Duration::from_secs(60));
+        for _ in 0..90 {
+            assert!(l.check(ip).is_ok(), "a full minute refills the budget");
+        }
+        assert!(l.check(ip).is_err());
+    }
+
+    #[test]
+    fn retry_after_rounds_up() {
+        assert_eq!(retry_after_secs(Duration::from_millis(1)), 1);
+        assert_eq!(retry_after_secs(Duration::from_secs(20)), 20);
+        assert_eq!(retry_after_secs(Duration::from_millis(20_001)), 21);
     }
 
     #[test]
@@ -552,6 +643,7 @@ mod tests {
             "/machine/{did}",
             "/metadata/{token_id}",
             "/machines/{machine_id}",
+            "/machines/{machine_id}/image.svg",
             "/operator/{did}/machines",
             "/health",
             "/ready",

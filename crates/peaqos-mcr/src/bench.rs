@@ -41,6 +41,7 @@ pub async fn bench_indexing(
         initial_range: max_range,
         max_range,
         poll_interval: Duration::from_millis(10),
+        rpc_concurrency: crate::indexer::DEFAULT_RPC_CONCURRENCY,
     };
     let status = IndexerStatus::new(max_range);
     let cache = Arc::new(Cache::new(Duration::ZERO));

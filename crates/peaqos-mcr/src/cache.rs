@@ -178,10 +178,10 @@ mod tests {
             machine: MachineRow {
                 machine_id: 1,
                 address: Address::with_last_byte(1),
-                operator: Address::with_last_byte(1),
-                bond: U256::from(bond),
+                owner: Address::with_last_byte(1),
                 registered_block: 1,
             },
+            operator: Address::with_last_byte(1),
             status: 1,
             staked: U256::from(bond),
             nft_token_id: None,

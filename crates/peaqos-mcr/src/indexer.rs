@@ -1,18 +1,28 @@
-//! The chain indexer: follows the peaqOS contracts' and the DID precompile's logs with
-//! `eth_getLogs`, writes one transaction per block range, resumes from its cursor, waits for
-//! confirmations, survives reorgs and adapts its range to what the node accepts.
+//! The chain indexer: reads the chain the way it is on peaq mainnet. `eth_getLogs` over the
+//! peaqOS contracts and the DID precompile says what changed; `EventSubmitted` logs say which
+//! machine has new events and the records come from `EventRegistry.getEvents` at the log's
+//! block (batched per machine and range); `Registered` is completed with `machineWalletOf` and
+//! `MachineReactivated` with `getMachineStatus`, both at the log's block. It writes one
+//! transaction per block range, resumes from its cursor, waits for confirmations, survives
+//! reorgs, adapts its range to what the node accepts, and keeps every log it cannot decode (and
+//! every record that disagrees with its log) as a counted anomaly.
 
 use crate::cache::Cache;
 use crate::error::McrError;
-use crate::store::{Change, Cursor, EventRow, LocatedChange, MachineRow, RangeBatch, Store};
-use alloy::eips::BlockNumberOrTag;
-use alloy::primitives::{Address, B256, U256};
+use crate::store::{
+    Anomaly, AnomalyKind, Change, Cursor, EventRow, LocatedChange, MachineRow, RangeBatch, Store,
+};
+use alloy::eips::{BlockId, BlockNumberOrTag};
+use alloy::primitives::{Address, B256, U256, keccak256};
 use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::{Filter, Log};
 use alloy::sol_types::SolEvent;
+use futures::stream::{self, StreamExt, TryStreamExt};
 use parking_lot::Mutex;
 use peaqos_contracts::precompiles::DidRegistry;
 use peaqos_contracts::{AdminFlags, EventRegistry, IdentityRegistry, IdentityStaking, MachineNFT};
+use peaqos_types::identity::MachineStatus;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -63,7 +73,16 @@ pub struct IndexerSettings {
     pub max_range: u64,
     /// Sleep between polls once caught up.
     pub poll_interval: Duration,
+    /// View calls (`getEvents`, `machineWalletOf`, ...) in flight at once.
+    pub rpc_concurrency: usize,
 }
+
+/// Default [`IndexerSettings::rpc_concurrency`].
+pub const DEFAULT_RPC_CONCURRENCY: usize = 8;
+
+/// Upper bound on the records asked for in one `getEvents` call, whatever `MAX_QUERY_LIMIT()`
+/// says (keeps one answer around a megabyte).
+pub const RECORDS_PER_CALL_CAP: u64 = 1_000;
 
 impl Default for IndexerSettings {
     fn default() -> Self {
@@ -73,6 +92,7 @@ impl Default for IndexerSettings {
             initial_range: 1_000,
             max_range: 10_000,
             poll_interval: Duration::from_secs(2),
+            rpc_concurrency: DEFAULT_RPC_CONCURRENCY,
         }
     }
 }
@@ -95,6 +115,10 @@ pub struct IndexerStatus {
     pub range: AtomicU64,
     /// Reorgs handled since start.
     pub reorgs: AtomicU64,
+    /// Logs in the index that could not be decoded.
+    pub undecodable_logs: AtomicU64,
+    /// Event records in the index that disagree with their `EventSubmitted` log.
+    pub record_mismatches: AtomicU64,
     /// Last error, if any.
     pub last_error: Mutex<Option<String>>,
 }
@@ -111,6 +135,8 @@ impl IndexerStatus {
             has_cursor: AtomicBool::new(false),
             range: AtomicU64::new(initial_range),
             reorgs: AtomicU64::new(0),
+            undecodable_logs: AtomicU64::new(0),
+            record_mismatches: AtomicU64::new(0),
             last_error: Mutex::new(None),
         })
     }
@@ -164,125 +190,151 @@ impl AdaptiveRange {
     }
 }
 
-fn to_u64(v: U256) -> Option<u64> {
-    u64::try_from(v).ok()
+fn to_u64(v: U256, what: &str) -> Result<u64, String> {
+    u64::try_from(v).map_err(|_| format!("{what} {v} does not fit 64 bits"))
 }
 
-/// Decodes one log into a change (`None` for logs the index ignores: untrusted DID attributes,
-/// other events, malformed data).
-pub fn decode_log(contracts: &IndexedContracts, log: &Log) -> Option<Change> {
+/// An `EventSubmitted` log: which record to read, and what the record must agree with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventLog {
+    /// Machine id (topic 1).
+    pub machine_id: u64,
+    /// Event index (topic 2).
+    pub event_index: u64,
+    /// `eventType` of the log.
+    pub event_type: u8,
+    /// `value` of the log.
+    pub value: U256,
+    /// Topic 3: `keccak256(bytes(currency))`.
+    pub currency_topic: B256,
+}
+
+/// A decoded log: a change as it is, or one that needs a read at the log's block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    /// A change complete from the log alone.
+    Change(Change),
+    /// `Registered`: the machine wallet is read with `machineWalletOf` at the log's block.
+    Registered { machine_id: u64, owner: Address },
+    /// `MachineReactivated`: the restored status is read with `getMachineStatus` at the block.
+    Reactivated { machine_id: u64 },
+    /// `EventSubmitted`: the record is read with `getEvents`.
+    Event(EventLog),
+    /// Decoded, and nothing the index keeps (a DID attribute written by a stranger, an event of
+    /// a followed contract the index does not use).
+    Ignored,
+}
+
+/// Decodes one log of a followed contract with the bindings' generated event decoders.
+/// `Err` carries why the log could not be decoded (it is counted, never dropped silently).
+pub fn decode_log(contracts: &IndexedContracts, log: &Log) -> Result<Decoded, String> {
+    use alloy::sol_types::SolEventInterface;
     let inner = &log.inner;
-    let topic0 = *inner.data.topics().first()?;
+    let (topics, data) = (inner.data.topics(), inner.data.data.as_ref());
     let at = inner.address;
+    let err = |e: alloy::sol_types::Error| e.to_string();
     if at == contracts.identity_registry {
-        if topic0 == IdentityRegistry::Registered::SIGNATURE_HASH {
-            let e = IdentityRegistry::Registered::decode_log(inner).ok()?;
-            return Some(Change::Registered(MachineRow {
-                machine_id: to_u64(e.machineId)?,
-                address: e.machine,
+        use IdentityRegistry::IdentityRegistryEvents as E;
+        return Ok(match E::decode_raw_log(topics, data).map_err(err)? {
+            E::Registered(e) => Decoded::Registered {
+                machine_id: to_u64(e.machineId, "machineId")?,
+                owner: e.owner,
+            },
+            E::OperatorSet(e) => Decoded::Change(Change::OperatorSet {
+                machine_id: to_u64(e.machineId, "machineId")?,
                 operator: e.operator,
-                bond: e.bond,
-                registered_block: log.block_number?,
-            }));
-        }
-        if topic0 == IdentityRegistry::MachineStatusChanged::SIGNATURE_HASH {
-            let e = IdentityRegistry::MachineStatusChanged::decode_log(inner).ok()?;
-            return Some(Change::Status {
-                machine_id: to_u64(e.machineId)?,
-                status: e.newStatus,
-            });
-        }
-    } else if at == contracts.identity_staking {
-        if topic0 == IdentityStaking::Staked::SIGNATURE_HASH {
-            let e = IdentityStaking::Staked::decode_log(inner).ok()?;
-            return Some(Change::Staked {
-                machine_id: to_u64(e.machineId)?,
+            }),
+            E::MachineVerified(e) => status(e.machineId, MachineStatus::Verified)?,
+            E::MachineRejected(e) => status(e.machineId, MachineStatus::Rejected)?,
+            E::MachineDeactivated(e) => status(e.machineId, MachineStatus::Deactivated)?,
+            E::MachineReactivated(e) => Decoded::Reactivated {
+                machine_id: to_u64(e.machineId, "machineId")?,
+            },
+            _ => Decoded::Ignored,
+        });
+    }
+    if at == contracts.identity_staking {
+        use IdentityStaking::IdentityStakingEvents as E;
+        return Ok(match E::decode_raw_log(topics, data).map_err(err)? {
+            E::Staked(e) => Decoded::Change(Change::Staked {
+                machine_id: to_u64(e.machineId, "machineId")?,
                 amount: e.amount,
-            });
-        }
-    } else if at == contracts.event_registry {
-        if topic0 == EventRegistry::EventSubmitted::SIGNATURE_HASH {
-            let e = EventRegistry::EventSubmitted::decode_log(inner).ok()?;
-            return Some(Change::Event(Box::new(EventRow {
-                machine_id: to_u64(e.machineId)?,
-                event_index: to_u64(e.eventIndex)?,
-                submitter: e.submitter,
+            }),
+            _ => Decoded::Ignored,
+        });
+    }
+    if at == contracts.event_registry {
+        use EventRegistry::EventRegistryEvents as E;
+        return Ok(match E::decode_raw_log(topics, data).map_err(err)? {
+            E::EventSubmitted(e) => Decoded::Event(EventLog {
+                machine_id: to_u64(e.machineId, "machineId")?,
+                event_index: to_u64(e.eventIndex, "eventIndex")?,
                 event_type: e.eventType,
                 value: e.value,
-                currency: e.currency.clone(),
-                timestamp: to_u64(e.timestamp).unwrap_or(u64::MAX),
-                data_hash: e.dataHash,
-                trust_level: e.trustLevel,
-                source_chain_id: e.sourceChainId,
-                source_tx_hash: e.sourceTxHash,
-                metadata: e.metadata.clone(),
-                block: log.block_number?,
-                block_timestamp: log.block_timestamp,
-                tx_hash: log.transaction_hash.unwrap_or_default(),
-                log_index: log.log_index.unwrap_or(0),
-            })));
-        }
-    } else if at == contracts.machine_nft {
-        if topic0 == MachineNFT::MachineNFTMinted::SIGNATURE_HASH {
-            let e = MachineNFT::MachineNFTMinted::decode_log(inner).ok()?;
-            return Some(Change::Nft {
-                machine_id: to_u64(e.machineId)?,
-                token_id: to_u64(e.tokenId)?,
+                currency_topic: e.currency,
+            }),
+            _ => Decoded::Ignored,
+        });
+    }
+    if at == contracts.machine_nft {
+        use MachineNFT::MachineNFTEvents as E;
+        return Ok(match E::decode_raw_log(topics, data).map_err(err)? {
+            E::MachineMinted(e) => Decoded::Change(Change::Nft {
+                machine_id: to_u64(e.machineId, "machineId")?,
+                token_id: to_u64(e.tokenId, "tokenId")?,
                 recipient: e.recipient,
-            });
-        }
-    } else if Some(at) == contracts.admin_flags {
-        if topic0 == AdminFlags::MachineFlagged::SIGNATURE_HASH {
-            let e = AdminFlags::MachineFlagged::decode_log(inner).ok()?;
-            return Some(Change::Flagged {
-                machine_id: to_u64(e.machineId)?,
-                flagged_at: to_u64(e.flaggedAt).unwrap_or(u64::MAX),
-            });
-        }
-        if topic0 == AdminFlags::FlagCleared::SIGNATURE_HASH {
-            let e = AdminFlags::FlagCleared::decode_log(inner).ok()?;
-            return Some(Change::FlagCleared {
-                machine_id: to_u64(e.machineId)?,
-            });
-        }
-        if topic0 == AdminFlags::TrustOverrideSet::SIGNATURE_HASH {
-            let e = AdminFlags::TrustOverrideSet::decode_log(inner).ok()?;
-            let value = u8::try_from(to_u64(e.value)?.min(100)).ok()?;
-            return Some(Change::TrustSet {
-                machine_id: to_u64(e.machineId)?,
-                value,
-            });
-        }
-        if topic0 == AdminFlags::TrustOverrideCleared::SIGNATURE_HASH {
-            let e = AdminFlags::TrustOverrideCleared::decode_log(inner).ok()?;
-            return Some(Change::TrustCleared {
-                machine_id: to_u64(e.machineId)?,
-            });
-        }
-    } else if at == contracts.did_registry {
-        if topic0 == DidRegistry::AddAttribute::SIGNATURE_HASH {
-            let e = DidRegistry::AddAttribute::decode_log(inner).ok()?;
-            return trusted_attribute(e.sender, e.did_account, &e.name, &e.value);
-        }
-        if topic0 == DidRegistry::UpdateAttribute::SIGNATURE_HASH {
-            let e = DidRegistry::UpdateAttribute::decode_log(inner).ok()?;
-            return trusted_attribute(e.sender, e.did_account, &e.name, &e.value);
-        }
-        if topic0 == DidRegistry::RemoveAttribte::SIGNATURE_HASH {
+            }),
+            _ => Decoded::Ignored,
+        });
+    }
+    if Some(at) == contracts.admin_flags {
+        use AdminFlags::AdminFlagsEvents as E;
+        return Ok(match E::decode_raw_log(topics, data).map_err(err)? {
+            E::MachineFlagged(e) => Decoded::Change(Change::Flagged {
+                machine_id: to_u64(e.machineId, "machineId")?,
+                flagged_at: u64::try_from(e.flaggedAt).unwrap_or(u64::MAX),
+            }),
+            E::FlagCleared(e) => Decoded::Change(Change::FlagCleared {
+                machine_id: to_u64(e.machineId, "machineId")?,
+            }),
+            E::TrustOverrideSet(e) => Decoded::Change(Change::TrustSet {
+                machine_id: to_u64(e.machineId, "machineId")?,
+                value: u8::try_from(e.value.min(U256::from(100))).unwrap_or(100),
+            }),
+            E::TrustOverrideCleared(e) => Decoded::Change(Change::TrustCleared {
+                machine_id: to_u64(e.machineId, "machineId")?,
+            }),
+            _ => Decoded::Ignored,
+        });
+    }
+    if at == contracts.did_registry {
+        use DidRegistry::DidRegistryEvents as E;
+        return match E::decode_raw_log(topics, data).map_err(err)? {
+            E::AddAttribute(e) => trusted_attribute(e.sender, e.did_account, &e.name, &e.value),
+            E::UpdateAttribute(e) => trusted_attribute(e.sender, e.did_account, &e.name, &e.value),
             // No sender on the log. Only the attribute's creator may remove it, and the DID
             // owner's own attribute can only be created by the owner, so a removal never
             // deletes something a stranger could not already have prevented.
-            let e = DidRegistry::RemoveAttribte::decode_log(inner).ok()?;
-            let name = String::from_utf8(e.name.to_vec()).ok()?;
-            return Some(Change::DidAttribute {
-                account: e.did_account,
-                name,
-                value: None,
-                sender: e.did_account,
-            });
-        }
+            E::RemoveAttribte(e) => {
+                let name = String::from_utf8(e.name.to_vec())
+                    .map_err(|_| "attribute name is not UTF-8".to_owned())?;
+                Ok(Decoded::Change(Change::DidAttribute {
+                    account: e.did_account,
+                    name,
+                    value: None,
+                    sender: e.did_account,
+                }))
+            }
+        };
     }
-    None
+    Err(format!("log of {at}, which the index does not follow"))
+}
+
+fn status(machine_id: U256, s: MachineStatus) -> Result<Decoded, String> {
+    Ok(Decoded::Change(Change::Status {
+        machine_id: to_u64(machine_id, "machineId")?,
+        status: s.as_u8(),
+    }))
 }
 
 /// A DID attribute is trusted only when written by the DID account itself.
@@ -291,28 +343,33 @@ fn trusted_attribute(
     account: Address,
     name: &[u8],
     value: &[u8],
-) -> Option<Change> {
+) -> Result<Decoded, String> {
     if sender != account {
-        return None;
+        return Ok(Decoded::Ignored);
     }
-    let name = String::from_utf8(name.to_vec()).ok()?;
+    let name =
+        String::from_utf8(name.to_vec()).map_err(|_| "attribute name is not UTF-8".to_owned())?;
     let value = String::from_utf8_lossy(value).into_owned();
-    Some(Change::DidAttribute {
+    Ok(Decoded::Change(Change::DidAttribute {
         account,
         name,
         value: Some(value),
         sender,
-    })
+    }))
 }
 
 /// The topic0 values the indexer asks for.
 pub fn followed_topics() -> Vec<B256> {
     vec![
         IdentityRegistry::Registered::SIGNATURE_HASH,
-        IdentityRegistry::MachineStatusChanged::SIGNATURE_HASH,
+        IdentityRegistry::OperatorSet::SIGNATURE_HASH,
+        IdentityRegistry::MachineVerified::SIGNATURE_HASH,
+        IdentityRegistry::MachineRejected::SIGNATURE_HASH,
+        IdentityRegistry::MachineDeactivated::SIGNATURE_HASH,
+        IdentityRegistry::MachineReactivated::SIGNATURE_HASH,
         IdentityStaking::Staked::SIGNATURE_HASH,
         EventRegistry::EventSubmitted::SIGNATURE_HASH,
-        MachineNFT::MachineNFTMinted::SIGNATURE_HASH,
+        MachineNFT::MachineMinted::SIGNATURE_HASH,
         AdminFlags::MachineFlagged::SIGNATURE_HASH,
         AdminFlags::FlagCleared::SIGNATURE_HASH,
         AdminFlags::TrustOverrideSet::SIGNATURE_HASH,
@@ -321,6 +378,124 @@ pub fn followed_topics() -> Vec<B256> {
         DidRegistry::UpdateAttribute::SIGNATURE_HASH,
         DidRegistry::RemoveAttribte::SIGNATURE_HASH,
     ]
+}
+
+/// Where a log sits: `(block, log_index)` plus what an anomaly row records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Located {
+    block: u64,
+    log_index: u64,
+    address: Address,
+    tx_hash: B256,
+    block_timestamp: Option<u64>,
+}
+
+/// One `getEvents` call: `limit` records of `machine_id` from `offset`, read at `block`, for
+/// the logs `logs` (one per record, in index order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRead {
+    /// Machine id.
+    pub machine_id: u64,
+    /// First index.
+    pub offset: u64,
+    /// Block of the last log of the run (the records are append-only, so every earlier one is
+    /// there too).
+    pub block: u64,
+    /// Indices into the caller's log list, one per record.
+    pub logs: Vec<usize>,
+}
+
+/// Plans the `getEvents` reads for a range: per machine, runs of consecutive event indices, each
+/// cut into calls of at most `max_limit` records, read at the block of the run's last log.
+/// `events[i] = (block, log)`. A repeated index is read once (its first log).
+pub fn plan_record_reads(events: &[(u64, &EventLog)], max_limit: u64) -> Vec<RecordRead> {
+    let max_limit = usize::try_from(max_limit.max(1)).unwrap_or(usize::MAX);
+    let mut by_machine: BTreeMap<u64, Vec<(u64, u64, usize)>> = BTreeMap::new();
+    for (i, (block, e)) in events.iter().enumerate() {
+        by_machine
+            .entry(e.machine_id)
+            .or_default()
+            .push((e.event_index, *block, i));
+    }
+    let mut reads = Vec::new();
+    for (machine_id, mut v) in by_machine {
+        v.sort_unstable();
+        v.dedup_by_key(|(index, _, _)| *index);
+        let mut run: Vec<(u64, u64, usize)> = Vec::new();
+        let flush = |run: &mut Vec<(u64, u64, usize)>, reads: &mut Vec<RecordRead>| {
+            for chunk in run.chunks(max_limit) {
+                reads.push(RecordRead {
+                    machine_id,
+                    offset: chunk[0].0,
+                    block: chunk.iter().map(|c| c.1).max().unwrap_or(0),
+                    logs: chunk.iter().map(|c| c.2).collect(),
+                });
+            }
+            run.clear();
+        };
+        for item in v {
+            if run.last().is_some_and(|last| last.0 + 1 != item.0) {
+                flush(&mut run, &mut reads);
+            }
+            run.push(item);
+        }
+        flush(&mut run, &mut reads);
+    }
+    reads
+}
+
+/// Checks a record against its log: `None` when they agree, else what differs.
+pub fn cross_check(log: &EventLog, record: &EventRegistry::MachineEvent) -> Option<String> {
+    let mut diffs = Vec::new();
+    if record.machineId != U256::from(log.machine_id) {
+        diffs.push(format!(
+            "machineId {} (log {})",
+            record.machineId, log.machine_id
+        ));
+    }
+    if record.eventType != log.event_type {
+        diffs.push(format!(
+            "eventType {} (log {})",
+            record.eventType, log.event_type
+        ));
+    }
+    if record.value != log.value {
+        diffs.push(format!("value {} (log {})", record.value, log.value));
+    }
+    if keccak256(record.currency.as_bytes()) != log.currency_topic {
+        diffs.push(format!(
+            "keccak256(currency {:?}) != log topic {}",
+            record.currency, log.currency_topic
+        ));
+    }
+    (!diffs.is_empty()).then(|| {
+        format!(
+            "record {} of machine {}: {}",
+            log.event_index,
+            log.machine_id,
+            diffs.join(", ")
+        )
+    })
+}
+
+fn event_row(log: &EventLog, r: EventRegistry::MachineEvent, at: &Located) -> EventRow {
+    EventRow {
+        machine_id: log.machine_id,
+        event_index: log.event_index,
+        event_type: r.eventType,
+        value: r.value,
+        currency: r.currency,
+        timestamp: u64::try_from(r.timestamp).unwrap_or(u64::MAX),
+        data_hash: r.dataHash,
+        trust_level: r.trustLevel,
+        source_chain_id: r.sourceChainId,
+        source_tx_hash: r.sourceTxHash,
+        metadata: r.metadata,
+        block: at.block,
+        block_timestamp: at.block_timestamp,
+        tx_hash: at.tx_hash,
+        log_index: at.log_index,
+    }
 }
 
 /// Outcome of one indexing step.
@@ -344,6 +519,7 @@ pub struct Indexer {
     status: Arc<IndexerStatus>,
     cache: Arc<Cache>,
     range: Arc<Mutex<AdaptiveRange>>,
+    max_query_limit: Arc<tokio::sync::OnceCell<u64>>,
 }
 
 struct Header {
@@ -378,7 +554,36 @@ impl Indexer {
             status,
             cache,
             range: Arc::new(Mutex::new(range)),
+            max_query_limit: Arc::new(tokio::sync::OnceCell::new()),
         }
+    }
+
+    /// `EventRegistry.MAX_QUERY_LIMIT()`, read once, bounded to 1..=[`RECORDS_PER_CALL_CAP`].
+    pub async fn max_query_limit(&self) -> Result<u64, McrError> {
+        self.max_query_limit
+            .get_or_try_init(|| async {
+                let er = EventRegistry::new(self.contracts.event_registry, &self.provider);
+                let v =
+                    er.MAX_QUERY_LIMIT().call().await.map_err(|e| {
+                        McrError::Rpc(format!("EventRegistry.MAX_QUERY_LIMIT(): {e}"))
+                    })?;
+                Ok(u64::try_from(v)
+                    .unwrap_or(u64::MAX)
+                    .clamp(1, RECORDS_PER_CALL_CAP))
+            })
+            .await
+            .copied()
+    }
+
+    async fn refresh_anomaly_counts(&self) -> Result<(), McrError> {
+        let c = self.store.anomaly_counts().await?;
+        self.status
+            .undecodable_logs
+            .store(c.undecodable, Ordering::Relaxed);
+        self.status
+            .record_mismatches
+            .store(c.mismatches, Ordering::Relaxed);
+        Ok(())
     }
 
     async fn header(&self, n: u64) -> Result<Option<Header>, McrError> {
@@ -397,6 +602,7 @@ impl Indexer {
     /// Loads the stored cursor into the status (call once before [`Indexer::run`]).
     pub async fn load_cursor(&self) -> Result<Option<Cursor>, McrError> {
         let c = self.store.cursor().await?;
+        self.refresh_anomaly_counts().await?;
         if let Some(c) = c {
             self.status.set_indexed(c.block, c.timestamp);
         }
@@ -476,13 +682,15 @@ impl Indexer {
         to_header: &Header,
         logs: &[Log],
     ) -> Result<(), McrError> {
-        let mut changes: Vec<LocatedChange> = Vec::with_capacity(logs.len());
         let mut block_hashes = Vec::new();
+        let mut decoded: Vec<(Located, Decoded)> = Vec::with_capacity(logs.len());
+        let mut anomalies = 0usize;
         for log in logs {
             if log.removed {
                 continue;
             }
-            let (Some(block), Some(index)) = (log.block_number, log.log_index) else {
+            let (Some(block), Some(log_index)) = (log.block_number, log.log_index) else {
+                tracing::warn!(address = %log.address(), tx = ?log.transaction_hash, "log without block number or log index in an eth_getLogs answer: skipped");
                 continue;
             };
             if let Some(h) = log.block_hash
@@ -490,16 +698,42 @@ impl Indexer {
             {
                 block_hashes.push((block, h));
             }
-            if let Some(mut change) = decode_log(&self.contracts, log) {
-                if let Change::Event(e) = &mut change
-                    && e.block_timestamp.is_none()
-                    && block == to
-                {
-                    e.block_timestamp = Some(to_header.timestamp);
+            let at = Located {
+                block,
+                log_index,
+                address: log.address(),
+                tx_hash: log.transaction_hash.unwrap_or_default(),
+                block_timestamp: log
+                    .block_timestamp
+                    .or((block == to).then_some(to_header.timestamp)),
+            };
+            match decode_log(&self.contracts, log) {
+                Ok(d) => decoded.push((at, d)),
+                Err(reason) => {
+                    anomalies += 1;
+                    tracing::warn!(
+                        block,
+                        log_index,
+                        address = %at.address,
+                        topic0 = ?log.topic0(),
+                        tx = %at.tx_hash,
+                        %reason,
+                        "undecodable log: kept as an anomaly and counted on /ready (undecodable_logs)"
+                    );
+                    decoded.push((
+                        at,
+                        Decoded::Change(Change::Anomaly(Anomaly {
+                            kind: AnomalyKind::Undecodable,
+                            address: at.address,
+                            tx_hash: at.tx_hash,
+                            detail: format!("topic0 {:?}: {reason}", log.topic0()),
+                        })),
+                    ));
                 }
-                changes.push((block, index, change));
             }
         }
+        let (changes, mismatches) = self.resolve(decoded).await?;
+        anomalies += mismatches;
         let batch = RangeBatch {
             changes,
             to_block: to,
@@ -515,8 +749,182 @@ impl Indexer {
                 self.cache.invalidate(id);
             }
         }
+        if anomalies > 0 {
+            self.refresh_anomaly_counts().await?;
+        }
         self.status.set_indexed(to, to_header.timestamp);
         Ok(())
+    }
+
+    /// Completes the decoded logs with the reads at their blocks (wallets, restored statuses,
+    /// event records) and returns the changes in log order plus the number of records that
+    /// disagreed with their log.
+    async fn resolve(
+        &self,
+        decoded: Vec<(Located, Decoded)>,
+    ) -> Result<(Vec<LocatedChange>, usize), McrError> {
+        let concurrency = self.settings.rpc_concurrency.max(1);
+        let registry = IdentityRegistry::new(self.contracts.identity_registry, &self.provider);
+        let events = EventRegistry::new(self.contracts.event_registry, &self.provider);
+
+        // Registered -> machineWalletOf, Reactivated -> getMachineStatus (at the log's block).
+        let point_reads: Vec<(usize, u64, bool)> = decoded
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, d))| match d {
+                Decoded::Registered { machine_id, .. } => Some((i, *machine_id, true)),
+                Decoded::Reactivated { machine_id } => Some((i, *machine_id, false)),
+                _ => None,
+            })
+            .collect();
+        let point_results: Vec<(usize, Change)> = stream::iter(point_reads)
+            .map(|(i, machine_id, wallet)| {
+                let at = decoded[i].0;
+                let registry = &registry;
+                let owner = match &decoded[i].1 {
+                    Decoded::Registered { owner, .. } => *owner,
+                    _ => Address::ZERO,
+                };
+                async move {
+                    let block = BlockId::number(at.block);
+                    let id = U256::from(machine_id);
+                    if wallet {
+                        let address = registry
+                            .machineWalletOf(id)
+                            .block(block)
+                            .call()
+                            .await
+                            .map_err(|e| {
+                                McrError::Rpc(format!(
+                                    "machineWalletOf({machine_id}) at block {}: {e}",
+                                    at.block
+                                ))
+                            })?;
+                        Ok::<_, McrError>((
+                            i,
+                            Change::Registered(MachineRow {
+                                machine_id,
+                                address,
+                                owner,
+                                registered_block: at.block,
+                            }),
+                        ))
+                    } else {
+                        let status = registry
+                            .getMachineStatus(id)
+                            .block(block)
+                            .call()
+                            .await
+                            .map_err(|e| {
+                                McrError::Rpc(format!(
+                                    "getMachineStatus({machine_id}) at block {}: {e}",
+                                    at.block
+                                ))
+                            })?;
+                        Ok((i, Change::Status { machine_id, status }))
+                    }
+                }
+            })
+            .buffer_unordered(concurrency)
+            .try_collect()
+            .await?;
+
+        // EventSubmitted -> getEvents, per machine and run of indices.
+        let event_logs: Vec<(usize, u64, &EventLog)> = decoded
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (at, d))| match d {
+                Decoded::Event(e) => Some((i, at.block, e)),
+                _ => None,
+            })
+            .collect();
+        let mut record_results: Vec<(usize, Change)> = Vec::new();
+        let mut mismatches = 0usize;
+        if !event_logs.is_empty() {
+            let limit = self.max_query_limit().await?;
+            let plan_input: Vec<(u64, &EventLog)> =
+                event_logs.iter().map(|(_, b, e)| (*b, *e)).collect();
+            let reads = plan_record_reads(&plan_input, limit);
+            let answers: Vec<(RecordRead, Vec<EventRegistry::MachineEvent>)> = stream::iter(reads)
+                .map(|r| {
+                    let events = &events;
+                    async move {
+                        let n = r.logs.len() as u64;
+                        let records = events
+                            .getEvents(
+                                U256::from(r.machine_id),
+                                U256::from(r.offset),
+                                U256::from(n),
+                            )
+                            .block(BlockId::number(r.block))
+                            .call()
+                            .await
+                            .map_err(|e| {
+                                McrError::Rpc(format!(
+                                    "getEvents({}, {}, {n}) at block {}: {e}",
+                                    r.machine_id, r.offset, r.block
+                                ))
+                            })?;
+                        if records.len() as u64 != n {
+                            return Err(McrError::Rpc(format!(
+                                "getEvents({}, {}, {n}) at block {} returned {} records",
+                                r.machine_id,
+                                r.offset,
+                                r.block,
+                                records.len()
+                            )));
+                        }
+                        Ok((r, records))
+                    }
+                })
+                .buffer_unordered(concurrency)
+                .try_collect()
+                .await?;
+            for (read, records) in answers {
+                for (k, record) in read.logs.iter().zip(records) {
+                    let (i, _, log) = event_logs[*k];
+                    let at = decoded[i].0;
+                    if let Some(diff) = cross_check(log, &record) {
+                        mismatches += 1;
+                        tracing::warn!(
+                            block = at.block,
+                            log_index = at.log_index,
+                            tx = %at.tx_hash,
+                            %diff,
+                            "event record disagrees with its EventSubmitted log: stored as read, counted on /ready (record_mismatches)"
+                        );
+                        record_results.push((
+                            i,
+                            Change::Anomaly(Anomaly {
+                                kind: AnomalyKind::Mismatch,
+                                address: at.address,
+                                tx_hash: at.tx_hash,
+                                detail: diff,
+                            }),
+                        ));
+                    }
+                    record_results.push((i, Change::Event(Box::new(event_row(log, record, &at)))));
+                }
+            }
+        }
+
+        let mut completed: Vec<Option<Vec<Change>>> = vec![None; decoded.len()];
+        for (i, c) in point_results.into_iter().chain(record_results) {
+            completed[i].get_or_insert_with(Vec::new).push(c);
+        }
+        let mut changes = Vec::with_capacity(decoded.len());
+        for (i, (at, d)) in decoded.into_iter().enumerate() {
+            match d {
+                Decoded::Change(c) => changes.push((at.block, at.log_index, c)),
+                Decoded::Ignored => {}
+                Decoded::Registered { .. } | Decoded::Reactivated { .. } | Decoded::Event(_) => {
+                    for c in completed[i].take().unwrap_or_default() {
+                        changes.push((at.block, at.log_index, c));
+                    }
+                }
+            }
+        }
+        Ok((changes, mismatches))
     }
 
     async fn handle_reorg(&self, cursor: Cursor) -> Result<Step, McrError> {
@@ -543,6 +951,7 @@ impl Indexer {
         }
         tracing::warn!(cursor = cursor.block, ancestor = ?ancestor.map(|a| a.0), "chain reorganisation: rolling back");
         self.store.rollback_to(ancestor).await?;
+        self.refresh_anomaly_counts().await?;
         self.cache.clear();
         self.status.reorgs.fetch_add(1, Ordering::Relaxed);
         match ancestor {
@@ -640,15 +1049,18 @@ mod tests {
     fn stranger_did_attribute_is_ignored() {
         let me = Address::with_last_byte(1);
         let stranger = Address::with_last_byte(2);
-        assert!(trusted_attribute(stranger, me, b"machineId", b"7").is_none());
+        assert_eq!(
+            trusted_attribute(stranger, me, b"machineId", b"7"),
+            Ok(Decoded::Ignored)
+        );
         assert_eq!(
             trusted_attribute(me, me, b"machineId", b"7"),
-            Some(Change::DidAttribute {
+            Ok(Decoded::Change(Change::DidAttribute {
                 account: me,
                 name: "machineId".into(),
                 value: Some("7".into()),
                 sender: me
-            })
+            }))
         );
     }
 }

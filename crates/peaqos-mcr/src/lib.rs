@@ -20,6 +20,7 @@ pub mod indexer;
 pub mod partner;
 pub mod store;
 pub mod view;
+pub mod wire;
 
 pub use error::McrError;
 
@@ -53,6 +54,9 @@ pub struct McrServiceConfig {
     pub database_url: String,
     /// Listen address (127.0.0.1:8000 by default; port 0 picks one).
     pub listen: SocketAddr,
+    /// Public base URL the Machine Card links to (its image and MCR endpoints); `None`:
+    /// `http://<bound address>`.
+    pub public_url: Option<String>,
     /// First block to index.
     pub start_block: u64,
     /// Blocks to stay behind the head (0 on a devnet).
@@ -71,6 +75,8 @@ pub struct McrServiceConfig {
     pub initial_log_range: u64,
     /// Widest `eth_getLogs` range.
     pub max_log_range: u64,
+    /// View calls (`getEvents`, `machineWalletOf`, ...) the indexer keeps in flight.
+    pub rpc_concurrency: usize,
     /// Model parameters.
     pub scoring: ScoringConfig,
 }
@@ -88,6 +94,7 @@ impl McrServiceConfig {
                 [127, 0, 0, 1],
                 peaqos_types::constants::DEFAULT_MCR_API_PORT,
             )),
+            public_url: None,
             start_block: 0,
             confirmations: DEFAULT_CONFIRMATIONS,
             cache_ttl: Duration::from_secs(peaqos_types::constants::DEFAULT_MCR_CACHE_TTL_SECS),
@@ -97,6 +104,7 @@ impl McrServiceConfig {
             poll_interval: Duration::from_secs(2),
             initial_log_range: 1_000,
             max_log_range: 10_000,
+            rpc_concurrency: indexer::DEFAULT_RPC_CONCURRENCY,
             scoring: ScoringConfig::default(),
         }
     }
@@ -242,6 +250,7 @@ pub async fn spawn(config: McrServiceConfig) -> Result<McrHandle, McrError> {
         initial_range: config.initial_log_range,
         max_range: config.max_log_range,
         poll_interval: config.poll_interval,
+        rpc_concurrency: config.rpc_concurrency,
     };
     let status = IndexerStatus::new(settings.initial_range);
     let cache = Arc::new(cache::Cache::new(config.cache_ttl));
@@ -255,6 +264,16 @@ pub async fn spawn(config: McrServiceConfig) -> Result<McrHandle, McrError> {
     );
     indexer.load_cursor().await?;
 
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| McrError::Server(format!("cannot listen on {}: {e}", config.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| McrError::Server(e.to_string()))?;
+    let public_url = config.public_url.as_deref().map_or_else(
+        || format!("http://{addr}"),
+        |u| u.trim_end_matches('/').to_owned(),
+    );
     let state = api::AppState {
         store: store.clone(),
         cache: Arc::clone(&cache),
@@ -266,13 +285,8 @@ pub async fn spawn(config: McrServiceConfig) -> Result<McrHandle, McrError> {
         provider,
         limiter: Arc::new(api::RateLimiter::new(config.rate_limit_per_minute)),
         partner: partner::PartnerFetcher::new(config.allow_loopback_partner_data),
+        public_url,
     };
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| McrError::Server(format!("cannot listen on {}: {e}", config.listen)))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| McrError::Server(e.to_string()))?;
     let (tx, rx) = watch::channel(false);
     let mut server_rx = rx.clone();
     let app = api::router(state);

@@ -15,16 +15,23 @@ use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 
 const MIGRATION_0001: &str = include_str!("../migrations/0001_init.sql");
+const MIGRATION_0002: &str = include_str!("../migrations/0002_published_abi.sql");
 
 fn migrator() -> Migrator {
-    Migrator {
-        migrations: Cow::Owned(vec![Migration::new(
-            1,
-            Cow::Borrowed("init"),
+    let m = |version, name, sql| {
+        Migration::new(
+            version,
+            Cow::Borrowed(name),
             MigrationType::Simple,
-            Cow::Borrowed(MIGRATION_0001),
+            Cow::Borrowed(sql),
             false,
-        )]),
+        )
+    };
+    Migrator {
+        migrations: Cow::Owned(vec![
+            m(1, "init", MIGRATION_0001),
+            m(2, "published_abi", MIGRATION_0002),
+        ]),
         ..Migrator::DEFAULT
     }
 }
@@ -54,30 +61,27 @@ fn u(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-/// `Registered` facts of one machine.
+/// Registration facts of one machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MachineRow {
     /// On-chain machine id.
     pub machine_id: u64,
-    /// Machine wallet.
+    /// Machine wallet (`machineWalletOf` at the `Registered` block).
     pub address: Address,
-    /// Operator (== address for self-registered machines).
-    pub operator: Address,
-    /// Bond sent with the registration.
-    pub bond: U256,
+    /// `owner` of `Registered`: the registrant (the machine itself, or the proxy of
+    /// `registerFor`).
+    pub owner: Address,
     /// Block of the `Registered` log.
     pub registered_block: u64,
 }
 
-/// One `EventSubmitted` log with every field.
+/// One event record (`EventRegistry.getEvents`) located by its `EventSubmitted` log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRow {
     /// Machine id.
     pub machine_id: u64,
     /// Zero-based index per machine.
     pub event_index: u64,
-    /// `msg.sender` of `submitEvent`.
-    pub submitter: Address,
     /// 0 revenue, 1 activity.
     pub event_type: u8,
     /// Minor units of `currency`.
@@ -96,32 +100,76 @@ pub struct EventRow {
     pub source_tx_hash: B256,
     /// Raw metadata bytes.
     pub metadata: Bytes,
-    /// Block number of the log.
+    /// Block number of the `EventSubmitted` log.
     pub block: u64,
     /// Block time, when known.
     pub block_timestamp: Option<u64>,
-    /// Transaction hash.
+    /// Transaction hash of the log.
     pub tx_hash: B256,
     /// Log index in the block.
     pub log_index: u64,
 }
 
+/// What kind of [`Anomaly`] the indexer met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnomalyKind {
+    /// A log of a followed contract that the bindings cannot decode.
+    Undecodable,
+    /// An event record whose type, value or currency differs from its `EventSubmitted` log.
+    Mismatch,
+}
+
+impl AnomalyKind {
+    /// The stored spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AnomalyKind::Undecodable => "undecodable",
+            AnomalyKind::Mismatch => "mismatch",
+        }
+    }
+}
+
+/// A log the indexer could not take as it came (kept, counted on `/ready`, rolled back with its
+/// block).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anomaly {
+    /// Kind.
+    pub kind: AnomalyKind,
+    /// Emitting contract.
+    pub address: Address,
+    /// Transaction hash.
+    pub tx_hash: B256,
+    /// What was wrong.
+    pub detail: String,
+}
+
+/// Anomaly counts of the index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AnomalyCounts {
+    /// Logs that could not be decoded.
+    pub undecodable: u64,
+    /// Event records that disagree with their log.
+    pub mismatches: u64,
+}
+
 /// One decoded chain change, in log order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    /// `Registered`.
+    /// `Registered` (with the wallet read at its block).
     Registered(MachineRow),
-    /// `MachineStatusChanged` (new status).
+    /// `OperatorSet`.
+    OperatorSet { machine_id: u64, operator: Address },
+    /// A status event (the status after it).
     Status { machine_id: u64, status: u8 },
     /// `Staked`.
     Staked { machine_id: u64, amount: U256 },
-    /// `MachineNFTMinted`.
+    /// `MachineMinted`.
     Nft {
         machine_id: u64,
         token_id: u64,
         recipient: Address,
     },
-    /// `EventSubmitted`.
+    /// `EventSubmitted` with its record.
     Event(Box<EventRow>),
     /// `MachineFlagged`.
     Flagged { machine_id: u64, flagged_at: u64 },
@@ -138,6 +186,8 @@ pub enum Change {
         value: Option<String>,
         sender: Address,
     },
+    /// A log the indexer could not take as it came.
+    Anomaly(Anomaly),
 }
 
 /// A located change: `(block, log_index, change)`.
@@ -174,6 +224,8 @@ pub struct Cursor {
 pub struct MachineState {
     /// Registration facts.
     pub machine: MachineRow,
+    /// Operator: the latest `OperatorSet`, else the registering owner.
+    pub operator: Address,
     /// Latest `MachineStatus` (1 Pending when no change was seen).
     pub status: u8,
     /// Sum of `Staked` amounts.
@@ -299,13 +351,28 @@ impl Store {
                 Change::Registered(m) => {
                     touched.push(m.machine_id);
                     sqlx::query(
-                        "INSERT INTO machines (machine_id, address, operator, bond, registered_block, log_index) \
-                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (machine_id) DO NOTHING",
+                        "INSERT INTO machines (machine_id, address, owner, registered_block, log_index) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (machine_id) DO NOTHING",
                     )
                     .bind(i(m.machine_id))
                     .bind(addr_key(&m.address))
-                    .bind(addr_key(&m.operator))
-                    .bind(m.bond.to_string())
+                    .bind(addr_key(&m.owner))
+                    .bind(b)
+                    .bind(l)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Change::OperatorSet {
+                    machine_id,
+                    operator,
+                } => {
+                    touched.push(*machine_id);
+                    sqlx::query(
+                        "INSERT INTO operators (machine_id, operator, block, log_index) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (block, log_index) DO NOTHING",
+                    )
+                    .bind(i(*machine_id))
+                    .bind(addr_key(operator))
                     .bind(b)
                     .bind(l)
                     .execute(&mut *tx)
@@ -398,6 +465,20 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                Change::Anomaly(a) => {
+                    sqlx::query(
+                        "INSERT INTO anomalies (block, log_index, kind, address, tx_hash, detail) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (block, log_index, kind) DO NOTHING",
+                    )
+                    .bind(b)
+                    .bind(l)
+                    .bind(a.kind.as_str())
+                    .bind(addr_key(&a.address))
+                    .bind(a.tx_hash.to_string())
+                    .bind(a.detail.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
         }
         for chunk in events.chunks(ROWS_PER_INSERT) {
@@ -460,6 +541,7 @@ impl Store {
         let above = ancestor.map_or(-1, |(n, _, _)| i(n));
         for sql in [
             "DELETE FROM machines WHERE registered_block > $1",
+            "DELETE FROM operators WHERE block > $1",
             "DELETE FROM machine_status WHERE block > $1",
             "DELETE FROM stakes WHERE block > $1",
             "DELETE FROM nfts WHERE block > $1",
@@ -467,6 +549,7 @@ impl Store {
             "DELETE FROM flags WHERE block > $1",
             "DELETE FROM trust_overrides WHERE block > $1",
             "DELETE FROM did_attributes WHERE block > $1",
+            "DELETE FROM anomalies WHERE block > $1",
             "DELETE FROM block_hashes WHERE block > $1",
         ] {
             sqlx::query(sql).bind(above).execute(&mut *tx).await?;
@@ -494,9 +577,8 @@ impl Store {
         MachineRow {
             machine_id: u(r.get::<i64, _>(0)),
             address: parse_addr(&r.get::<String, _>(1)),
-            operator: parse_addr(&r.get::<String, _>(2)),
-            bond: parse_u256(&r.get::<String, _>(3)),
-            registered_block: u(r.get::<i64, _>(4)),
+            owner: parse_addr(&r.get::<String, _>(2)),
+            registered_block: u(r.get::<i64, _>(3)),
         }
     }
 
@@ -526,7 +608,7 @@ impl Store {
     pub async fn machine_state(&self, machine_id: u64) -> Result<Option<MachineState>, McrError> {
         let id = i(machine_id);
         let Some(row) = sqlx::query(
-            "SELECT machine_id, address, operator, bond, registered_block FROM machines WHERE machine_id = $1",
+            "SELECT machine_id, address, owner, registered_block FROM machines WHERE machine_id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -535,6 +617,13 @@ impl Store {
             return Ok(None);
         };
         let machine = Self::machine_row(&row);
+        let operator = sqlx::query(
+            "SELECT operator FROM operators WHERE machine_id = $1 ORDER BY block DESC, log_index DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map_or(machine.owner, |r| parse_addr(&r.get::<String, _>(0)));
         let status = sqlx::query(
             "SELECT status FROM machine_status WHERE machine_id = $1 ORDER BY block DESC, log_index DESC LIMIT 1",
         )
@@ -572,6 +661,7 @@ impl Store {
         .map(|v| u8::try_from(v.clamp(0, 100)).unwrap_or(100));
         Ok(Some(MachineState {
             machine,
+            operator,
             status,
             staked,
             nft_token_id,
@@ -592,7 +682,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<EventRow>, McrError> {
         let rows = sqlx::query(
-            "SELECT machine_id, event_index, submitter, event_type, value, currency, timestamp, data_hash, trust_level, \
+            "SELECT machine_id, event_index, event_type, value, currency, timestamp, data_hash, trust_level, \
              source_chain_id, source_tx_hash, metadata, block, block_timestamp, tx_hash, log_index \
              FROM events WHERE machine_id = $1 ORDER BY event_index LIMIT $2",
         )
@@ -605,20 +695,19 @@ impl Store {
             .map(|r| EventRow {
                 machine_id: u(r.get::<i64, _>(0)),
                 event_index: u(r.get::<i64, _>(1)),
-                submitter: parse_addr(&r.get::<String, _>(2)),
-                event_type: u8::try_from(r.get::<i64, _>(3)).unwrap_or(u8::MAX),
-                value: parse_u256(&r.get::<String, _>(4)),
-                currency: r.get::<String, _>(5),
-                timestamp: u(r.get::<i64, _>(6)),
-                data_hash: parse_b256(&r.get::<String, _>(7)),
-                trust_level: u8::try_from(r.get::<i64, _>(8)).unwrap_or(0),
-                source_chain_id: parse_u256(&r.get::<String, _>(9)),
-                source_tx_hash: parse_b256(&r.get::<String, _>(10)),
-                metadata: Bytes::from_str(&r.get::<String, _>(11)).unwrap_or_default(),
-                block: u(r.get::<i64, _>(12)),
-                block_timestamp: r.get::<Option<i64>, _>(13).map(u),
-                tx_hash: parse_b256(&r.get::<String, _>(14)),
-                log_index: u(r.get::<i64, _>(15)),
+                event_type: u8::try_from(r.get::<i64, _>(2)).unwrap_or(u8::MAX),
+                value: parse_u256(&r.get::<String, _>(3)),
+                currency: r.get::<String, _>(4),
+                timestamp: u(r.get::<i64, _>(5)),
+                data_hash: parse_b256(&r.get::<String, _>(6)),
+                trust_level: u8::try_from(r.get::<i64, _>(7)).unwrap_or(0),
+                source_chain_id: parse_u256(&r.get::<String, _>(8)),
+                source_tx_hash: parse_b256(&r.get::<String, _>(9)),
+                metadata: Bytes::from_str(&r.get::<String, _>(10)).unwrap_or_default(),
+                block: u(r.get::<i64, _>(11)),
+                block_timestamp: r.get::<Option<i64>, _>(12).map(u),
+                tx_hash: parse_b256(&r.get::<String, _>(13)),
+                log_index: u(r.get::<i64, _>(14)),
             })
             .collect())
     }
@@ -640,7 +729,6 @@ impl Store {
                 EventRow {
                     machine_id,
                     event_index: u(r.get::<i64, _>(0)),
-                    submitter: Address::ZERO,
                     event_type: u8::try_from(r.get::<i64, _>(1)).unwrap_or(u8::MAX),
                     value: value
                         .parse::<u64>()
@@ -716,22 +804,45 @@ impl Store {
         Ok(out)
     }
 
-    /// Machines whose registry operator is `operator` and whose wallet is a different address
-    /// (the proxy's fleet), by machine id.
+    /// Machines whose operator (latest `OperatorSet`, else the registering owner) is `operator`
+    /// and whose wallet is a different address (the proxy's fleet), by machine id.
     pub async fn machines_operated_by(&self, operator: &Address) -> Result<Vec<u64>, McrError> {
         let rows = sqlx::query(
-            "SELECT machine_id FROM machines WHERE operator = $1 AND address <> $1 ORDER BY machine_id",
+            "SELECT m.machine_id FROM machines m WHERE m.address <> $1 AND COALESCE( \
+               (SELECT o.operator FROM operators o WHERE o.machine_id = m.machine_id \
+                ORDER BY o.block DESC, o.log_index DESC LIMIT 1), m.owner) = $1 \
+             ORDER BY m.machine_id",
         )
         .bind(addr_key(operator))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(|r| u(r.get::<i64, _>(0))).collect())
     }
+
+    /// Undecodable logs and mismatched records in the index.
+    pub async fn anomaly_counts(&self) -> Result<AnomalyCounts, McrError> {
+        let rows = sqlx::query("SELECT kind, COUNT(*) FROM anomalies GROUP BY kind")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut c = AnomalyCounts::default();
+        for r in rows {
+            let n = u(r.get::<i64, _>(1));
+            match r.get::<String, _>(0).as_str() {
+                "undecodable" => c.undecodable += n,
+                "mismatch" => c.mismatches += n,
+                _ => {}
+            }
+        }
+        Ok(c)
+    }
 }
 
-/// Rows per multi-row `INSERT` (events have the most columns): 16 columns x 1,000 rows = 16,000 parameters, under
+/// Rows per multi-row `INSERT` (events have the most columns): 15 columns x 1,000 rows = 15,000 parameters, under
 /// both SQLite's (32,766) and PostgreSQL's (65,535) limits.
 const ROWS_PER_INSERT: usize = 1_000;
+
+/// Columns of one `events` row.
+const EVENT_COLUMNS: usize = 15;
 
 /// `($1, $2), ($3, $4)` for `rows` rows of `cols` columns on PostgreSQL, `(?, ?), (?, ?)` on
 /// SQLite: SQLite resolves each numbered parameter's name with a linear scan, which makes
@@ -766,17 +877,16 @@ async fn insert_events(
     postgres: bool,
 ) -> Result<(), McrError> {
     let sql = format!(
-        "INSERT INTO events (machine_id, event_index, submitter, event_type, value, currency, timestamp, \
+        "INSERT INTO events (machine_id, event_index, event_type, value, currency, timestamp, \
          data_hash, trust_level, source_chain_id, source_tx_hash, metadata, block, block_timestamp, \
          tx_hash, log_index) VALUES {} ON CONFLICT (machine_id, event_index) DO NOTHING",
-        values_placeholders(rows.len(), 16, postgres)
+        values_placeholders(rows.len(), EVENT_COLUMNS, postgres)
     );
     let mut q = sqlx::query(&sql);
     for (b, l, e) in rows {
         q = q
             .bind(i(e.machine_id))
             .bind(i(e.event_index))
-            .bind(addr_key(&e.submitter))
             .bind(i64::from(e.event_type))
             .bind(e.value.to_string())
             .bind(e.currency.clone())
@@ -849,8 +959,7 @@ mod tests {
             Change::Registered(MachineRow {
                 machine_id: id,
                 address: a,
-                operator: a,
-                bond: U256::from(1),
+                owner: a,
                 registered_block: block,
             }),
         )
@@ -936,8 +1045,8 @@ mod tests {
             values_placeholders(2, 3, true),
             "($1, $2, $3), ($4, $5, $6)"
         );
-        let big = values_placeholders(ROWS_PER_INSERT, 16, true);
-        assert!(big.ends_with(&format!("${})", ROWS_PER_INSERT * 16)));
+        let big = values_placeholders(ROWS_PER_INSERT, EVENT_COLUMNS, true);
+        assert!(big.ends_with(&format!("${})", ROWS_PER_INSERT * EVENT_COLUMNS)));
         assert_eq!(values_placeholders(2, 2, false), "(?, ?), (?, ?)");
     }
 

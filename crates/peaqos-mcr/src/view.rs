@@ -1,7 +1,13 @@
 //! From stored rows to the model's inputs and the API's JSON documents (pure functions).
 
 use crate::store::{EventCounts, EventRow, MachineState};
-use alloy::primitives::{Address, U256};
+use crate::wire::{
+    CardRegistration, CardService, EventEntry, ExplainFacts, ExplainResponse, JsonUint,
+    MACHINE_CARD_TYPE, MachineCard, MachineProfile, McrResponse, OperatorMachine,
+    PROFILE_SCHEMA_VERSION, PeaqosProfile, USD_SUBUNIT, metadata_object,
+};
+use alloy::primitives::Address;
+use peaqos_mcr_model::fx::minor_unit_digits;
 use peaqos_mcr_model::{
     FxConversion, FxTable, MachineFacts, McrResult, ScoredEvent, ScoringConfig,
 };
@@ -12,8 +18,11 @@ use peaqos_types::constants::{
 use peaqos_types::did::{DataVisibility, Did};
 use peaqos_types::identity::MachineStatus;
 use peaqos_types::rating::{AmountStatus, BondStatus};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::HashMap;
+
+/// `description` of the profile and the Machine Card.
+pub const DESCRIPTION: &str = "peaqOS machine";
 
 /// A scored machine: what `/mcr`, `/explain`, `/machine` and the operator list are built from.
 #[derive(Debug, Clone)]
@@ -108,49 +117,49 @@ fn bond_status(v: &MachineView) -> BondStatus {
 }
 
 /// The `GET /mcr/{did}` document (the seed's exact shape).
-pub fn mcr_json(v: &MachineView) -> Value {
+pub fn mcr_doc(v: &MachineView) -> McrResponse {
     let avg = if v.counts.revenue == 0 {
         0.0
     } else {
         v.result.total_revenue_usd_cents as f64 / v.counts.revenue as f64
     };
-    json!({
-        "did": did_of(v.state.machine.address),
-        "machine_id": v.state.machine.machine_id,
-        "mcr_score": v.result.score,
-        "mcr": v.result.rating.as_str(),
-        "mcr_degraded": v.result.degraded,
-        "bond_status": bond_status(v).as_str(),
-        "negative_flag": v.state.flagged_at.is_some(),
-        "event_count": v.counts.total,
-        "revenue_event_count": v.counts.revenue,
-        "activity_event_count": v.counts.activity,
-        "revenue_trend": v.result.revenue_trend.as_str(),
-        "total_revenue": v.result.total_revenue_usd_cents,
-        "average_revenue_per_event": avg,
-        "last_updated": v.last_updated,
-    })
+    McrResponse {
+        did: did_of(v.state.machine.address),
+        machine_id: v.state.machine.machine_id,
+        mcr_score: v.result.score,
+        mcr: v.result.rating,
+        mcr_degraded: v.result.degraded,
+        bond_status: bond_status(v),
+        negative_flag: v.state.flagged_at.is_some(),
+        event_count: v.counts.total,
+        revenue_event_count: v.counts.revenue,
+        activity_event_count: v.counts.activity,
+        revenue_trend: v.result.revenue_trend,
+        total_revenue: v.result.total_revenue_usd_cents,
+        average_revenue_per_event: avg,
+        last_updated: v.last_updated,
+    }
 }
 
 /// The `GET /mcr/{did}/explain` document: every term and the gate status.
-pub fn explain_json(v: &MachineView, config: &ScoringConfig) -> Value {
-    json!({
-        "did": did_of(v.state.machine.address),
-        "machine_id": v.state.machine.machine_id,
-        "mcr_score": v.result.score,
-        "mcr": v.result.rating.as_str(),
-        "mcr_degraded": v.result.degraded,
-        "graduated": v.result.graduated,
-        "facts": {
-            "bonded": v.facts.bonded,
-            "deactivated": v.facts.deactivated,
-            "flagged_at": v.facts.flagged_at,
-            "trust_override": v.facts.trust_override,
-            "status": status_name(v.state.status),
+pub fn explain_doc(v: &MachineView, config: &ScoringConfig) -> ExplainResponse {
+    ExplainResponse {
+        did: did_of(v.state.machine.address),
+        machine_id: v.state.machine.machine_id,
+        mcr_score: v.result.score,
+        mcr: v.result.rating,
+        mcr_degraded: v.result.degraded,
+        graduated: v.result.graduated,
+        facts: ExplainFacts {
+            bonded: v.facts.bonded,
+            deactivated: v.facts.deactivated,
+            flagged_at: v.facts.flagged_at,
+            trust_override: v.facts.trust_override,
+            status: status_name(v.state.status).to_owned(),
         },
-        "terms": serde_json::to_value(&v.result.terms).unwrap_or(Value::Null),
-        "config": format!("{config:?}"),
-    })
+        terms: serde_json::to_value(&v.result.terms).unwrap_or(Value::Null),
+        config: format!("{config:?}"),
+    }
 }
 
 fn status_name(s: u8) -> &'static str {
@@ -171,8 +180,8 @@ pub fn visibility(attrs: &HashMap<String, String>) -> DataVisibility {
 }
 
 fn operator_did(v: &MachineView) -> Option<String> {
-    let m = &v.state.machine;
-    (m.operator != m.address).then(|| did_of(m.operator))
+    let s = &v.state;
+    (s.operator != s.machine.address).then(|| did_of(s.operator))
 }
 
 fn machine_name(v: &MachineView) -> String {
@@ -182,69 +191,123 @@ fn machine_name(v: &MachineView) -> String {
     )
 }
 
-fn u256_json(x: U256) -> Value {
-    u64::try_from(x).map_or_else(|_| Value::String(x.to_string()), Value::from)
-}
-
-/// Event metadata as JSON when it is JSON, else UTF-8 text, else `0x` hex; empty is null.
-pub fn metadata_json(bytes: &[u8]) -> Value {
-    if bytes.is_empty() {
-        return Value::Null;
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_owned())),
-        Err(_) => Value::String(alloy::primitives::hex::encode_prefixed(bytes)),
+/// Whether an event record can be shown the way peaq's SDK reads `event_data[]`: event type 0
+/// or 1, and a revenue currency of 3-10 upper-case letters or digits (what the contract
+/// accepts). Records the contracts would have refused are left out of `event_data`.
+pub fn presentable(e: &EventRow) -> bool {
+    match e.event_type {
+        0 => is_currency_shape(&e.currency),
+        1 => true,
+        _ => false,
     }
 }
 
-/// One `event_data[]` entry.
-pub fn event_json(fx: &FxTable, e: &EventRow) -> Value {
-    let conv = convert(fx, e);
-    json!({
-        "event_index": e.event_index,
-        "event_type": e.event_type,
-        "value": u256_json(e.value),
-        "currency": e.currency,
-        "timestamp": e.timestamp,
-        "trust_level": e.trust_level,
-        "data_hash": e.data_hash.to_string(),
-        "source_chain_id": u256_json(e.source_chain_id),
-        "source_tx_hash": e.source_tx_hash.to_string(),
-        "metadata": metadata_json(&e.metadata),
-        "submitter": e.submitter.to_checksum(None),
-        "block_number": e.block,
-        "tx_hash": e.tx_hash.to_string(),
-        "origin_value": u256_json(e.value),
-        "usd_value": conv.as_ref().map(|c| c.usd_cents),
-        "amount_status": conv.as_ref().map(|c| c.amount_status.as_str()),
-        "fx_source": conv.as_ref().map(|c| c.fx_source.as_str()),
-    })
+fn is_currency_shape(c: &str) -> bool {
+    (3..=10).contains(&c.len())
+        && c.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
-/// The machine profile (`/machine/{did}`, `/metadata/{token_id}`) without the visibility extras.
-pub fn profile_json(v: &MachineView, attrs: &HashMap<String, String>) -> Value {
+/// One `event_data[]` entry (revenue entries carry the FX fields, activity entries none).
+pub fn event_entry(fx: &FxTable, e: &EventRow) -> EventEntry {
+    let mut entry = EventEntry {
+        event_index: e.event_index,
+        event_type: e.event_type,
+        origin_value: JsonUint(e.value),
+        timestamp: e.timestamp,
+        trust_level: e.trust_level,
+        metadata: metadata_object(&e.metadata),
+        data_hash: e.data_hash.to_string(),
+        source_chain_id: JsonUint(e.source_chain_id),
+        source_tx_hash: e.source_tx_hash.to_string(),
+        block_number: e.block,
+        tx_hash: e.tx_hash.to_string(),
+        origin_currency: None,
+        usd_value: None,
+        origin_subunit: None,
+        usd_subunit: None,
+        amount_status: None,
+        fx_source: None,
+    };
+    if let Some(c) = convert(fx, e) {
+        let subunit = (c.amount_status != AmountStatus::UnsupportedCurrency)
+            .then(|| minor_unit_digits(&e.currency).map(|d| 10u64.pow(u32::from(d))))
+            .flatten();
+        entry.origin_currency = Some(e.currency.clone());
+        entry.usd_value = Some(c.usd_cents);
+        entry.origin_subunit = Some(subunit);
+        entry.usd_subunit = Some(USD_SUBUNIT);
+        entry.amount_status = Some(c.amount_status);
+        entry.fx_source = Some(c.fx_source.as_str().to_owned());
+    }
+    entry
+}
+
+/// What a profile shows beyond the common fields, by `data_visibility`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VisibilityData {
+    /// `private`: `data_api` when set.
+    Private,
+    /// `onchain`: these events (the first [`crate::api::EVENT_DATA_LIMIT`], oldest first).
+    Onchain(Vec<EventRow>),
+    /// `public`: the partner fetch of `data_api` (`None` when the attribute is unset).
+    Public(Option<Result<Value, String>>),
+}
+
+/// The machine profile (`/machine/{did}`, `/metadata/{token_id}`).
+pub fn profile_doc(
+    v: &MachineView,
+    attrs: &HashMap<String, String>,
+    fx: &FxTable,
+    data: VisibilityData,
+) -> MachineProfile {
     let m = &v.state.machine;
-    json!({
-        "schema_version": "1.0",
-        "name": machine_name(v),
-        "description": "peaqOS machine",
-        "peaqos": {
-            "machine_id": m.machine_id,
-            "did": did_of(m.address),
-            "operator": operator_did(v),
-            "mcr": v.result.rating.as_str(),
-            "mcr_score": v.result.score,
-            "bond_status": bond_status(v).as_str(),
-            "negative_flag": v.state.flagged_at.is_some(),
-            "event_count": v.counts.total,
-            "data_visibility": visibility(attrs).as_str(),
-            "documentation_url": attr(attrs, DID_ATTR_DOCUMENTATION_URL),
-            "nft_token_id": v.state.nft_token_id,
-            "status": status_name(v.state.status),
-            "revenue_trend": v.result.revenue_trend.as_str(),
-            "mcr_degraded": v.result.degraded,
+    let mut peaqos = PeaqosProfile {
+        machine_id: m.machine_id,
+        did: did_of(m.address),
+        operator: operator_did(v),
+        mcr: v.result.rating,
+        mcr_score: v.result.score,
+        bond_status: bond_status(v),
+        negative_flag: v.state.flagged_at.is_some(),
+        event_count: v.counts.total,
+        data_visibility: visibility(attrs),
+        documentation_url: attr(attrs, DID_ATTR_DOCUMENTATION_URL).map(str::to_owned),
+        nft_token_id: v.state.nft_token_id,
+        status: status_name(v.state.status).to_owned(),
+        revenue_trend: v.result.revenue_trend,
+        mcr_degraded: v.result.degraded,
+        data_api: None,
+        event_data: None,
+        partner_data: None,
+        partner_data_error: None,
+    };
+    match data {
+        VisibilityData::Private => peaqos.data_api = data_api(attrs).map(str::to_owned),
+        VisibilityData::Onchain(events) => {
+            peaqos.event_data = Some(
+                events
+                    .iter()
+                    .filter(|e| presentable(e))
+                    .map(|e| event_entry(fx, e))
+                    .collect(),
+            );
         }
-    })
+        VisibilityData::Public(fetched) => {
+            peaqos.data_api = data_api(attrs).map(str::to_owned);
+            match fetched {
+                Some(Ok(d)) => peaqos.partner_data = Some(d),
+                Some(Err(e)) => peaqos.partner_data_error = Some(e),
+                None => peaqos.partner_data_error = Some("data_api is not set".into()),
+            }
+        }
+    }
+    MachineProfile {
+        schema_version: PROFILE_SCHEMA_VERSION.to_owned(),
+        name: machine_name(v),
+        description: DESCRIPTION.to_owned(),
+        peaqos,
+    }
 }
 
 /// The `data_api` attribute.
@@ -252,51 +315,92 @@ pub fn data_api(attrs: &HashMap<String, String>) -> Option<&str> {
     attr(attrs, DID_ATTR_DATA_API)
 }
 
-/// The Machine Card (`/machines/{machine_id}`, ERC-8004 registration pattern).
-pub fn machine_card_json(
+/// The Machine Card (`/machines/{machine_id}`, ERC-8004 registration-file pattern). `base` is
+/// the service's public URL (no trailing slash): the card's image and MCR endpoints hang off it.
+pub fn machine_card(
     v: &MachineView,
     attrs: &HashMap<String, String>,
     chain_id: u64,
     registry: Address,
-) -> Value {
+    base: &str,
+) -> MachineCard {
     let m = &v.state.machine;
-    let services: Vec<Value> = data_api(attrs)
-        .map(|u| json!({"name": "web", "endpoint": u}))
-        .into_iter()
-        .collect();
+    let did = did_of(m.address);
+    let id = m.machine_id;
+    let service = |name: &str, endpoint: String, version: Option<&str>| CardService {
+        name: name.to_owned(),
+        endpoint,
+        version: version.map(str::to_owned),
+    };
+    let mut services = vec![
+        service("MCR", format!("{base}/mcr/{did}"), None),
+        service("explain", format!("{base}/mcr/{did}/explain"), None),
+        service(
+            "profile",
+            format!("{base}/machine/{did}"),
+            Some(PROFILE_SCHEMA_VERSION),
+        ),
+    ];
+    if let Some(t) = v.state.nft_token_id {
+        services.push(service(
+            "metadata",
+            format!("{base}/metadata/{t}"),
+            Some(PROFILE_SCHEMA_VERSION),
+        ));
+    }
+    if let Some(u) = data_api(attrs) {
+        services.push(service("web", u.to_owned(), None));
+    }
     let active = matches!(
         MachineStatus::from_u8(v.state.status),
         Some(MachineStatus::Pending | MachineStatus::Verified)
     );
-    json!({
-        "type": "peaqos:registration:v1",
-        "name": machine_name(v),
-        "description": "peaqOS machine",
-        "did": did_of(m.address),
-        "active": active,
-        "services": services,
-        "data_visibility": visibility(attrs).as_str(),
-        "documentation_url": attr(attrs, DID_ATTR_DOCUMENTATION_URL),
-        "operator": operator_did(v),
-        "bond_status": bond_status(v).as_str(),
-        "event_count": v.counts.total,
-        "registrations": [{
-            "type": "peaqos:registration:v1",
-            "machineId": m.machine_id,
-            "machineRegistry": format!("eip155:{chain_id}:{}", registry.to_checksum(None)),
+    let mut supported_trust = vec!["reputation".to_owned()];
+    if v.facts.bonded {
+        supported_trust.push("crypto-economic".to_owned());
+    }
+    MachineCard {
+        kind: MACHINE_CARD_TYPE.to_owned(),
+        name: format!("Machine #{id}"),
+        description: DESCRIPTION.to_owned(),
+        image: format!("{base}/machines/{id}/image.svg"),
+        did,
+        active,
+        services,
+        data_visibility: visibility(attrs),
+        documentation_url: attr(attrs, DID_ATTR_DOCUMENTATION_URL).map(str::to_owned),
+        operator: operator_did(v),
+        bond_status: bond_status(v),
+        event_count: v.counts.total,
+        registrations: vec![CardRegistration {
+            kind: MACHINE_CARD_TYPE.to_owned(),
+            machine_id: id,
+            machine_registry: format!("eip155:{chain_id}:{}", registry.to_checksum(None)),
         }],
-    })
+        supported_trust,
+    }
+}
+
+/// The Machine Card's image: an SVG with the machine id and its rating (only digits and
+/// fixed words are interpolated).
+pub fn machine_card_svg(v: &MachineView) -> String {
+    let id = v.state.machine.machine_id;
+    let rating = v.result.rating.as_str();
+    let score = v.result.score;
+    format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400" viewBox="0 0 400 400"><rect width="400" height="400" rx="24" fill="#0b1020"/><text x="200" y="150" font-family="sans-serif" font-size="36" fill="#ffffff" text-anchor="middle">Machine #{id}</text><text x="200" y="240" font-family="sans-serif" font-size="72" fill="#7cf2c0" text-anchor="middle">{rating}</text><text x="200" y="300" font-family="sans-serif" font-size="24" fill="#9aa4c0" text-anchor="middle">MCR {score}</text></svg>"##
+    )
 }
 
 /// One entry of `/operator/{did}/machines`.
-pub fn operator_entry_json(v: &MachineView) -> Value {
-    json!({
-        "did": did_of(v.state.machine.address),
-        "machine_id": v.state.machine.machine_id,
-        "mcr_score": v.result.score,
-        "mcr": v.result.rating.as_str(),
-        "negative_flag": v.state.flagged_at.is_some(),
-    })
+pub fn operator_entry(v: &MachineView) -> OperatorMachine {
+    OperatorMachine {
+        did: did_of(v.state.machine.address),
+        machine_id: v.state.machine.machine_id,
+        mcr_score: v.result.score,
+        mcr: v.result.rating,
+        negative_flag: v.state.flagged_at.is_some(),
+    }
 }
 
 /// Parses a proxy's `machines` attribute: a JSON array of ids (numbers or decimal strings);
@@ -339,14 +443,6 @@ mod tests {
         assert_eq!(parsed[99], 100);
         assert_eq!(parse_machines_attribute("[\"7\", 7, 8]"), vec![7, 8]);
         assert!(parse_machines_attribute("not json").is_empty());
-    }
-
-    #[test]
-    fn metadata_rendering() {
-        assert_eq!(metadata_json(b""), Value::Null);
-        assert_eq!(metadata_json(br#"{"kwh":3}"#), json!({"kwh": 3}));
-        assert_eq!(metadata_json(b"plain"), json!("plain"));
-        assert_eq!(metadata_json(&[0xff, 0x00]), json!("0xff00"));
     }
 
     proptest! {

@@ -619,8 +619,7 @@ async fn unbonded_machines_are_nr() {
         Change::Registered(MachineRow {
             machine_id: 900,
             address: machine,
-            operator: machine,
-            bond: U256::ZERO,
+            owner: machine,
             registered_block: 0,
         }),
     )];
@@ -631,7 +630,6 @@ async fn unbonded_machines_are_nr() {
             Change::Event(Box::new(EventRow {
                 machine_id: 900,
                 event_index: d,
-                submitter: machine,
                 event_type: 0,
                 value: U256::from(5_000),
                 currency: "USD".into(),

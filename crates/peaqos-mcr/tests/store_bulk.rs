@@ -17,7 +17,6 @@ fn event(machine_id: u64, event_index: u64) -> EventRow {
     EventRow {
         machine_id,
         event_index,
-        submitter: Address::with_last_byte(k),
         event_type: u8::try_from(event_index % 2).unwrap(),
         value: U256::from(event_index) * U256::from(10u64).pow(U256::from(20)),
         currency: if event_index.is_multiple_of(3) {
@@ -58,8 +57,7 @@ async fn bulk_round_trip(kind: Db) {
             Change::Registered(MachineRow {
                 machine_id: m,
                 address: a,
-                operator: a,
-                bond: U256::from(1),
+                owner: a,
                 registered_block: 1,
             }),
         ));

@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 use peaqos_mcr::{McrHandle, McrServiceConfig};
+pub mod guards;
+
 pub use peaqos_testkit::Db;
 use peaqos_testkit::{TestNet, fresh_postgres_database};
 use serde_json::Value;
