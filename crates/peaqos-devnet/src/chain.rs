@@ -251,11 +251,6 @@ impl Chain {
         &self.config
     }
 
-    /// Whether every transaction is mined into its own block at once.
-    pub fn is_instant(&self) -> bool {
-        self.instant
-    }
-
     /// The account database (for genesis and persistence).
     pub fn db_mut(&mut self) -> &mut CacheDB<EmptyDB> {
         &mut self.db
@@ -364,11 +359,6 @@ impl Chain {
             )));
         }
         Ok(StateAt::past(&self.db, &self.history, n))
-    }
-
-    /// Number of recorded pre-images behind [`Chain::state_at`].
-    pub fn history_len(&self) -> usize {
-        self.history.len()
     }
 
     /// Commits `state` to the database, recording the pre-images for `block` first.

@@ -160,7 +160,10 @@ impl DevnetHandle {
 }
 
 async fn rpc_handler(State(node): State<Node>, body: Bytes) -> Response {
-    let out = rpc::handle_body(&node, &body);
+    // Notifications only: no JSON-RPC answer, an empty HTTP body.
+    let Some(out) = rpc::handle_body(&node, &body) else {
+        return StatusCode::NO_CONTENT.into_response();
+    };
     let mut resp = (StatusCode::OK, serde_json::to_vec(&out).unwrap_or_default()).into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -96,24 +96,30 @@ pub fn handle_request(node: &Node, req: &Value) -> Option<Value> {
     })
 }
 
-/// Handles a request body: one request or a batch.
-pub fn handle_body(node: &Node, body: &[u8]) -> Value {
+/// Handles a request body: one request or a batch. `None` when there is nothing to answer: a
+/// single notification, or a batch of notifications only (JSON-RPC 2.0 sends no response then,
+/// not even an empty array).
+pub fn handle_body(node: &Node, body: &[u8]) -> Option<Value> {
     let parsed: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
-            return json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": format!("parse error: {e}")}});
+            return Some(
+                json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": format!("parse error: {e}")}}),
+            );
         }
     };
     match parsed {
-        Value::Array(reqs) if reqs.is_empty() => {
-            json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": "empty batch"}})
-        }
-        Value::Array(reqs) => Value::Array(
-            reqs.iter()
-                .filter_map(|r| handle_request(node, r))
-                .collect(),
+        Value::Array(reqs) if reqs.is_empty() => Some(
+            json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": "empty batch"}}),
         ),
-        obj => handle_request(node, &obj).unwrap_or(Value::Null),
+        Value::Array(reqs) => {
+            let answers: Vec<Value> = reqs
+                .iter()
+                .filter_map(|r| handle_request(node, r))
+                .collect();
+            (!answers.is_empty()).then_some(Value::Array(answers))
+        }
+        obj => handle_request(node, &obj),
     }
 }
 
@@ -660,5 +666,45 @@ fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, RpcErr
             message: format!("method not found: {method}"),
             data: None,
         }),
+    }
+}
+
+#[cfg(test)]
+mod notification_tests {
+    use super::*;
+
+    fn node() -> Node {
+        crate::build_node(&crate::DevnetConfig::ephemeral()).expect("devnet")
+    }
+
+    #[test]
+    fn a_single_notification_gets_no_answer() {
+        let node = node();
+        let out = handle_body(
+            &node,
+            br#"{"jsonrpc":"2.0","method":"eth_chainId","params":[]}"#,
+        );
+        assert_eq!(out, None);
+    }
+
+    #[test]
+    fn a_batch_of_notifications_gets_no_answer_and_a_mixed_batch_answers_the_calls_only() {
+        let node = node();
+        let only = br#"[{"jsonrpc":"2.0","method":"eth_chainId"},{"jsonrpc":"2.0","method":"net_version"}]"#;
+        assert_eq!(handle_body(&node, only), None);
+        let mixed = br#"[{"jsonrpc":"2.0","method":"eth_chainId"},{"jsonrpc":"2.0","id":7,"method":"eth_chainId"}]"#;
+        let Some(Value::Array(answers)) = handle_body(&node, mixed) else {
+            panic!("a batch with a call must be answered with an array");
+        };
+        assert_eq!(answers.len(), 1);
+        assert_eq!(answers[0]["id"], json!(7));
+        assert_eq!(answers[0]["result"], json!("0x7a69"));
+    }
+
+    #[test]
+    fn a_call_is_answered() {
+        let node = node();
+        let out = handle_body(&node, br#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}"#);
+        assert_eq!(out.expect("an answer")["result"], json!("0x7a69"));
     }
 }
