@@ -156,12 +156,16 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Show(cmd) => show::run(cmd, &ctx).await,
         Command::Up(args) => up::run(args, &ctx).await,
         Command::Demo(args) => demo::run(args, &ctx).await,
-        Command::GasStation(GasStationCommand::Serve(args)) => peaqos_gas_station::cli::run(args)
-            .await
-            .map_err(|e| match e {
-                peaqos_gas_station::GasStationError::Config(_) => CliError::config(e.to_string()),
-                other => CliError::network(other.to_string()),
-            }),
+        Command::GasStation(GasStationCommand::Serve(args)) => {
+            peaqos_gas_station::cli::run(args, |k| std::env::var(k).ok())
+                .await
+                .map_err(|e| match e {
+                    peaqos_gas_station::GasStationError::Config(_) => {
+                        CliError::config(e.to_string())
+                    }
+                    other => CliError::network(other.to_string()),
+                })
+        }
         Command::Mcr(McrCommand::Serve(args)) => {
             peaqos_mcr::cli::run(args).await.map_err(error::from_mcr)
         }

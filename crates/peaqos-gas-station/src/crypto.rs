@@ -1,13 +1,10 @@
 //! Encryption of TOTP secrets (and QR images, which embed them) at rest: AES-256-GCM with a
-//! server key from `PEAQOS_GAS_STATION_KEY` (64 hex digits) or a key file.
+//! 32-byte server key, given as 64 hex digits or kept in a key file (mode 0600).
 
 use crate::error::GasStationError;
 use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use std::path::Path;
-
-/// Environment variable holding the server key as 64 hex digits.
-pub const KEY_ENV: &str = "PEAQOS_GAS_STATION_KEY";
 
 /// The 32-byte server key. `Debug` never prints it.
 #[derive(Clone)]
@@ -45,18 +42,10 @@ impl ServerKey {
         Ok(Self(b))
     }
 
-    /// Reads the key from `PEAQOS_GAS_STATION_KEY` when set.
-    pub fn from_env() -> Result<Option<Self>, GasStationError> {
-        match std::env::var(KEY_ENV) {
-            Ok(v) if !v.trim().is_empty() => Self::from_hex(&v).map(Some),
-            _ => Ok(None),
-        }
-    }
-
-    /// Loads the key file, or creates it (mode 0600, random key) when it does not exist.
-    /// A key file readable by group or others is refused.
+    /// Loads the key file, or creates it (mode 0600, random key; missing parent directories
+    /// 0700) when it does not exist. A key file readable by group or others is refused.
     pub fn load_or_create(path: &Path) -> Result<Self, GasStationError> {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
         if path.exists() {
             let meta = std::fs::metadata(path).map_err(|e| {
                 GasStationError::Config(format!("key file {}: {e}", path.display()))
@@ -74,7 +63,10 @@ impl ServerKey {
         }
         let key = Self::generate();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
                 .map_err(|e| GasStationError::Config(format!("key dir {}: {e}", dir.display())))?;
         }
         let mut f = std::fs::OpenOptions::new()
@@ -172,6 +164,12 @@ mod tests {
         let k1 = ServerKey::load_or_create(&path).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+        let dir_mode = std::fs::metadata(path.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(dir_mode, 0o700);
         let k2 = ServerKey::load_or_create(&path).unwrap();
         assert_eq!(k1.0, k2.0);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();

@@ -11,11 +11,12 @@
 //! * Storage: SQLite (default) or PostgreSQL through sqlx.
 //!
 //! ```no_run
-//! # async fn demo(rpc: String, key: alloy::signers::local::PrivateKeySigner) -> Result<(), peaqos_gas_station::GasStationError> {
+//! # async fn demo(rpc: String, key: alloy::signers::local::PrivateKeySigner, data_dir: std::path::PathBuf) -> Result<(), peaqos_gas_station::GasStationError> {
 //! use peaqos_gas_station::{ChainSettings, GasStationConfig, ServerKey, spawn};
+//! // data_dir: a per-user directory outside any source tree (see `cli::default_data_dir`).
 //! let cfg = GasStationConfig::new(
-//!     "sqlite://gas-station.db",
-//!     ServerKey::load_or_create("gas-station.key".as_ref())?,
+//!     format!("sqlite://{}", data_dir.join("gas-station.sqlite").display()),
+//!     ServerKey::load_or_create(&data_dir.join("server.key"))?,
 //!     vec![ChainSettings::new(31337, rpc, key)],
 //! );
 //! let gs = spawn(cfg).await?;
