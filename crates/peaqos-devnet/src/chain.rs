@@ -2,7 +2,7 @@
 //! transaction pool and block production. Everything here is synchronous; the RPC layer holds it
 //! behind a mutex.
 
-use crate::error::DevnetError;
+use crate::error::{DevnetError, TxRejected, Unsupported};
 use crate::history::{StateAt, StateHistory};
 use crate::precompiles::{PeaqPrecompiles, revert_bytes};
 use alloy::consensus::{Header, Transaction as _, TxEnvelope, transaction::SignerRecoverable};
@@ -353,10 +353,11 @@ impl Chain {
             return Ok(self.current());
         }
         if n < self.history_floor {
-            return Err(DevnetError::Unsupported(format!(
-                "state at block {n} is not kept: this devnet was loaded from a state file at block {}",
-                self.history_floor
-            )));
+            return Err(Unsupported::StateNotKept {
+                block: n,
+                floor: self.history_floor,
+            }
+            .into());
         }
         Ok(StateAt::past(&self.db, &self.history, n))
     }
@@ -475,10 +476,12 @@ impl Chain {
                     fee,
                     balance,
                 },
-            ) => DevnetError::InvalidTransaction(format!(
-                "insufficient funds for gas * price + value: have {balance} want {fee}"
-            )),
-            EVMError::Transaction(t) => DevnetError::InvalidTransaction(t.to_string()),
+            ) => TxRejected::InsufficientFunds {
+                have: *balance,
+                want: *fee,
+            }
+            .into(),
+            EVMError::Transaction(t) => TxRejected::Evm(t.to_string()).into(),
             other => DevnetError::Internal(other.to_string()),
         })?;
         let outcome = match res.result {
@@ -530,9 +533,11 @@ impl Chain {
     ) -> Result<(Outcome, Vec<EvmState>), DevnetError> {
         let intrinsic = 21_000 + calldata_cost(input);
         if gas_limit < intrinsic {
-            return Err(DevnetError::InvalidTransaction(format!(
-                "intrinsic gas too low: have {gas_limit}, want {intrinsic}"
-            )));
+            return Err(TxRejected::IntrinsicGasTooLow {
+                have: gas_limit,
+                want: intrinsic,
+            }
+            .into());
         }
         let fail = |gas_used: u64, output: Bytes| Outcome {
             success: false,
@@ -784,22 +789,28 @@ impl Chain {
                 } => {
                     let have = self.nonce(caller);
                     if *nonce != have {
-                        return Err(DevnetError::InvalidTransaction(format!(
-                            "nonce mismatch: tx has {nonce}, account has {have}"
-                        )));
+                        return Err(TxRejected::NonceMismatch {
+                            tx: *nonce,
+                            account: have,
+                        }
+                        .into());
                     }
                     if let Some(id) = chain_id
                         && *id != self.config.chain_id
                     {
-                        return Err(DevnetError::InvalidTransaction(format!(
-                            "invalid chain id {id}"
-                        )));
+                        return Err(TxRejected::InvalidChainId {
+                            tx: *id,
+                            chain: self.config.chain_id,
+                        }
+                        .into());
                     }
                     let base = u128::from(block.basefee);
                     if *gas_price < base {
-                        return Err(DevnetError::InvalidTransaction(
-                            "max fee per gas less than block base fee".into(),
-                        ));
+                        return Err(TxRejected::FeeBelowBaseFee {
+                            max_fee: *gas_price,
+                            base_fee: base,
+                        }
+                        .into());
                     }
                     let effective = match priority_fee {
                         Some(tip) => (*gas_price).min(base + tip),
@@ -807,9 +818,11 @@ impl Chain {
                     };
                     let max_cost = U256::from(gas_limit) * U256::from(*gas_price) + value;
                     if self.balance(caller) < max_cost {
-                        return Err(DevnetError::InvalidTransaction(
-                            "insufficient funds for gas * price + value".into(),
-                        ));
+                        return Err(TxRejected::InsufficientFunds {
+                            have: self.balance(caller),
+                            want: max_cost,
+                        }
+                        .into());
                     }
                     (effective, true)
                 }
@@ -916,9 +929,7 @@ impl Chain {
             return self.call(req);
         }
         if req.to == Some(BATCH_PRECOMPILE_ADDRESS) {
-            return Err(DevnetError::Unsupported(
-                "batchAll can be simulated at the latest block only".into(),
-            ));
+            return Err(Unsupported::BatchAtPastBlock.into());
         }
         let header = &self.block(n).expect("state_at checked the block").header;
         let block = BlockEnv {
@@ -1017,44 +1028,43 @@ impl Chain {
         match envelope {
             TxEnvelope::Legacy(_) | TxEnvelope::Eip2930(_) | TxEnvelope::Eip1559(_) => {}
             _ => {
-                return Err(DevnetError::InvalidTransaction(
-                    "transaction type not supported (legacy, EIP-2930 and EIP-1559 are)".into(),
-                ));
+                return Err(TxRejected::UnsupportedType.into());
             }
         }
         let sender = envelope
             .recover_signer()
-            .map_err(|e| DevnetError::InvalidTransaction(format!("invalid signature: {e}")))?;
+            .map_err(|e| TxRejected::InvalidSignature(e.to_string()))?;
         let hash = *envelope.tx_hash();
         if self.txs.contains_key(&hash) || self.pending_transaction(&hash).is_some() {
-            return Err(DevnetError::InvalidTransaction("already known".into()));
+            return Err(TxRejected::AlreadyKnown.into());
         }
         if let Some(id) = envelope.chain_id()
             && id != self.config.chain_id
         {
-            return Err(DevnetError::InvalidTransaction(format!(
-                "invalid chain id {id}: this chain is {}",
-                self.config.chain_id
-            )));
+            return Err(TxRejected::InvalidChainId {
+                tx: id,
+                chain: self.config.chain_id,
+            }
+            .into());
         }
         if envelope.gas_limit() > self.config.block_gas_limit {
-            return Err(DevnetError::InvalidTransaction(
-                "exceeds block gas limit".into(),
-            ));
+            return Err(TxRejected::ExceedsBlockGasLimit.into());
         }
         if envelope.max_fee_per_gas() < u128::from(self.config.base_fee) {
-            return Err(DevnetError::InvalidTransaction(format!(
-                "max fee per gas less than block base fee: {} < {}",
-                envelope.max_fee_per_gas(),
-                self.config.base_fee
-            )));
+            return Err(TxRejected::FeeBelowBaseFee {
+                max_fee: envelope.max_fee_per_gas(),
+                base_fee: u128::from(self.config.base_fee),
+            }
+            .into());
         }
         let nonce = envelope.nonce();
         let current = self.nonce(sender);
         if nonce < current {
-            return Err(DevnetError::InvalidTransaction(format!(
-                "nonce too low: next nonce {current}, tx nonce {nonce}"
-            )));
+            return Err(TxRejected::NonceTooLow {
+                next: current,
+                tx: nonce,
+            }
+            .into());
         }
         let expected = self.pending_nonce(sender);
         let tx = PoolTx {
@@ -1064,9 +1074,7 @@ impl Chain {
         };
         if nonce > expected {
             if self.queued.contains_key(&(sender, nonce)) {
-                return Err(DevnetError::InvalidTransaction(
-                    "replacement transaction underpriced".into(),
-                ));
+                return Err(TxRejected::ReplacementUnderpriced.into());
             }
             self.queued.insert((sender, nonce), tx);
             return Ok(hash);
@@ -1280,9 +1288,10 @@ impl Chain {
         let (outcome, state) =
             self.run_evm(&mut self.db.clone_view(), self.cfg(true), block, tx)?;
         if !outcome.success {
-            return Err(DevnetError::Internal(format!(
-                "genesis transaction failed: {outcome:?}"
-            )));
+            return Err(DevnetError::Genesis {
+                step: "transaction",
+                reason: format!("failed: {outcome:?}"),
+            });
         }
         self.db.commit(state);
         let mut info = self.db.basic(caller).ok().flatten().unwrap_or_default();

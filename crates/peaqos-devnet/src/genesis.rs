@@ -70,12 +70,15 @@ pub fn build(
     for step in plan.steps {
         let outcome = chain
             .genesis_transact(deployer, step.to, step.data)
-            .map_err(|e| DevnetError::Internal(format!("{}: {e}", step.label)))?;
+            .map_err(|e| DevnetError::Genesis {
+                step: step.label,
+                reason: e.to_string(),
+            })?;
         if step.to.is_none() && outcome.created.is_none() {
-            return Err(DevnetError::Internal(format!(
-                "{}: no contract created",
-                step.label
-            )));
+            return Err(DevnetError::Genesis {
+                step: step.label,
+                reason: "no contract created".into(),
+            });
         }
     }
     Ok(plan.deployment)

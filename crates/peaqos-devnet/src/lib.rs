@@ -23,7 +23,7 @@ pub mod precompiles;
 pub mod rpc;
 
 pub use chain::ChainConfig;
-pub use error::DevnetError;
+pub use error::{DevnetError, StateProblem, TxRejected, Unsupported};
 pub use node::Node;
 pub use peaqos_contracts::Deployment;
 
@@ -140,7 +140,7 @@ impl DevnetHandle {
         }
         (&mut self.server)
             .await
-            .map_err(|e| DevnetError::Server(e.to_string()))??;
+            .map_err(DevnetError::ServerTask)??;
         if self.node_has_state() {
             self.node.save()?;
         }
@@ -153,9 +153,7 @@ impl DevnetHandle {
 
     /// Waits until the server stops on its own (it does not, unless it fails).
     pub async fn wait(&mut self) -> Result<(), DevnetError> {
-        (&mut self.server)
-            .await
-            .map_err(|e| DevnetError::Server(e.to_string()))?
+        (&mut self.server).await.map_err(DevnetError::ServerTask)?
     }
 }
 
@@ -182,15 +180,11 @@ pub async fn spawn(config: DevnetConfig) -> Result<DevnetHandle, DevnetError> {
 pub async fn serve(node: Node, config: &DevnetConfig) -> Result<DevnetHandle, DevnetError> {
     let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
         .await
-        .map_err(|e| {
-            DevnetError::Server(format!(
-                "cannot listen on {}:{}: {e}",
-                config.host, config.port
-            ))
+        .map_err(|source| DevnetError::Bind {
+            addr: format!("{}:{}", config.host, config.port),
+            source,
         })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| DevnetError::Server(e.to_string()))?;
+    let addr = listener.local_addr().map_err(DevnetError::Server)?;
     let app = axum::Router::new()
         .route("/", axum::routing::post(rpc_handler))
         .with_state(node.clone());
@@ -201,7 +195,7 @@ pub async fn serve(node: Node, config: &DevnetConfig) -> Result<DevnetHandle, De
                 let _ = rx.await;
             })
             .await
-            .map_err(|e| DevnetError::Server(e.to_string()))
+            .map_err(DevnetError::Server)
     });
     let miner = config.block_time.map(|period| {
         let node = node.clone();

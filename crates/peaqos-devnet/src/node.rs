@@ -103,9 +103,7 @@ impl Node {
     /// Writes the state file (when the node has one); returns its path.
     pub fn save(&self) -> Result<String, DevnetError> {
         let Some(path) = &self.state_path else {
-            return Err(DevnetError::Unsupported(
-                "this devnet was started without --state FILE".into(),
-            ));
+            return Err(crate::error::Unsupported::NoStateFile.into());
         };
         let g = self.inner.lock();
         crate::persist::save(&g.chain, &self.deployment, path)?;

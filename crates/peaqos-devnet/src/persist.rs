@@ -2,7 +2,7 @@
 //! offset) as one JSON document, written atomically.
 
 use crate::chain::{BlockRecord, Chain, ChainConfig, ReceiptData, TxRecord};
-use crate::error::DevnetError;
+use crate::error::{DevnetError, StateProblem};
 use alloy::consensus::{Header, TxEnvelope};
 use alloy::eips::eip2718::Decodable2718;
 use alloy::primitives::{Address, B256, Bytes, U256};
@@ -75,10 +75,10 @@ struct TxEntry {
     receipt: ReceiptData,
 }
 
-fn err(path: &Path, reason: impl ToString) -> DevnetError {
+fn err(path: &Path, problem: impl Into<StateProblem>) -> DevnetError {
     DevnetError::State {
-        path: path.display().to_string(),
-        reason: reason.to_string(),
+        path: path.to_path_buf(),
+        problem: problem.into(),
     }
 }
 
@@ -142,7 +142,8 @@ pub fn save(chain: &Chain, deployment: &Deployment, path: &Path) -> Result<(), D
         blocks,
         transactions,
     };
-    let json = serde_json::to_vec(&file).map_err(|e| err(path, e))?;
+    let json = serde_json::to_vec(&file)
+        .map_err(|e| err(path, StateProblem::Io(std::io::Error::other(e))))?;
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, json).map_err(|e| err(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| err(path, e))?;
@@ -156,20 +157,20 @@ pub fn load(
     instant: bool,
 ) -> Result<(Chain, Deployment), DevnetError> {
     let bytes = std::fs::read(path).map_err(|e| err(path, e))?;
-    let VersionOnly { version } = serde_json::from_slice(&bytes)
-        .map_err(|e| err(path, format!("not a devnet state file: {e}")))?;
+    let VersionOnly { version } =
+        serde_json::from_slice(&bytes).map_err(|e| err(path, StateProblem::NotAStateFile(e)))?;
     if version != FORMAT_VERSION {
-        return Err(err(path, version_error(version)));
+        return Err(err(path, StateProblem::Version(version_error(version))));
     }
-    let file: StateFile = serde_json::from_slice(&bytes)
-        .map_err(|e| err(path, format!("not a devnet state file: {e}")))?;
+    let file: StateFile =
+        serde_json::from_slice(&bytes).map_err(|e| err(path, StateProblem::NotAStateFile(e)))?;
     if file.chain_id != config.chain_id {
         return Err(err(
             path,
-            format!(
-                "saved for chain id {}, this devnet is {}",
-                file.chain_id, config.chain_id
-            ),
+            StateProblem::ChainId {
+                file: file.chain_id,
+                devnet: config.chain_id,
+            },
         ));
     }
     let mut db = CacheDB::new(EmptyDB::default());
@@ -185,7 +186,7 @@ pub fn load(
         db.insert_account_info(a.address, info);
         for (k, v) in a.storage {
             db.insert_account_storage(a.address, k, v)
-                .map_err(|e| err(path, e))?;
+                .map_err(|e| err(path, StateProblem::Corrupt(e.to_string())))?;
         }
     }
     let blocks: Vec<BlockRecord> = file
@@ -200,7 +201,7 @@ pub fn load(
     let mut txs = HashMap::new();
     for t in file.transactions {
         let envelope = TxEnvelope::decode_2718(&mut t.raw.as_ref())
-            .map_err(|e| err(path, format!("bad transaction: {e}")))?;
+            .map_err(|e| err(path, StateProblem::Corrupt(format!("bad transaction: {e}"))))?;
         txs.insert(
             *envelope.tx_hash(),
             TxRecord {
@@ -213,7 +214,7 @@ pub fn load(
         );
     }
     if blocks.is_empty() {
-        return Err(err(path, "no blocks"));
+        return Err(err(path, StateProblem::Corrupt("no blocks".into())));
     }
     Ok((
         Chain::from_parts(config, instant, db, blocks, txs, file.time_offset),
@@ -239,11 +240,12 @@ mod tests {
     #[test]
     fn a_state_file_of_the_old_layout_is_refused_with_the_reason() {
         // Only the version matters: the rest of an old file need not parse.
-        let Err(DevnetError::State { reason, .. }) =
+        let Err(DevnetError::State { problem, .. }) =
             load_text(r#"{"version":1,"chain_id":31337,"accounts":"old"}"#)
         else {
             panic!("an old state file must be refused");
         };
+        let reason = problem.to_string();
         assert!(reason.contains("format version 1"), "{reason}");
         assert!(reason.contains("other ABIs"), "{reason}");
         assert!(reason.contains("fresh"), "{reason}");
@@ -251,13 +253,15 @@ mod tests {
 
     #[test]
     fn unknown_versions_and_non_state_files_are_refused() {
-        let Err(DevnetError::State { reason, .. }) = load_text(r#"{"version":99}"#) else {
+        let Err(DevnetError::State { problem, .. }) = load_text(r#"{"version":99}"#) else {
             panic!("version 99 must be refused");
         };
+        let reason = problem.to_string();
         assert!(reason.contains("version 99"), "{reason}");
-        let Err(DevnetError::State { reason, .. }) = load_text("[1,2,3]") else {
+        let Err(DevnetError::State { problem, .. }) = load_text("[1,2,3]") else {
             panic!("a JSON array is not a state file");
         };
+        let reason = problem.to_string();
         assert!(reason.contains("not a devnet state file"), "{reason}");
     }
 }
