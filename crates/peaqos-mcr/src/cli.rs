@@ -21,6 +21,10 @@ pub struct ServeArgs {
     /// Listen address.
     #[arg(long, default_value = "127.0.0.1:8000")]
     pub listen: SocketAddr,
+    /// Public base URL of this service, where the Machine Card's image and MCR endpoints point
+    /// (default: http://<listen address>).
+    #[arg(long, env = "MCR_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// First block to index.
     #[arg(long, default_value_t = 0)]
     pub start_block: u64,
@@ -89,6 +93,15 @@ where
     c.chain_id = Some(chain_id);
     c.database_url = args.database_url.clone();
     c.listen = args.listen;
+    c.public_url = match args.public_url.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(u) if u.starts_with("http://") || u.starts_with("https://") => Some(u.to_owned()),
+        Some(u) => {
+            return Err(McrError::Config(format!(
+                "MCR_PUBLIC_URL must be an http(s) URL, got {u:?}"
+            )));
+        }
+    };
     c.start_block = args.start_block;
     c.confirmations = args.confirmations.unwrap_or(if devnet {
         0
@@ -144,6 +157,30 @@ mod tests {
         let c = config_from_args(&cli.serve, |_| None, 3338).unwrap();
         assert_eq!(c.contracts, peaqos_types::network::MAINNET_ADDRESSES);
         assert_eq!(c.confirmations, 10);
+        assert_eq!(c.public_url, None);
+        let cli = Cli::try_parse_from([
+            "x",
+            "--rpc-url",
+            "http://127.0.0.1:8545",
+            "--network",
+            "mainnet",
+            "--public-url",
+            "https://mcr.example",
+        ])
+        .unwrap();
+        let c = config_from_args(&cli.serve, |_| None, 3338).unwrap();
+        assert_eq!(c.public_url.as_deref(), Some("https://mcr.example"));
+        let cli = Cli::try_parse_from([
+            "x",
+            "--rpc-url",
+            "http://127.0.0.1:8545",
+            "--network",
+            "mainnet",
+            "--public-url",
+            "mcr.example",
+        ])
+        .unwrap();
+        assert!(config_from_args(&cli.serve, |_| None, 3338).is_err());
         let cli = Cli::try_parse_from(["x", "--rpc-url", "http://127.0.0.1:8545", "--network", ""])
             .unwrap();
         let err = config_from_args(&cli.serve, |_| None, 31337).unwrap_err();

@@ -1045,6 +1045,267 @@ mod tests {
         assert_eq!(r.current, 8);
     }
 
+    fn contracts() -> IndexedContracts {
+        IndexedContracts {
+            identity_registry: Address::with_last_byte(0xa1),
+            identity_staking: Address::with_last_byte(0xa2),
+            event_registry: Address::with_last_byte(0xa3),
+            machine_nft: Address::with_last_byte(0xa4),
+            admin_flags: Some(Address::with_last_byte(0xa5)),
+            did_registry: Address::with_last_byte(0xa6),
+        }
+    }
+
+    fn rpc_log<E: SolEvent>(address: Address, event: &E) -> Log {
+        Log {
+            inner: alloy::primitives::Log {
+                address,
+                data: event.encode_log_data(),
+            },
+            block_number: Some(5),
+            log_index: Some(0),
+            ..Log::default()
+        }
+    }
+
+    fn raw_log(address: Address, topics: Vec<B256>, data: Vec<u8>) -> Log {
+        Log {
+            inner: alloy::primitives::Log::new(address, topics, data.into()).unwrap(),
+            block_number: Some(5),
+            log_index: Some(0),
+            ..Log::default()
+        }
+    }
+
+    #[test]
+    fn decodes_every_followed_event_with_the_bindings() {
+        let c = contracts();
+        let who = Address::with_last_byte(7);
+        let e = EventRegistry::EventSubmitted {
+            machineId: U256::from(3),
+            eventIndex: U256::from(9),
+            eventType: 0,
+            value: U256::from(250),
+            currency: keccak256("USD"),
+        };
+        assert_eq!(
+            decode_log(&c, &rpc_log(c.event_registry, &e)),
+            Ok(Decoded::Event(EventLog {
+                machine_id: 3,
+                event_index: 9,
+                event_type: 0,
+                value: U256::from(250),
+                currency_topic: keccak256("USD"),
+            }))
+        );
+        let r = IdentityRegistry::Registered {
+            machineId: U256::from(4),
+            machineURI: "http://x/machines/4".into(),
+            owner: who,
+        };
+        assert_eq!(
+            decode_log(&c, &rpc_log(c.identity_registry, &r)),
+            Ok(Decoded::Registered {
+                machine_id: 4,
+                owner: who
+            })
+        );
+        let o = IdentityRegistry::OperatorSet {
+            machineId: U256::from(4),
+            operator: who,
+        };
+        assert_eq!(
+            decode_log(&c, &rpc_log(c.identity_registry, &o)),
+            Ok(Decoded::Change(Change::OperatorSet {
+                machine_id: 4,
+                operator: who
+            }))
+        );
+        let d = IdentityRegistry::MachineDeactivated {
+            machineId: U256::from(4),
+            by: who,
+        };
+        assert_eq!(
+            decode_log(&c, &rpc_log(c.identity_registry, &d)),
+            Ok(Decoded::Change(Change::Status {
+                machine_id: 4,
+                status: 4
+            }))
+        );
+        let v = IdentityRegistry::MachineVerified {
+            machineId: U256::from(4),
+        };
+        assert_eq!(
+            decode_log(&c, &rpc_log(c.identity_registry, &v)),
+            Ok(Decoded::Change(Change::Status {
+                machine_id: 4,
+                status: 2
+            }))
+        );
+        let re = IdentityRegistry::MachineReactivated {
+            machineId: U256::from(4),
+            by: who,
+        };
+        assert_eq!(
+            decode_log(&c, &rpc_log(c.identity_registry, &re)),
+            Ok(Decoded::Reactivated { machine_id: 4 })
+        );
+        let s = IdentityStaking::Staked {
+            machineId: U256::from(4),
+            owner: who,
+            amount: U256::from(1),
+        };
+        assert_eq!(
+            decode_log(&c, &rpc_log(c.identity_staking, &s)),
+            Ok(Decoded::Change(Change::Staked {
+                machine_id: 4,
+                amount: U256::from(1)
+            }))
+        );
+        let m = MachineNFT::MachineMinted {
+            tokenId: U256::from(1),
+            machineId: U256::from(4),
+            recipient: who,
+        };
+        assert_eq!(
+            decode_log(&c, &rpc_log(c.machine_nft, &m)),
+            Ok(Decoded::Change(Change::Nft {
+                machine_id: 4,
+                token_id: 1,
+                recipient: who
+            }))
+        );
+        // a decodable event the index does not use
+        let t = IdentityRegistry::Transfer {
+            from: Address::ZERO,
+            to: who,
+            tokenId: U256::from(4),
+        };
+        assert_eq!(
+            decode_log(&c, &rpc_log(c.identity_registry, &t)),
+            Ok(Decoded::Ignored)
+        );
+    }
+
+    #[test]
+    fn undecodable_logs_say_why() {
+        let c = contracts();
+        // EventSubmitted's topic0 without its indexed topics (an older, all-data layout)
+        let legacy = raw_log(
+            c.event_registry,
+            vec![EventRegistry::EventSubmitted::SIGNATURE_HASH],
+            vec![0; 64],
+        );
+        assert!(decode_log(&c, &legacy).is_err());
+        // a topic0 no event of the contract has
+        let unknown = raw_log(c.machine_nft, vec![B256::repeat_byte(9)], vec![]);
+        assert!(decode_log(&c, &unknown).is_err());
+        // truncated data
+        let mut short = rpc_log(
+            c.identity_staking,
+            &IdentityStaking::Staked {
+                machineId: U256::from(1),
+                owner: Address::ZERO,
+                amount: U256::from(1),
+            },
+        );
+        short.inner.data = alloy::primitives::LogData::new_unchecked(
+            short.inner.data.topics().to_vec(),
+            vec![1, 2, 3].into(),
+        );
+        assert!(decode_log(&c, &short).is_err());
+        // a machine id beyond 64 bits
+        let huge = IdentityRegistry::MachineVerified {
+            machineId: U256::MAX,
+        };
+        let why = decode_log(&c, &rpc_log(c.identity_registry, &huge)).unwrap_err();
+        assert!(why.contains("does not fit"), "{why}");
+        // a log of an address the index does not follow
+        let e = IdentityRegistry::MachineVerified {
+            machineId: U256::from(1),
+        };
+        assert!(decode_log(&c, &rpc_log(Address::with_last_byte(1), &e)).is_err());
+    }
+
+    fn ev(machine_id: u64, event_index: u64) -> EventLog {
+        EventLog {
+            machine_id,
+            event_index,
+            event_type: 1,
+            value: U256::ZERO,
+            currency_topic: keccak256(""),
+        }
+    }
+
+    #[test]
+    fn record_reads_batch_per_machine_and_run() {
+        // machine 1: indices 0..600 over blocks 10..15; machine 2: 5, 6 and (after a gap) 9
+        let mut logs: Vec<(u64, EventLog)> = (0..600).map(|i| (10 + i / 120, ev(1, i))).collect();
+        logs.push((12, ev(2, 5)));
+        logs.push((12, ev(2, 6)));
+        logs.push((13, ev(2, 9)));
+        logs.push((13, ev(2, 9))); // a repeated index is read once
+        let input: Vec<(u64, &EventLog)> = logs.iter().map(|(b, e)| (*b, e)).collect();
+        let reads = plan_record_reads(&input, 256);
+        let summary: Vec<(u64, u64, usize, u64)> = reads
+            .iter()
+            .map(|r| (r.machine_id, r.offset, r.logs.len(), r.block))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (1, 0, 256, 12),
+                (1, 256, 256, 14),
+                (1, 512, 88, 14),
+                (2, 5, 2, 12),
+                (2, 9, 1, 13),
+            ]
+        );
+        // every record is mapped back to its own log
+        for r in &reads {
+            for (k, i) in r.logs.iter().enumerate() {
+                assert_eq!(logs[*i].1.machine_id, r.machine_id);
+                assert_eq!(logs[*i].1.event_index, r.offset + k as u64);
+            }
+        }
+        assert!(plan_record_reads(&[], 256).is_empty());
+    }
+
+    #[test]
+    fn records_are_cross_checked_against_their_log() {
+        let log = EventLog {
+            machine_id: 3,
+            event_index: 1,
+            event_type: 0,
+            value: U256::from(250),
+            currency_topic: keccak256("USD"),
+        };
+        let mut record = EventRegistry::MachineEvent {
+            machineId: U256::from(3),
+            eventType: 0,
+            value: U256::from(250),
+            timestamp: U256::from(1),
+            dataHash: B256::ZERO,
+            trustLevel: 1,
+            sourceChainId: U256::ZERO,
+            sourceTxHash: B256::ZERO,
+            metadata: Default::default(),
+            currency: "USD".into(),
+        };
+        assert_eq!(cross_check(&log, &record), None);
+        record.currency = "EUR".into();
+        record.value = U256::from(251);
+        let diff = cross_check(&log, &record).unwrap();
+        assert!(
+            diff.contains("value 251") && diff.contains("currency"),
+            "{diff}"
+        );
+        record.currency = "USD".into();
+        record.value = U256::from(250);
+        record.eventType = 1;
+        assert!(cross_check(&log, &record).unwrap().contains("eventType"));
+    }
+
     #[test]
     fn stranger_did_attribute_is_ignored() {
         let me = Address::with_last_byte(1);

@@ -1026,6 +1026,90 @@ mod tests {
         store.apply(&batch2).await.unwrap();
         let s = store.machine_state(1).await.unwrap().unwrap();
         assert_eq!((s.flagged_at, s.trust_override), (None, None));
+        assert_eq!(
+            s.operator, s.machine.owner,
+            "no OperatorSet: the owner operates"
+        );
+        assert_eq!(
+            store.anomaly_counts().await.unwrap(),
+            AnomalyCounts::default()
+        );
+        // machine 3 registered by a proxy (OperatorSet), an undecodable log and a mismatch
+        let proxy = Address::with_last_byte(0xee);
+        let wallet = Address::with_last_byte(3);
+        let anomaly = |kind| Anomaly {
+            kind,
+            address: Address::with_last_byte(0xa3),
+            tx_hash: B256::with_last_byte(1),
+            detail: "x".into(),
+        };
+        let batch3 = RangeBatch {
+            changes: vec![
+                (
+                    9,
+                    0,
+                    Change::Registered(MachineRow {
+                        machine_id: 3,
+                        address: wallet,
+                        owner: proxy,
+                        registered_block: 9,
+                    }),
+                ),
+                (
+                    9,
+                    1,
+                    Change::OperatorSet {
+                        machine_id: 3,
+                        operator: proxy,
+                    },
+                ),
+                (9, 2, Change::Anomaly(anomaly(AnomalyKind::Undecodable))),
+                (10, 0, Change::Anomaly(anomaly(AnomalyKind::Mismatch))),
+                (10, 1, Change::Anomaly(anomaly(AnomalyKind::Undecodable))),
+            ],
+            to_block: 10,
+            to_hash: B256::with_last_byte(10),
+            to_timestamp: 100,
+            block_hashes: vec![(9, B256::with_last_byte(9))],
+        };
+        store.apply(&batch3).await.unwrap();
+        store.apply(&batch3).await.unwrap();
+        assert_eq!(
+            store.anomaly_counts().await.unwrap(),
+            AnomalyCounts {
+                undecodable: 2,
+                mismatches: 1
+            },
+            "counted once however often the range is applied"
+        );
+        let s3 = store.machine_state(3).await.unwrap().unwrap();
+        assert_eq!((s3.machine.address, s3.operator), (wallet, proxy));
+        assert_eq!(store.machines_operated_by(&proxy).await.unwrap(), vec![3]);
+        assert!(
+            store
+                .machines_operated_by(&wallet)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        store
+            .rollback_to(Some((9, B256::with_last_byte(9), 90)))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.anomaly_counts().await.unwrap(),
+            AnomalyCounts {
+                undecodable: 1,
+                mismatches: 0
+            },
+            "anomalies roll back with their block"
+        );
+        store
+            .rollback_to(Some((8, B256::with_last_byte(8), 80)))
+            .await
+            .unwrap();
+        assert!(store.machine_state(3).await.unwrap().is_none());
+        assert!(store.machines_operated_by(&proxy).await.unwrap().is_empty());
         assert!(store.machine_state(2).await.unwrap().is_some());
         assert_eq!(store.block_hashes_below(8, 10).await.unwrap().len(), 4);
         store
@@ -1036,6 +1120,48 @@ mod tests {
         let s = store.machine_state(1).await.unwrap().unwrap();
         assert_eq!((s.flagged_at, s.trust_override), (Some(100), Some(80)));
         assert_eq!(store.cursor().await.unwrap().unwrap().block, 6);
+    }
+
+    /// A database indexed with the earlier contracts (migration 1 only) is rebuilt by
+    /// migration 2: its rows are gone and the new schema works.
+    #[tokio::test]
+    async fn an_index_of_the_earlier_abi_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = normalize_database_url(&dir.path().join("old.sqlite").display().to_string());
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new().connect(&url).await.unwrap();
+        let mut only_first = migrator();
+        only_first.migrations.to_mut().truncate(1);
+        only_first.run(&pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO machines (machine_id, address, operator, bond, registered_block, log_index) \
+             VALUES (1, '0x01', '0x01', '1', 1, 0)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO cursor (id, block, hash, block_timestamp) VALUES (1, 9, '0x00', 0)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        let store = Store::connect(&url).await.unwrap();
+        assert_eq!(store.cursor().await.unwrap(), None, "indexing starts again");
+        assert!(store.machine_state(1).await.unwrap().is_none());
+        store
+            .apply(&RangeBatch {
+                changes: vec![machine(1, 5)],
+                to_block: 5,
+                to_hash: B256::with_last_byte(5),
+                to_timestamp: 50,
+                block_hashes: vec![],
+            })
+            .await
+            .unwrap();
+        assert!(store.machine_state(1).await.unwrap().is_some());
+        store.close().await;
     }
 
     #[test]

@@ -278,7 +278,15 @@ async fn profiles_visibility_cards_and_stranger_attributes() {
     assert_eq!(data[0]["origin_value"], 1234);
     assert_eq!(data[0]["amount_status"], "ok");
     assert_eq!(data[0]["fx_source"], "none");
-    assert_eq!(data[1]["metadata"], "plain text");
+    // peaq's SDK requires an object: text that is not JSON is wrapped
+    assert_eq!(data[1]["metadata"], json!({"text": "plain text"}));
+    for k in ["origin_currency", "usd_value", "amount_status"] {
+        assert!(data[1].get(k).is_none(), "activity entries carry no {k}");
+    }
+    assert_eq!(data[0]["origin_currency"], "USD");
+    assert_eq!(data[0]["usd_subunit"], 100);
+    assert_eq!(data[0]["origin_subunit"], 100);
+    assert_eq!(data[2]["origin_subunit"], Value::Null);
     assert_eq!(data[2]["amount_status"], "unsupported_currency");
     assert_eq!(data[2]["usd_value"], 0);
     assert!(
@@ -337,10 +345,40 @@ async fn profiles_visibility_cards_and_stranger_attributes() {
     let (s, c) = get(&base, &format!("/machines/{private_id}")).await;
     assert_eq!(s, 200);
     assert_eq!(c["type"], "peaqos:registration:v1");
+    assert_eq!(c["name"], format!("Machine #{private_id}"));
     assert_eq!(c["active"], true);
+    let pdid = format!("did:peaq:{}", private.address());
     assert_eq!(
         c["services"],
-        json!([{"name": "web", "endpoint": "https://api.example/robot"}])
+        json!([
+            {"name": "MCR", "endpoint": format!("{base}/mcr/{pdid}")},
+            {"name": "explain", "endpoint": format!("{base}/mcr/{pdid}/explain")},
+            {"name": "profile", "endpoint": format!("{base}/machine/{pdid}"), "version": "1.0"},
+            {"name": "web", "endpoint": "https://api.example/robot"},
+        ])
+    );
+    assert_eq!(
+        c["supportedTrust"],
+        json!(["reputation", "crypto-economic"])
+    );
+    assert_eq!(
+        c["image"],
+        format!("{base}/machines/{private_id}/image.svg")
+    );
+    let img = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(c["image"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(img.status(), 200);
+    assert_eq!(img.headers()["content-type"], "image/svg+xml");
+    let svg = img.text().await.unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains(&format!("Machine #{private_id}")),
+        "{svg}"
     );
     assert_eq!(c["registrations"][0]["machineId"], private_id);
     assert_eq!(

@@ -23,7 +23,9 @@ pub async fn mcr(net: &TestNet, db: &str, tune: impl FnOnce(&mut McrServiceConfi
     peaqos_mcr::spawn(c).await.expect("mcr starts")
 }
 
-/// GET: (status, JSON body).
+/// GET: (status, JSON body). Every answer goes through the guard of peaq's SDK for its
+/// endpoint (`guards`): a 2xx body of `/mcr/{did}`, `/machine/{did}`, `/metadata/{id}` or
+/// `/operator/{did}/machines` must pass it, an error must be `{"detail": str}`.
 pub async fn get(base: &str, path: &str) -> (u16, Value) {
     let r = reqwest::Client::builder()
         .no_proxy()
@@ -34,7 +36,32 @@ pub async fn get(base: &str, path: &str) -> (u16, Value) {
         .await
         .unwrap();
     let s = r.status().as_u16();
-    (s, r.json().await.unwrap_or(Value::Null))
+    let body = r.json().await.unwrap_or(Value::Null);
+    check_guards(path, s, &body);
+    (s, body)
+}
+
+/// Runs the SDK guard that applies to `path` on an answer (panics with the broken rule).
+/// `/ready` answers its own document with 200 and 503 alike.
+pub fn check_guards(path: &str, status: u16, body: &Value) {
+    let route = path.split('?').next().unwrap_or(path);
+    let parts: Vec<&str> = route.trim_start_matches('/').split('/').collect();
+    let result = if parts == ["ready"] {
+        // the documented readiness document, also with 503 (not an SDK endpoint)
+        Ok(())
+    } else if !(200..300).contains(&status) {
+        guards::error(status, body).map(|_| ())
+    } else {
+        match parts.as_slice() {
+            ["mcr", _] => guards::mcr(body),
+            ["machine", _] | ["metadata", _] => guards::profile(body),
+            ["operator", _, "machines"] => guards::operator_machines(body),
+            _ => Ok(()),
+        }
+    };
+    if let Err(e) = result {
+        panic!("GET {path} ({status}) fails peaq's SDK guards: {e}");
+    }
 }
 
 /// A fresh database URL: a SQLite file in `dir`, or a new PostgreSQL database.
