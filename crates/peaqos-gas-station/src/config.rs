@@ -50,7 +50,7 @@ impl Default for FundingLimits {
 pub struct ChainSettings {
     /// EVM chain id (also accepted as `chainId`, as number or decimal string).
     pub chain_id: u64,
-    /// Names accepted as `chainId` ("peaq", "agung", "devnet" by default for the known ids).
+    /// Names accepted as `chainId` (by default [`default_aliases`] of the id).
     pub aliases: Vec<String>,
     /// JSON-RPC URL.
     pub rpc_url: String,
@@ -75,34 +75,37 @@ impl std::fmt::Debug for ChainSettings {
     }
 }
 
-/// The default alias of a known chain id.
-pub fn default_alias(chain_id: u64) -> Option<&'static str> {
+/// The names a known chain id answers to as `chainId` by default: `peaq` (3338), `agung` (9990),
+/// `devnet` and `peaq-devnet` (31337, the embedded devnet).
+pub fn default_aliases(chain_id: u64) -> &'static [&'static str] {
     match chain_id {
-        PEAQ_MAINNET_CHAIN_ID => Some("peaq"),
-        AGUNG_CHAIN_ID => Some("agung"),
-        DEVNET_CHAIN_ID => Some("devnet"),
-        _ => None,
+        PEAQ_MAINNET_CHAIN_ID => &["peaq"],
+        AGUNG_CHAIN_ID => &["agung"],
+        DEVNET_CHAIN_ID => &["devnet", "peaq-devnet"],
+        _ => &[],
     }
 }
 
-/// The chain id of a known alias.
+/// The chain id of a known alias (case-insensitive).
 pub fn chain_id_for_alias(alias: &str) -> Option<u64> {
-    match alias.to_ascii_lowercase().as_str() {
-        "peaq" => Some(PEAQ_MAINNET_CHAIN_ID),
-        "agung" => Some(AGUNG_CHAIN_ID),
-        "devnet" => Some(DEVNET_CHAIN_ID),
-        _ => None,
-    }
+    [PEAQ_MAINNET_CHAIN_ID, AGUNG_CHAIN_ID, DEVNET_CHAIN_ID]
+        .into_iter()
+        .find(|id| {
+            default_aliases(*id)
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(alias.trim()))
+        })
 }
 
 impl ChainSettings {
-    /// A chain with default limits and the default alias of its id.
+    /// A chain with default limits and the default aliases of its id.
     pub fn new(chain_id: u64, rpc_url: impl Into<String>, hot_wallet: PrivateKeySigner) -> Self {
         Self {
             chain_id,
-            aliases: default_alias(chain_id)
-                .map(|a| vec![a.to_owned()])
-                .unwrap_or_default(),
+            aliases: default_aliases(chain_id)
+                .iter()
+                .map(|a| (*a).to_owned())
+                .collect(),
             rpc_url: rpc_url.into(),
             hot_wallet,
             limits: FundingLimits::default(),
@@ -139,8 +142,8 @@ impl Default for TwoFactorSettings {
     }
 }
 
-/// Where a fault-injection run "crashes" (tests only; feature `fault-injection`).
-#[cfg(feature = "fault-injection")]
+/// Where a fault-injection run "crashes" (tests only: the service stops there when built with
+/// the feature `fault-injection` and configured with `crash_after`; otherwise nothing happens).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CrashPoint {
     /// After the signed transaction is journalled, before it is broadcast.
@@ -206,11 +209,15 @@ impl GasStationConfig {
         }
     }
 
-    /// Resolves a `chainId` value ("peaq", "3338", ...) to a configured chain.
+    /// Resolves a `chainId` value (a decimal id such as "3338", or an alias such as "peaq") to
+    /// a configured chain; `None` for anything else, including known but unconfigured chains.
     pub fn chain(&self, id_or_alias: &str) -> Option<&ChainSettings> {
         let s = id_or_alias.trim();
-        if let Ok(id) = s.parse::<u64>() {
-            return self.chains.iter().find(|c| c.chain_id == id);
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+            return s
+                .parse::<u64>()
+                .ok()
+                .and_then(|id| self.chains.iter().find(|c| c.chain_id == id));
         }
         self.chains
             .iter()
@@ -235,14 +242,19 @@ mod tests {
         );
         assert_eq!(cfg.chain("devnet").unwrap().chain_id, 31337);
         assert_eq!(cfg.chain("DEVNET").unwrap().chain_id, 31337);
+        assert_eq!(cfg.chain("peaq-devnet").unwrap().chain_id, 31337);
         assert_eq!(cfg.chain("31337").unwrap().chain_id, 31337);
         assert_eq!(cfg.chain("peaq").unwrap().chain_id, 3338);
         assert_eq!(cfg.chain(" 3338 ").unwrap().chain_id, 3338);
         assert!(cfg.chain("agung").is_none());
         assert!(cfg.chain("9990").is_none());
         assert!(cfg.chain("base").is_none());
+        assert!(cfg.chain("+3338").is_none());
+        assert!(cfg.chain("").is_none());
+        assert!(cfg.chain("99999999999999999999999").is_none());
         assert_eq!(chain_id_for_alias("Agung"), Some(9990));
         assert_eq!(chain_id_for_alias("base"), None);
+        assert_eq!(chain_id_for_alias("peaq-devnet"), Some(31337));
         let dbg = format!("{:?}", cfg.chains[0]);
         assert!(dbg.contains("hot_wallet"));
         assert!(!dbg.to_lowercase().contains("secret"));

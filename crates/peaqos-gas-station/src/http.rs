@@ -60,16 +60,14 @@ async fn setup(
     State(s): Shared,
     ApiJson(req): ApiJson<SetupRequest>,
 ) -> Result<Json<Value>, GasStationError> {
-    let data = s.setup(req).await?;
-    Ok(Json(json!({"status": "success", "data": data})))
+    Ok(Json(s.setup(req).await?.envelope()))
 }
 
 async fn confirm(
     State(s): Shared,
     ApiJson(req): ApiJson<ConfirmRequest>,
 ) -> Result<Json<Value>, GasStationError> {
-    let data = s.confirm(req).await?;
-    Ok(Json(json!({"status": "success", "data": data})))
+    Ok(Json(s.confirm(req).await?.envelope()))
 }
 
 async fn fund(

@@ -41,9 +41,7 @@ pub mod store;
 pub mod totp;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-#[cfg(feature = "fault-injection")]
-pub use config::CrashPoint;
-pub use config::{ChainSettings, FundingLimits, GasStationConfig, TwoFactorSettings};
+pub use config::{ChainSettings, CrashPoint, FundingLimits, GasStationConfig, TwoFactorSettings};
 pub use crypto::ServerKey;
 pub use error::GasStationError;
 pub use service::{FundOutcome, Service};

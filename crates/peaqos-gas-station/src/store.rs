@@ -47,6 +47,32 @@ fn migrator() -> Migrator {
     }
 }
 
+/// What a read-check-write transaction decides about (PostgreSQL: one advisory lock each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock<'a> {
+    /// An owner's 2FA state, rate limit and cap (canonical owner key).
+    Owner(&'a str),
+    /// A target wallet's cap on a chain (lowercase hex).
+    Target {
+        /// Chain id.
+        chain_id: u64,
+        /// Target wallet.
+        wallet: &'a str,
+    },
+    /// A funding request id.
+    Request(&'a str),
+}
+
+impl Lock<'_> {
+    fn name(&self) -> String {
+        match self {
+            Self::Owner(k) => format!("owner:{k}"),
+            Self::Target { chain_id, wallet } => format!("target:{chain_id}:{wallet}"),
+            Self::Request(id) => format!("request:{id}"),
+        }
+    }
+}
+
 /// 64-bit advisory-lock key of a string (first 8 bytes of its BLAKE2b-512 digest).
 fn lock_key(s: &str) -> i64 {
     use blake2::{Blake2b512, Digest};
@@ -111,13 +137,13 @@ impl Store {
         &self.pool
     }
 
-    /// Starts a serialized read-check-write transaction deciding about `keys`.
-    pub async fn begin_locked(&self, keys: &[&str]) -> Result<Tx, GasStationError> {
+    /// Starts a serialized read-check-write transaction deciding about `locks`.
+    pub async fn begin_locked(&self, locks: &[Lock<'_>]) -> Result<Tx, GasStationError> {
         match self.kind {
             DbKind::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
             DbKind::Postgres => {
                 let mut tx = self.pool.begin().await?;
-                let mut ks: Vec<i64> = keys.iter().map(|k| lock_key(k)).collect();
+                let mut ks: Vec<i64> = locks.iter().map(|l| lock_key(&l.name())).collect();
                 ks.sort_unstable();
                 ks.dedup();
                 for k in ks {
@@ -342,19 +368,18 @@ fn request_row(r: RequestTuple) -> RequestRow {
     }
 }
 
-const REQUEST_COLS: &str =
-    "request_id, owner, target, chain_id, status, amount, result, replica FROM gs_requests";
-
 /// Reads a request by id.
 pub async fn get_request(
     c: &mut AnyConnection,
     request_id: &str,
 ) -> Result<Option<RequestRow>, GasStationError> {
-    let r: Option<RequestTuple> =
-        sqlx::query_as(&format!("SELECT {REQUEST_COLS} WHERE request_id = $1"))
-            .bind(request_id)
-            .fetch_optional(c)
-            .await?;
+    let r: Option<RequestTuple> = sqlx::query_as(
+        "SELECT request_id, owner, target, chain_id, status, amount, result, replica \
+         FROM gs_requests WHERE request_id = $1",
+    )
+    .bind(request_id)
+    .fetch_optional(c)
+    .await?;
     Ok(r.map(request_row))
 }
 
@@ -363,9 +388,10 @@ pub async fn pending_requests(
     pool: &AnyPool,
     replica: &str,
 ) -> Result<Vec<RequestRow>, GasStationError> {
-    let rows: Vec<RequestTuple> = sqlx::query_as(&format!(
-        "SELECT {REQUEST_COLS} WHERE status = $1 AND replica = $2"
-    ))
+    let rows: Vec<RequestTuple> = sqlx::query_as(
+        "SELECT request_id, owner, target, chain_id, status, amount, result, replica \
+         FROM gs_requests WHERE status = $1 AND replica = $2",
+    )
     .bind(status::PENDING)
     .bind(replica)
     .fetch_all(pool)
@@ -390,24 +416,46 @@ pub async fn count_owner_requests_since(
     .await?)
 }
 
-/// Amounts (decimal wei) counted against a cap on `day`: `column` is `owner` or `target`.
+/// Whose fundings a daily cap counts: the `gs_requests` column it selects on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapScope {
+    /// The owner's cap (`owner` column).
+    Owner,
+    /// The target wallet's cap (`target` column).
+    Target,
+}
+
+impl CapScope {
+    /// The query of the amounts counted against this cap (pending, succeeded and reverted
+    /// fundings; skipped ones are not counted).
+    fn counted_amounts_sql(self) -> &'static str {
+        match self {
+            Self::Owner => {
+                "SELECT amount FROM gs_requests WHERE owner = $1 AND chain_id = $2 AND day = $3 \
+                 AND status IN ('pending', 'success', 'failed')"
+            }
+            Self::Target => {
+                "SELECT amount FROM gs_requests WHERE target = $1 AND chain_id = $2 AND day = $3 \
+                 AND status IN ('pending', 'success', 'failed')"
+            }
+        }
+    }
+}
+
+/// Amounts (decimal wei, as stored) counted against the `scope` cap of `who` on `day`.
 pub async fn counted_amounts(
     c: &mut AnyConnection,
-    column: &'static str,
+    scope: CapScope,
     who: &str,
     chain_id: i64,
     day: i64,
 ) -> Result<Vec<String>, GasStationError> {
-    debug_assert!(column == "owner" || column == "target");
-    Ok(sqlx::query_scalar(&format!(
-        "SELECT amount FROM gs_requests WHERE {column} = $1 AND chain_id = $2 AND day = $3 \
-         AND status IN ('pending', 'success', 'failed')"
-    ))
-    .bind(who)
-    .bind(chain_id)
-    .bind(day)
-    .fetch_all(c)
-    .await?)
+    Ok(sqlx::query_scalar(scope.counted_amounts_sql())
+        .bind(who)
+        .bind(chain_id)
+        .bind(day)
+        .fetch_all(c)
+        .await?)
 }
 
 /// Records a new pending claim.
@@ -510,8 +558,7 @@ pub struct JournalRow {
 
 type JournalTuple = (String, i64, String, i64, String, String, String);
 
-/// Writes a signed transaction to the journal (before it is broadcast).
-/// Journals a signed transfer. `Ok(false)` when another writer (a replica sharing the hot wallet)
+/// Journals a signed transfer (before it is broadcast). `Ok(false)` when another writer (a replica sharing the hot wallet)
 /// already journalled this `(chain, wallet, nonce)`: nothing is written and the caller picks
 /// another nonce.
 pub async fn insert_journal(
@@ -625,7 +672,6 @@ pub async fn all_journal(
     Ok(rows.into_iter().map(journal_row).collect())
 }
 
-/// Highest journalled nonce of a wallet.
 /// Journalled nonces of a hot wallet at or above `from`, ascending.
 pub async fn journal_nonces_from(
     pool: &AnyPool,

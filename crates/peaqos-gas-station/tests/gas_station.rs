@@ -655,6 +655,101 @@ both_dbs!(
     daily_caps_across_utc_midnight
 );
 
+/// A recorded amount that is not decimal wei makes a daily cap uncomputable: the funding is
+/// refused (INTERNAL_ERROR), nothing is sent, and the code is not used up.
+async fn uncomputable_caps_refuse_funding(db: Db) {
+    let Some(env) = Env::start(db).await else {
+        return;
+    };
+    let owner = new_owner();
+    let uri = env.enrol(&owner).await;
+    let owner_key = owner.to_lowercase();
+    let target = random_address();
+    let target_key = format!("{target:#x}");
+    let day = (env.clock.now_secs() / 86_400) as i64;
+    let pool = env.gs().service().store().pool().clone();
+    let corrupt = |id: &str, owner: &str, target: &str, amount: &str| {
+        let (pool, id, owner, target, amount) = (
+            pool.clone(),
+            id.to_owned(),
+            owner.to_owned(),
+            target.to_owned(),
+            amount.to_owned(),
+        );
+        async move {
+            sqlx::query(
+                "INSERT INTO gs_requests (request_id, owner, target, chain_id, status, amount, day, \
+                 created_at, replica, result, updated_at) \
+                 VALUES ($1, $2, $3, 31337, 'success', $4, $5, 0, 'other', NULL, 0)",
+            )
+            .bind(id)
+            .bind(owner)
+            .bind(target)
+            .bind(amount)
+            .bind(day)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    // The owner's cap: another of its fundings today has an unreadable amount.
+    corrupt(
+        "00000000-0000-4000-8000-000000000001",
+        &owner_key,
+        &format!("{:#x}", random_address()),
+        "two PEAQ",
+    )
+    .await;
+    let code = env.code(&uri);
+    let r = env.fund(&owner, target, &code, None).await;
+    assert_error(&r, 500, "INTERNAL_ERROR");
+    assert!(
+        r.1["message"].as_str().unwrap().contains("owner daily cap"),
+        "{}",
+        r.1
+    );
+    assert_eq!(env.balance(target).await, U256::ZERO);
+    assert_eq!(env.nonce(env.hot.address()).await, 0);
+
+    // The wallet's cap: someone else's funding of this target has an amount beyond U256.
+    let other = new_owner();
+    let uri2 = env.enrol(&other).await;
+    corrupt(
+        "00000000-0000-4000-8000-000000000002",
+        &format!("{:#x}", random_address()),
+        &target_key,
+        &"9".repeat(90),
+    )
+    .await;
+    let r = env.fund(&other, target, &env.code(&uri2), None).await;
+    assert_error(&r, 500, "INTERNAL_ERROR");
+    assert!(
+        r.1["message"]
+            .as_str()
+            .unwrap()
+            .contains("wallet daily cap"),
+        "{}",
+        r.1
+    );
+    assert_eq!(env.balance(target).await, U256::ZERO);
+    assert_eq!(env.nonce(env.hot.address()).await, 0);
+    assert!(env.gs().service().journal(31337).await.unwrap().is_empty());
+
+    // The refused attempt did not use up the owner's code: once the row is readable again,
+    // the same code funds.
+    sqlx::query("UPDATE gs_requests SET amount = '0' WHERE replica = 'other'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let r = env.fund(&owner, target, &code, None).await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    assert_eq!(env.balance(target).await, peaq(2));
+}
+both_dbs!(
+    uncomputable_caps_refuse_funding_,
+    uncomputable_caps_refuse_funding
+);
+
 async fn upstream_failures(db: Db) {
     let Some(mut env) = Env::start(db).await else {
         return;
