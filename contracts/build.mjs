@@ -26,6 +26,9 @@ const ARTIFACTS = {
   AdminFlags: "src/AdminFlags.sol",
   ERC1967Proxy: PROXY_SOURCE,
   IdentityRegistryV2: "src/test/IdentityRegistryV2.sol",
+  MachineAccountFactory: "src/aa/MachineAccountFactory.sol",
+  MachineSmartAccount: "src/aa/MachineSmartAccount.sol",
+  UpgradeableBeacon: "@openzeppelin/contracts/proxy/beacon/UpgradeableBeacon.sol",
 };
 
 // Selectors other code depends on; the build fails if any differs.
@@ -36,6 +39,14 @@ const REQUIRED_SELECTORS = {
 };
 
 const EIP170_LIMIT = 24576;
+
+// Third-party contracts deployed byte-exact from the bytecode their npm package ships (never recompiled):
+// out/<Name>.json = that artifact's ABI and bytecode. EntryPoint v0.6 must reproduce its canonical address
+// 0x5FF137D4b0FDCD49DcA30c7CF57E578a026d2789 through the deterministic deployment proxy, which only the shipped
+// init code does (the Rust tests check the address).
+const SHIPPED = {
+  EntryPointV06: { pkg: "@account-abstraction/contracts", version: "0.6.0", artifact: "artifacts/EntryPoint.json" },
+};
 
 function fail(msg) {
   process.stderr.write(`build.mjs: ${msg}\n`);
@@ -128,6 +139,25 @@ function artifacts(output) {
     }
     const artifact = { contractName: name, abi: c.abi, bytecode: `0x${bytecode}`, deployedBytecode: `0x${deployed}` };
     files.set(`${name}.json`, `${JSON.stringify(artifact, null, 2)}\n`);
+  }
+  for (const [name, { pkg, version, artifact }] of Object.entries(SHIPPED)) {
+    const dir = join(NODE_MODULES, pkg);
+    const installed = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).version;
+    if (installed !== version) fail(`${pkg} ${installed} is installed but ${version} is pinned; run \`npm ci\``);
+    const a = JSON.parse(readFileSync(join(dir, artifact), "utf8"));
+    // The ABI's `internalType` of file-level structs ("struct UserOperation") is scoped to the contract
+    // ("struct EntryPointV06.UserOperation") so that Rust's sol! can name them; types and bytecode are untouched.
+    const abi = JSON.parse(
+      JSON.stringify(a.abi).replace(/"internalType":"struct (?![A-Za-z0-9_]+\.)([A-Za-z0-9_]+)/g, `"internalType":"struct ${name}.$1`),
+    );
+    const shipped = {
+      contractName: name,
+      source: `${pkg}@${version} ${artifact}`,
+      abi,
+      bytecode: a.bytecode,
+      deployedBytecode: a.deployedBytecode,
+    };
+    files.set(`${name}.json`, `${JSON.stringify(shipped, null, 2)}\n`);
   }
   return files;
 }

@@ -37,6 +37,41 @@ alloy::sol!(
     ERC1967Proxy,
     "../../contracts/out/ERC1967Proxy.json"
 );
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug, PartialEq, Eq)]
+    MachineAccountFactory,
+    "../../contracts/out/MachineAccountFactory.json"
+);
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug, PartialEq, Eq)]
+    MachineSmartAccount,
+    "../../contracts/out/MachineSmartAccount.json"
+);
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug, PartialEq, Eq)]
+    UpgradeableBeacon,
+    "../../contracts/out/UpgradeableBeacon.json"
+);
+alloy::sol!(
+    /// ERC-4337 EntryPoint v0.6, deployed from the bytecode `@account-abstraction/contracts@0.6.0` ships.
+    #[sol(rpc)]
+    #[derive(Debug, PartialEq, Eq)]
+    EntryPointV06,
+    "../../contracts/out/EntryPointV06.json"
+);
+
+/// Runtime code of the deterministic deployment proxy (`0x4e59b44847b379578588920ca78fbf26c0b4956c`, "Nick's
+/// factory"): `CALL` it with `salt (32 bytes) ‖ init code` and it `CREATE2`s the contract.
+pub const DETERMINISTIC_DEPLOYER_CODE: [u8; 69] = alloy::primitives::hex!(
+    "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffe03601600081602082378035828234f58015156039578182fd5b8082525050506014600cf3"
+);
+/// Address of the deterministic deployment proxy.
+pub const DETERMINISTIC_DEPLOYER: alloy::primitives::Address =
+    alloy::primitives::address!("0x4e59b44847b379578588920ca78fbf26c0b4956c");
+
 /// Test-only upgrade target (IdentityRegistry plus `version()`), used to prove upgrades keep state.
 pub mod upgrade_test {
     alloy::sol!(
@@ -79,6 +114,23 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_entry_point_lands_at_its_canonical_address() {
+        use alloy::primitives::{B256, keccak256};
+        // Facts of @account-abstraction/contracts@0.6.0: keccak256(init code) and the CREATE2 address through
+        // the deterministic deployment proxy with a zero salt.
+        assert_eq!(
+            keccak256(&EntryPointV06::BYTECODE),
+            alloy::primitives::b256!(
+                "0x7af81bb089cbbd117f52b96bebd684df6da9f4085c8d924358272f2506fe836b"
+            )
+        );
+        assert_eq!(
+            DETERMINISTIC_DEPLOYER.create2_from_code(B256::ZERO, &EntryPointV06::BYTECODE),
+            peaqos_types::constants::ENTRY_POINT_V06
+        );
+    }
+
+    #[test]
     fn artifacts_carry_init_code_that_deploys_their_runtime_code() {
         for (init, runtime) in [
             (
@@ -93,6 +145,11 @@ mod tests {
             (&MachineNFT::BYTECODE, &MachineNFT::DEPLOYED_BYTECODE),
             (&AdminFlags::BYTECODE, &AdminFlags::DEPLOYED_BYTECODE),
             (&ERC1967Proxy::BYTECODE, &ERC1967Proxy::DEPLOYED_BYTECODE),
+            (
+                &MachineAccountFactory::BYTECODE,
+                &MachineAccountFactory::DEPLOYED_BYTECODE,
+            ),
+            (&EntryPointV06::BYTECODE, &EntryPointV06::DEPLOYED_BYTECODE),
         ] {
             assert!(!runtime.is_empty() && init.len() > runtime.len());
             assert!(

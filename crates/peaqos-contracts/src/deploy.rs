@@ -5,7 +5,7 @@
 //! plan can be sent to any chain by a provider.
 
 use crate::bindings::*;
-use alloy::primitives::{Address, Bytes, U256};
+use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::sol_types::{SolCall, SolConstructor};
 use serde::{Deserialize, Serialize};
 
@@ -33,13 +33,17 @@ pub struct Deployment {
     pub machine_nft: Address,
     /// AdminFlags proxy.
     pub admin_flags: Address,
+    /// ERC-4337 EntryPoint v0.6 (its canonical address).
+    pub entry_point: Address,
+    /// MachineAccountFactory.
+    pub machine_account_factory: Address,
     /// Owner of every contract.
     pub owner: Address,
 }
 
 impl Deployment {
     /// The deployment as the address set the SDK and services take (precompiles at their fixed
-    /// addresses, AdminFlags set, no smart-account factory or NFT adapter).
+    /// addresses, AdminFlags and the smart-account factory set, no NFT adapter).
     pub fn contract_addresses(&self) -> peaqos_types::network::ContractAddresses {
         use peaqos_types::constants::{BATCH_PRECOMPILE_ADDRESS, DID_PRECOMPILE_ADDRESS};
         peaqos_types::network::ContractAddresses {
@@ -50,7 +54,7 @@ impl Deployment {
             did_registry: DID_PRECOMPILE_ADDRESS,
             batch_precompile: BATCH_PRECOMPILE_ADDRESS,
             admin_flags: Some(self.admin_flags),
-            machine_account_factory: None,
+            machine_account_factory: Some(self.machine_account_factory),
             machine_nft_adapter: None,
         }
     }
@@ -198,6 +202,28 @@ impl DeploymentPlan {
             &AdminFlags::BYTECODE,
             AdminFlags::initializeCall { owner_: owner },
         );
+        // EntryPoint v0.6 from its shipped init code through the deterministic deployment proxy (which must
+        // exist on the chain): its canonical address follows from the code, nothing is written into state.
+        let entry_point = DETERMINISTIC_DEPLOYER.create2_from_code(B256::ZERO, &EntryPointV06::BYTECODE);
+        p.push(
+            "EntryPoint v0.6 (deterministic deployment proxy)",
+            Some(DETERMINISTIC_DEPLOYER),
+            [B256::ZERO.as_slice(), EntryPointV06::BYTECODE.as_ref()]
+                .concat()
+                .into(),
+        );
+        let machine_account_factory = p.create(
+            "MachineAccountFactory",
+            [
+                MachineAccountFactory::BYTECODE.as_ref(),
+                &MachineAccountFactory::constructorCall {
+                    _entryPoint: entry_point,
+                }
+                .abi_encode(),
+            ]
+            .concat()
+            .into(),
+        );
         Self {
             steps: p.steps,
             deployment: Deployment {
@@ -206,6 +232,8 @@ impl DeploymentPlan {
                 event_registry: events,
                 machine_nft: nft,
                 admin_flags: flags,
+                entry_point,
+                machine_account_factory,
                 owner,
             },
         }

@@ -60,6 +60,14 @@ pub fn build(
             .db_mut()
             .insert_account_info(p, AccountInfo::default().with_code(code));
     }
+    // The deterministic deployment proxy, as on every public chain (its presigned deployment is not
+    // EIP-155, so its code is placed here): EntryPoint v0.6 is deployed through it below.
+    chain.db_mut().insert_account_info(
+        peaqos_contracts::DETERMINISTIC_DEPLOYER,
+        AccountInfo::default().with_code(Bytecode::new_raw(
+            alloy::primitives::Bytes::from_static(&peaqos_contracts::DETERMINISTIC_DEPLOYER_CODE),
+        )),
+    );
     let deployer = accounts[0];
     let plan = DeploymentPlan::new(
         deployer,
@@ -81,5 +89,12 @@ pub fn build(
             });
         }
     }
-    Ok(plan.deployment)
+    let deployment = plan.deployment;
+    if chain.code(deployment.entry_point).is_empty() {
+        return Err(DevnetError::Genesis {
+            step: "EntryPoint v0.6",
+            reason: format!("no code at {}", deployment.entry_point),
+        });
+    }
+    Ok(deployment)
 }
