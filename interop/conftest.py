@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from web3 import Web3
 
-from support import Stack, parse_env_file, our_bin_path, peaq_cli_path, run, clean_env
+from support import Stack, clean_env, our_bin_path, parse_env_file, peaq_cli_argv, peaq_cli_path, run
 
 READY_LINE = "peaqos up: ready"
 READY_DEADLINE_S = 180.0
@@ -143,12 +143,13 @@ def workdir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def peaq_cli(workdir: Path):
-    """Runs peaq's `peaqos` in `cwd` (default: the test's workdir) with a clean environment."""
+    """Runs peaq's `peaqos` in `cwd` (default: the test's workdir) with a clean environment,
+    from a venv link inside that directory (see support.peaq_cli_argv)."""
 
     def go(*args: str, cwd: Path | None = None, extra_env: dict[str, str] | None = None,
            stdin: str = ""):
         where = cwd or workdir
-        return run([str(peaq_cli_path()), *args], where, clean_env(where, extra_env), stdin)
+        return run([*peaq_cli_argv(where), *args], where, clean_env(where, extra_env), stdin)
 
     return go
 

@@ -295,6 +295,20 @@ def peaq_cli_path() -> Path:
     return Path(sys.executable).parent / "peaqos"
 
 
+def peaq_cli_argv(project: Path) -> list[str]:
+    """How a user runs peaq's CLI in `project`: from a venv inside the project directory.
+
+    peaq's CLI calls python-dotenv's `load_dotenv()` without a path (peaq_os_cli/main.py,
+    peaq_os_cli/config.py), and `find_dotenv()` then searches upward from the directory of the
+    calling module, not from the working directory: the .env is found only when it sits in an
+    ancestor of the installation. So `project/.venv` links to this venv and the entry point runs
+    through that link, which puts `project/.env` on the search path, as in a real project."""
+    link = project / ".venv"
+    if not link.exists():
+        link.symlink_to(Path(sys.prefix), target_is_directory=True)
+    return [str(link / "bin" / "python"), str(link / "bin" / peaq_cli_path().name)]
+
+
 def our_bin_path() -> Path:
     p = os.environ.get("PEAQOS_BIN")
     return Path(p) if p else REPO / "target" / "debug" / "peaqos"
