@@ -35,7 +35,7 @@ pub async fn run(operator: PeaqosConfig, n: usize) -> Result<Fleet> {
     let proxy = PeaqosClient::new(operator.clone())?;
     println!("proxy operator: {}", proxy.address());
     // The proxy is a registered machine itself (idempotent on re-runs).
-    let proxy_machine_id = match proxy.machine_id_of(proxy.address()).await? {
+    let proxy_machine_id = match proxy.machine_id_of_owner(proxy.address()).await? {
         0 => proxy.register_machine().await?,
         id => id,
     };

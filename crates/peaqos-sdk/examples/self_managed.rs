@@ -83,7 +83,10 @@ pub async fn run(owner: PeaqosConfig, gas_station: Option<(String, String)>) -> 
             data_visibility: DataVisibility::Public,
         })
         .await?;
-    println!("DID attributes: {tx}");
+    match tx {
+        Some(tx) => println!("DID attributes: {tx}"),
+        None => println!("DID attributes: already written"),
+    }
     println!("peaqID: did:peaq:{machine_address}");
 
     // A first revenue event ($12.50).

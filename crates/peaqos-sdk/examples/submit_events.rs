@@ -27,7 +27,7 @@ pub async fn run(config: PeaqosConfig, machine_id: Option<u64>) -> Result<Submit
     let client = PeaqosClient::new(config)?;
     let machine_id = match machine_id {
         Some(id) => id,
-        None => match client.machine_id_of(client.address()).await? {
+        None => match client.machine_id_of_owner(client.address()).await? {
             0 => client.register_machine().await?,
             id => id,
         },

@@ -1,5 +1,6 @@
 //! [`PeaqosClient`]: construction, accessors and the transaction pipeline (EIP-1559 fees from
-//! the node, gas estimation with headroom, local nonces, local signing, receipt waiting).
+//! the node, gas estimation with headroom, local nonces, local signing, receipt waiting), with a
+//! [`TxObserver`] hook on the send path and pre-signed transactions for load tools.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -38,6 +39,64 @@ pub(crate) struct Inner {
 #[derive(Clone)]
 pub struct PeaqosClient {
     pub(crate) inner: Arc<Inner>,
+    observer: Option<Arc<dyn TxObserver>>,
+}
+
+/// A hook on the client's send path: told about every transaction the client signs, by the
+/// label of the SDK method that sends it (`register_machine`, `register_for`, `mint_nft`,
+/// `write_machine_did_attributes`, `write_proxy_did_attributes`, `write_did_attributes`,
+/// `submit_event`, `batch_submit_events`, `send_transaction`, or the label given to
+/// [`PeaqosClient::sign_transactions`]).
+///
+/// Calls happen on the sending task; [`TxObserver::signed`] runs while the nonce is held, so keep
+/// it short (appending a line to a journal is the intended use). Attach one with
+/// [`PeaqosClient::with_tx_observer`].
+pub trait TxObserver: Send + Sync {
+    /// The transaction is signed and about to be broadcast. An `Err` stops the send: nothing is
+    /// broadcast, the nonce is not consumed and the SDK call fails with the message.
+    fn signed(&self, label: &str, hash: B256) -> std::result::Result<(), String> {
+        let _ = (label, hash);
+        Ok(())
+    }
+    /// The node accepted the transaction (`eth_sendRawTransaction` answered with its hash); the
+    /// receipt has not been awaited yet.
+    fn accepted(&self, label: &str, hash: B256) {
+        let _ = (label, hash);
+    }
+    /// The node refused the transaction: it was not broadcast and its nonce is reused.
+    fn rejected(&self, label: &str, hash: B256, error: &PeaqosError) {
+        let _ = (label, hash, error);
+    }
+    /// The receipt arrived (`receipt.status()` tells success from a revert). Not called when
+    /// waiting timed out (`RECEIPT_AWAIT_FAILED`).
+    fn mined(&self, label: &str, receipt: &Receipt) {
+        let _ = (label, receipt);
+    }
+}
+
+/// One transaction for [`PeaqosClient::sign_transactions`]: target, call data, value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxCall {
+    /// Target address.
+    pub to: Address,
+    /// Call data (empty for a plain transfer).
+    pub data: Bytes,
+    /// Value in wei.
+    pub value: U256,
+}
+
+/// A transaction signed by the client's pipeline and not sent yet
+/// ([`PeaqosClient::sign_transactions`], [`PeaqosClient::send_signed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedTx {
+    /// Its hash.
+    pub hash: B256,
+    /// Its nonce.
+    pub nonce: u64,
+    /// The EIP-2718 encoding for `eth_sendRawTransaction`.
+    pub raw: Bytes,
+    /// The observer label it was signed under.
+    pub label: String,
 }
 
 impl fmt::Debug for PeaqosClient {
@@ -120,6 +179,7 @@ impl PeaqosClient {
                 PeaqosError::api(ErrorCode::NetworkError, None, format!("HTTP client: {e}"))
             })?;
         Ok(Self {
+            observer: None,
             inner: Arc::new(Inner {
                 config,
                 provider,
@@ -177,6 +237,16 @@ impl PeaqosClient {
     /// The signer (the JS SDK's `walletClient` account).
     pub fn wallet(&self) -> &EthereumWallet {
         &self.inner.wallet
+    }
+
+    /// This client with `observer` on its send path: the returned client shares everything with
+    /// `self` (connection, nonce manager, rate trackers), so transactions sent through either
+    /// never collide; only those sent through the returned one (and its clones) are observed.
+    pub fn with_tx_observer(&self, observer: Arc<dyn TxObserver>) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            observer: Some(observer),
+        }
     }
 
     /// JSON view of the client with the key redacted (the JS SDK's `toJSON()`).
@@ -265,12 +335,35 @@ impl PeaqosClient {
     }
 
     /// Sends raw call data as a transaction through the client's pipeline (fees, gas headroom,
-    /// local nonce, receipt) and returns the receipt; a revert is decoded.
+    /// local nonce, receipt) and returns the receipt; a revert is decoded. Observed as
+    /// `send_transaction`.
     pub async fn send_transaction(&self, to: Address, data: Bytes, value: U256) -> Result<Receipt> {
-        self.send_tx(to, data, value).await
+        self.send_tx("send_transaction", to, data, value).await
     }
 
-    async fn fees(&self) -> Result<(u128, u128)> {
+    /// The receipt of `hash` if the node has one (one lookup, no waiting).
+    pub async fn transaction_receipt(&self, hash: B256) -> Result<Option<Receipt>> {
+        self.inner
+            .provider
+            .get_transaction_receipt(hash)
+            .await
+            .map_err(from_transport)
+    }
+
+    /// Whether the node knows the transaction `hash` (pending or mined).
+    pub async fn transaction_known(&self, hash: B256) -> Result<bool> {
+        Ok(self
+            .inner
+            .provider
+            .get_transaction_by_hash(hash)
+            .await
+            .map_err(from_transport)?
+            .is_some())
+    }
+
+    /// The fee policy: `(max_fee_per_gas, max_priority_fee_per_gas)` = (2 x latest base fee +
+    /// tip, tip) with the tip from `eth_maxPriorityFeePerGas`.
+    pub async fn fees(&self) -> Result<(u128, u128)> {
         let p = &self.inner.provider;
         let (block, tip) = tokio::try_join!(
             async {
@@ -288,12 +381,159 @@ impl PeaqosClient {
         Ok((base.saturating_mul(2).saturating_add(tip), tip))
     }
 
+    /// The gas policy: `eth_estimateGas` of `call` from the client's address (reverts decoded)
+    /// times `tx.gas_multiplier_percent / 100`.
+    pub async fn gas_limit(&self, call: &TxCall) -> Result<u64> {
+        let req = TransactionRequest::default()
+            .from(self.inner.address)
+            .to(call.to)
+            .value(call.value)
+            .input(call.data.clone().into());
+        let estimate = self
+            .inner
+            .provider
+            .estimate_gas(req)
+            .await
+            .map_err(from_transport)?;
+        Ok(self.with_headroom(estimate))
+    }
+
+    fn with_headroom(&self, estimate: u64) -> u64 {
+        estimate.saturating_mul(self.inner.config.tx.gas_multiplier_percent) / 100
+    }
+
+    /// Signs `calls` in order with consecutive nonces reserved from the client's nonce manager,
+    /// the fee policy ([`PeaqosClient::fees`]) and `gas_limit` for each (e.g. from
+    /// [`PeaqosClient::gas_limit`]); nothing is sent. For load tools that must sign before a
+    /// timed section: send each with [`PeaqosClient::send_signed`], in any order. The observer
+    /// sees each as `signed` under `label`.
+    ///
+    /// The reserved nonces count as used: other sends through this client take the ones after
+    /// them. If some of these transactions are never sent, the account has a gap until
+    /// [`PeaqosClient::reset_nonces`] (the next send then re-reads the pending count).
+    pub async fn sign_transactions(
+        &self,
+        label: &str,
+        calls: &[TxCall],
+        gas_limit: u64,
+    ) -> Result<Vec<SignedTx>> {
+        let inner = &self.inner;
+        let from = inner.address;
+        let ((max_fee, tip), chain_id) = tokio::try_join!(self.fees(), self.chain_id())?;
+        let first = inner
+            .nonces
+            .reserve(calls.len() as u64, || async {
+                inner
+                    .provider
+                    .get_transaction_count(from)
+                    .pending()
+                    .await
+                    .map_err(from_transport)
+            })
+            .await?;
+        let mut out = Vec::with_capacity(calls.len());
+        for (i, call) in calls.iter().enumerate() {
+            let nonce = first + i as u64;
+            let tx = TxEip1559 {
+                chain_id,
+                nonce,
+                gas_limit,
+                max_fee_per_gas: max_fee,
+                max_priority_fee_per_gas: tip,
+                to: TxKind::Call(call.to),
+                value: call.value,
+                access_list: Default::default(),
+                input: call.data.clone(),
+            };
+            let signed = match self.sign(tx).await {
+                Ok(s) => s,
+                Err(e) => {
+                    inner.nonces.reset().await;
+                    return Err(e);
+                }
+            };
+            let hash = *signed.tx_hash();
+            if let Some(o) = &self.observer
+                && let Err(why) = o.signed(label, hash)
+            {
+                inner.nonces.reset().await;
+                return Err(PeaqosError::rpc(
+                    None,
+                    format!("transaction observer: {why}"),
+                ));
+            }
+            out.push(SignedTx {
+                hash,
+                nonce,
+                raw: signed.encoded_2718().into(),
+                label: label.to_string(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Broadcasts a transaction from [`PeaqosClient::sign_transactions`]; returns its hash once
+    /// the node accepted it (observed as `accepted`). A refusal is observed as `rejected` and
+    /// resets the nonce manager (the next send re-reads the pending count).
+    pub async fn send_signed(&self, tx: &SignedTx) -> Result<B256> {
+        match self.inner.provider.send_raw_transaction(&tx.raw).await {
+            Ok(pending) if *pending.tx_hash() == tx.hash => {
+                if let Some(o) = &self.observer {
+                    o.accepted(&tx.label, tx.hash);
+                }
+                Ok(tx.hash)
+            }
+            Ok(pending) => Err(PeaqosError::rpc(
+                None,
+                format!(
+                    "the node answered hash {} for transaction {}",
+                    pending.tx_hash(),
+                    tx.hash
+                ),
+            )
+            .with_tx_hash(tx.hash)),
+            Err(e) => {
+                let err = from_transport(e);
+                if let Some(o) = &self.observer {
+                    o.rejected(&tx.label, tx.hash, &err);
+                }
+                self.inner.nonces.reset().await;
+                Err(err)
+            }
+        }
+    }
+
+    /// Forgets the local nonce: the next send re-reads `eth_getTransactionCount(pending)`.
+    pub async fn reset_nonces(&self) {
+        self.inner.nonces.reset().await;
+    }
+
+    async fn sign(&self, tx: TxEip1559) -> Result<TxEnvelope> {
+        NetworkWallet::<Ethereum>::sign_transaction_from(
+            &self.inner.wallet,
+            self.inner.address,
+            TypedTransaction::Eip1559(tx),
+        )
+        .await
+        .map_err(|e| PeaqosError::rpc(None, format!("signing failed: {e}")))
+    }
+
     /// Sends `data` to `to` with `value`: estimate (reverts decoded here), EIP-1559 fees, local
     /// nonce, local signature, `eth_sendRawTransaction`, then the receipt. A receipt with
     /// status 0 is turned into its decoded revert (re-run as `eth_call` on the parent block).
-    pub(crate) async fn send_tx(&self, to: Address, data: Bytes, value: U256) -> Result<Receipt> {
-        let hash = self.submit_tx(to, data.clone(), value).await?;
+    /// `label` names the transaction for the observer.
+    pub(crate) async fn send_tx(
+        &self,
+        label: &str,
+        to: Address,
+        data: Bytes,
+        value: U256,
+    ) -> Result<Receipt> {
+        let hash = self.submit_tx(label, to, data.clone(), value).await?;
         let receipt = self.wait_for_receipt(hash).await?;
+        if let Some(o) = &self.observer {
+            o.mined(label, &receipt);
+        }
         if !receipt.status() {
             return Err(self
                 .explain_failure(to, data, value, &receipt)
@@ -304,26 +544,22 @@ impl PeaqosClient {
     }
 
     /// Estimates, signs and sends; returns the hash once the node accepted the transaction.
-    pub(crate) async fn submit_tx(&self, to: Address, data: Bytes, value: U256) -> Result<B256> {
+    pub(crate) async fn submit_tx(
+        &self,
+        label: &str,
+        to: Address,
+        data: Bytes,
+        value: U256,
+    ) -> Result<B256> {
         let inner = &self.inner;
         let from = inner.address;
-        let req = TransactionRequest::default()
-            .from(from)
-            .to(to)
-            .value(value)
-            .input(data.clone().into());
-        let (estimate, (max_fee, tip), chain_id) = tokio::try_join!(
-            async {
-                inner
-                    .provider
-                    .estimate_gas(req.clone())
-                    .await
-                    .map_err(from_transport)
-            },
-            self.fees(),
-            self.chain_id(),
-        )?;
-        let gas_limit = estimate.saturating_mul(inner.config.tx.gas_multiplier_percent) / 100;
+        let call = TxCall {
+            to,
+            data: data.clone(),
+            value,
+        };
+        let (gas_limit, (max_fee, tip), chain_id) =
+            tokio::try_join!(self.gas_limit(&call), self.fees(), self.chain_id())?;
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -351,26 +587,34 @@ impl PeaqosClient {
                             input: data.clone(),
                         };
                         async move {
-                            let signed: TxEnvelope =
-                                match NetworkWallet::<Ethereum>::sign_transaction_from(
-                                    &inner.wallet,
-                                    from,
-                                    TypedTransaction::Eip1559(tx),
-                                )
-                                .await
-                                {
-                                    Ok(s) => s,
-                                    Err(e) => {
-                                        return SendOutcome::Failed(PeaqosError::rpc(
-                                            None,
-                                            format!("signing failed: {e}"),
-                                        ));
-                                    }
-                                };
+                            let signed = match self.sign(tx).await {
+                                Ok(s) => s,
+                                Err(e) => return SendOutcome::Failed(e),
+                            };
+                            let hash = *signed.tx_hash();
+                            if let Some(o) = &self.observer
+                                && let Err(why) = o.signed(label, hash)
+                            {
+                                return SendOutcome::Failed(PeaqosError::rpc(
+                                    None,
+                                    format!("transaction observer: {why}"),
+                                ));
+                            }
                             let raw = signed.encoded_2718();
                             match inner.provider.send_raw_transaction(&raw).await {
-                                Ok(pending) => SendOutcome::Accepted(*pending.tx_hash()),
-                                Err(e) => SendOutcome::Failed(from_transport(e)),
+                                Ok(pending) => {
+                                    if let Some(o) = &self.observer {
+                                        o.accepted(label, hash);
+                                    }
+                                    SendOutcome::Accepted(*pending.tx_hash())
+                                }
+                                Err(e) => {
+                                    let err = from_transport(e);
+                                    if let Some(o) = &self.observer {
+                                        o.rejected(label, hash, &err);
+                                    }
+                                    SendOutcome::Failed(err)
+                                }
                             }
                         }
                     },

@@ -290,29 +290,64 @@ impl PeaqosClient {
         })
     }
 
-    /// Writes `attrs` to the caller's own DID in one `batchAll`: `addAttribute` for absent
-    /// names, `updateAttribute` for existing ones, `removeAttribute` for `None` values that
-    /// exist (and nothing for `None` values that do not).
-    pub async fn write_did_attributes(&self, attrs: &[(&str, Option<String>)]) -> Result<B256> {
-        let me = self.address();
-        let mut calls: Vec<Bytes> = Vec::with_capacity(attrs.len());
+    /// What writing `attrs` to `did_address`'s DID would change, reading each attribute first:
+    /// `Some(v)` adds an absent name or updates a different value (an equal value is left
+    /// alone); `None` removes the attribute if it holds a value. An attribute that exists with
+    /// an empty value counts as absent for `None` (peaq's SDK writes `operator = ""` for a
+    /// self-managed machine; that is left in place).
+    pub async fn did_changes(
+        &self,
+        did_address: impl IntoAddress,
+        attrs: &[(&str, Option<String>)],
+    ) -> Result<Vec<DidChange>> {
+        let account = into_address(did_address, "did_address", "didAddress")?;
+        let mut out = Vec::with_capacity(attrs.len());
         for (name, value) in attrs {
             validate_attribute_name(name)?;
-            let exists = self.read_attribute_opt(me, name).await?.is_some();
-            let n = Bytes::copy_from_slice(name.as_bytes());
-            let call: Bytes = match (value, exists) {
-                (Some(v), false) => encode_add_attribute(me, name, v, 0)?,
-                (Some(v), true) => encode_update_attribute(me, name, v, 0)?,
-                (None, true) => DidRegistry::removeAttributeCall {
-                    did_account: me,
-                    name: n,
-                }
-                .abi_encode()
-                .into(),
-                (None, false) => continue,
+            if let Some(v) = value {
+                validate_attribute_value("value", "value", v)?;
+            }
+            let current = self.read_attribute_opt(account, name).await?;
+            let name = name.to_string();
+            let change = match (value, current) {
+                (Some(v), None) => DidChange::Add {
+                    name,
+                    value: v.clone(),
+                },
+                (Some(v), Some(c)) if &c.value != v => DidChange::Update {
+                    name,
+                    value: v.clone(),
+                },
+                (None, Some(c)) if !c.value.is_empty() => DidChange::Remove { name },
+                _ => continue,
             };
-            calls.push(call);
+            out.push(change);
         }
+        Ok(out)
+    }
+
+    /// Brings the caller's own DID to `attrs` in one `batchAll` ([`PeaqosClient::did_changes`]:
+    /// add absent names, update changed values, remove `None` ones). Returns the transaction
+    /// hash, or `None` when the DID already holds these values (nothing is sent). Observed as
+    /// `write_did_attributes`.
+    pub async fn write_did_attributes(
+        &self,
+        attrs: &[(&str, Option<String>)],
+    ) -> Result<Option<B256>> {
+        self.write_did("write_did_attributes", attrs).await
+    }
+
+    async fn write_did(
+        &self,
+        label: &str,
+        attrs: &[(&str, Option<String>)],
+    ) -> Result<Option<B256>> {
+        let me = self.address();
+        let changes = self.did_changes(me, attrs).await?;
+        if changes.is_empty() {
+            return Ok(None);
+        }
+        let calls = encode_did_changes(me, &changes)?;
         let did = self.contracts().did_registry;
         let batch = Batch::batchAllCall {
             to: vec![did; calls.len()],
@@ -322,32 +357,108 @@ impl PeaqosClient {
         };
         let r = self
             .send_tx(
+                label,
                 self.contracts().batch_precompile,
                 batch.abi_encode().into(),
                 U256::ZERO,
             )
             .await?;
-        Ok(r.transaction_hash)
+        Ok(Some(r.transaction_hash))
     }
 
     /// Writes the six machine attributes (`machineId`, `nftTokenId`, `operator`,
     /// `documentation_url`, `data_api`, `data_visibility`) to the caller's DID in one atomic
-    /// `batchAll`; re-running with changed values updates them. Must be signed by the machine's
-    /// own key. Returns the transaction hash.
+    /// `batchAll`; re-running with changed values updates them (only what differs is sent).
+    /// Must be signed by the machine's own key. Returns the transaction hash, or `None` when
+    /// every attribute already holds its value (nothing sent). Observed as
+    /// `write_machine_did_attributes`.
     pub async fn write_machine_did_attributes(
         &self,
         params: &WriteMachineDidParams,
-    ) -> Result<B256> {
+    ) -> Result<Option<B256>> {
         let attrs = machine_attributes(params)?;
-        self.write_did_attributes(&attrs).await
+        self.write_did("write_machine_did_attributes", &attrs).await
+    }
+
+    /// What [`PeaqosClient::write_machine_did_attributes`] with `params` would change on
+    /// `did_address`'s DID (each [`DidChange::Add`] locks the precompile's deposit).
+    pub async fn machine_did_changes(
+        &self,
+        did_address: impl IntoAddress,
+        params: &WriteMachineDidParams,
+    ) -> Result<Vec<DidChange>> {
+        let attrs = machine_attributes(params)?;
+        self.did_changes(did_address, &attrs).await
     }
 
     /// Writes the proxy attributes (`machineId`, `machines` as a JSON array) to the caller's
-    /// DID in one atomic `batchAll`. Returns the transaction hash.
-    pub async fn write_proxy_did_attributes(&self, params: &WriteProxyDidParams) -> Result<B256> {
+    /// DID in one atomic `batchAll`. Returns the transaction hash, or `None` when both already
+    /// hold these values. Observed as `write_proxy_did_attributes`.
+    pub async fn write_proxy_did_attributes(
+        &self,
+        params: &WriteProxyDidParams,
+    ) -> Result<Option<B256>> {
         let attrs = proxy_attributes(params)?;
-        self.write_did_attributes(&attrs).await
+        self.write_did("write_proxy_did_attributes", &attrs).await
     }
+}
+
+/// One change of a DID write ([`PeaqosClient::did_changes`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum DidChange {
+    /// `addAttribute` of an absent name (the precompile reserves a deposit for it).
+    Add {
+        /// Attribute name.
+        name: String,
+        /// New value.
+        value: String,
+    },
+    /// `updateAttribute` of an existing name with a different value.
+    Update {
+        /// Attribute name.
+        name: String,
+        /// New value.
+        value: String,
+    },
+    /// `removeAttribute` (releases the deposit).
+    Remove {
+        /// Attribute name.
+        name: String,
+    },
+}
+
+impl DidChange {
+    /// The attribute's name.
+    pub fn name(&self) -> &str {
+        match self {
+            DidChange::Add { name, .. }
+            | DidChange::Update { name, .. }
+            | DidChange::Remove { name } => name,
+        }
+    }
+}
+
+/// The DID precompile calls (for one `batchAll`) that apply `changes` to `did_account`'s DID.
+pub fn encode_did_changes(did_account: Address, changes: &[DidChange]) -> Result<Vec<Bytes>> {
+    changes
+        .iter()
+        .map(|c| match c {
+            DidChange::Add { name, value } => encode_add_attribute(did_account, name, value, 0),
+            DidChange::Update { name, value } => {
+                encode_update_attribute(did_account, name, value, 0)
+            }
+            DidChange::Remove { name } => {
+                validate_attribute_name(name)?;
+                Ok(DidRegistry::removeAttributeCall {
+                    did_account,
+                    name: Bytes::copy_from_slice(name.as_bytes()),
+                }
+                .abi_encode()
+                .into())
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

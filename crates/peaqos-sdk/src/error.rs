@@ -8,7 +8,6 @@
 use alloy::primitives::{B256, Bytes};
 use alloy::sol_types::SolError;
 use peaqos_contracts::{AdminFlags, EventRegistry, IdentityRegistry, IdentityStaking, MachineNFT};
-use peaqos_types::error::{ErrorCategory, KNOWN_REVERT_NAMES};
 use peaqos_types::{ErrorCode, LimitError, ValidationError};
 
 /// Result alias of the SDK.
@@ -114,9 +113,17 @@ impl PeaqosError {
         }
     }
 
-    /// The peaqos CLI exit code: 1 validation / limits, 3 configuration, 2 everything else.
-    pub fn exit_code(&self) -> i32 {
-        self.code().map_or(2, ErrorCode::exit_code)
+    /// The name of the contract error this failure reverted with, decoded from its revert data
+    /// (`FutureTimestamp`, `AlreadyRegistered`, `Error` for `Error(string)`, ...), also for the
+    /// reverts whose code is `TX_REVERTED`.
+    pub fn revert_name(&self) -> Option<String> {
+        match self {
+            PeaqosError::Rpc {
+                revert_data: Some(d),
+                ..
+            } => decode_revert(d).name,
+            _ => None,
+        }
     }
 
     /// The validation error, if this is one.
@@ -160,65 +167,92 @@ impl PeaqosError {
 /// A contract revert decoded from its return data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodedRevert {
-    /// The documented code: one of the 20 known revert names, else `TX_REVERTED`.
+    /// The documented code: one of the [`KNOWN_REVERTS`] names, else `TX_REVERTED`.
     pub code: ErrorCode,
-    /// The custom error's name when the selector is known (`AlreadyRegistered`,
-    /// `ERC721NonexistentToken`, ...), `Error` for `Error(string)`, `Panic` for `Panic(uint256)`.
+    /// The custom error's name when a binding knows its selector (`AlreadyRegistered`,
+    /// `FutureTimestamp`, `ERC721NonexistentToken`, ...), `Error` for `Error(string)`, `Panic`
+    /// for `Panic(uint256)`.
     pub name: Option<String>,
     /// Human-readable message.
     pub message: String,
 }
 
-/// Friendly text for each revert name the SDKs document.
-fn friendly(name: &str) -> &'static str {
+/// The revert names peaq's SDK maps to their own code, with its messages (`KNOWN_REVERTS` of
+/// peaq's `utils/transaction.py`). Every other revert is `TX_REVERTED`.
+pub const KNOWN_REVERTS: [(&str, &str); 14] = [
+    ("AlreadyRegistered", "Machine address is already registered"),
+    (
+        "InvalidMachineAddress",
+        "Invalid machine address (zero address not allowed)",
+    ),
+    ("AmountZero", "Bond amount must be greater than zero"),
+    ("AlreadyStaked", "Machine is already bonded/staked"),
+    ("MachineNotBonded", "Machine is not bonded"),
+    ("MachineNotFound", "Machine not found in the registry"),
+    ("AlreadyMinted", "NFT already minted for this machine"),
+    ("NotMachineOwner", "Caller is not the machine owner"),
+    (
+        "RecipientMustBeMachineOwner",
+        "Operator mint requires recipient to be the machine owner",
+    ),
+    (
+        "InvalidAddress",
+        "Invalid address (zero address not allowed)",
+    ),
+    ("MachineDeactivated", "Machine is deactivated"),
+    (
+        "NotAuthorizedSubmitter",
+        "Caller is not authorized submitter",
+    ),
+    ("InvalidEventType", "Invalid event type"),
+    ("InvalidTrustLevel", "Invalid trust level"),
+];
+
+/// The message peaq's SDK gives a known revert name.
+fn known_message(name: &str) -> Option<&'static str> {
+    KNOWN_REVERTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, m)| *m)
+}
+
+/// What the other custom errors of the peaqOS contracts mean (they stay `TX_REVERTED`).
+fn explanation(name: &str) -> &'static str {
     match name {
-        "AlreadyRegistered" => "address is already registered (already has a machine id)",
-        "InvalidMachineAddress" => "machine address is the zero address",
-        "InvalidAddress" => "the zero address was passed where a real address is required",
-        "AmountZero" => "bond amount is zero",
-        "AlreadyStaked" => "machine is already bonded",
-        "MachineNotBonded" => "machine is not bonded on the IdentityRegistry",
-        "AlreadyMinted" => "a Machine NFT is already minted for this machine",
-        "NotMachineOwner" => "caller is not the machine wallet nor its operator",
-        "RecipientMustBeMachineOwner" => {
-            "operator mint: recipient must be the registered machine wallet"
-        }
-        "MachineNotFound" => "machineId has no identity record on the IdentityRegistry",
-        "MachineDeactivated" => "machine has been deactivated",
-        "NotAuthorizedSubmitter" => "caller is not authorized to submit events for this machine",
-        "InvalidEventType" => "eventType must be 0 or 1",
-        "InvalidTrustLevel" => "trustLevel must be 0, 1, or 2",
         "FutureTimestamp" => "event timestamp is after the block timestamp",
-        "MetadataTooLarge" => "metadata is larger than 4096 bytes",
+        "MetadataTooLarge" => "metadata is larger than MAX_METADATA_SIZE",
         "InvalidCurrencyShape" => "currency shape invalid for the event type",
-        "IncorrectBondAmount" => "msg.value differs from minBond",
+        "IncorrectBondAmount" => "msg.value differs from minBond()",
         "IdentityNFTSoulbound" => "identity NFTs cannot be transferred",
+        "WalletAlreadyBound" => "the machine address already has an identity",
+        "ContractNotConfigured" => "the registry's staking contract or WPEAQ is not set",
+        "OffsetOutOfBounds" => "offset is past the machine's event count",
+        "NotAuthorized" => "caller is not authorized on IdentityStaking",
+        "InvalidStatus" => "the machine's status does not allow this change",
+        "BondBelowFloor" => "bond below MIN_BOND_FLOOR()",
+        "EnforcedPause" => "the contract is paused",
         "InvalidTrustOverride" => "trust override must be 0..100",
         _ => "",
     }
 }
 
-/// Name of a custom error selector known to any peaqOS contract binding.
-fn custom_error_name(selector: [u8; 4]) -> Option<&'static str> {
-    IdentityRegistry::IdentityRegistryErrors::name_by_selector(selector)
-        .or_else(|| IdentityStaking::IdentityStakingErrors::name_by_selector(selector))
-        .or_else(|| EventRegistry::EventRegistryErrors::name_by_selector(selector))
-        .or_else(|| MachineNFT::MachineNFTErrors::name_by_selector(selector))
-        .or_else(|| AdminFlags::AdminFlagsErrors::name_by_selector(selector))
-}
-
-/// Arguments of a known custom error, rendered for the message (best effort).
-fn render_args(data: &[u8]) -> Option<String> {
+/// The custom error in `data`, decoded with the generated `sol!` error enums of the peaqOS
+/// contracts: its name and (for errors with parameters) its rendered arguments. `None` when no
+/// binding knows the selector or the data does not decode as that error.
+fn decode_custom_error(data: &[u8]) -> Option<(&'static str, String)> {
     use alloy::sol_types::SolInterface;
     macro_rules! try_decode {
         ($($t:ty),*) => {$(
             if let Ok(e) = <$t>::abi_decode(data) {
+                let selector = e.selector();
+                let name = <$t>::name_by_selector(selector)?;
+                // `Variant(Variant { a: 1 })` -> `{ a: 1 }`; parameterless errors render nothing.
                 let s = format!("{e:?}");
-                // `Variant(Variant { a: 1 })` -> `{ a: 1 }`
-                if let Some(i) = s.find(" {") {
-                    return Some(s[i + 1..].trim_end_matches(')').to_string());
-                }
-                return None;
+                let args = s
+                    .find(" {")
+                    .map(|i| s[i + 1..].trim_end_matches(')').to_string())
+                    .unwrap_or_default();
+                return Some((name, args));
             }
         )*};
     }
@@ -232,8 +266,19 @@ fn render_args(data: &[u8]) -> Option<String> {
     None
 }
 
-/// Decodes revert data: a custom error of the peaqOS contracts (by selector), `Error(string)`
-/// (precompiles, OpenZeppelin), or `Panic(uint256)`. Unknown or empty data gives `TX_REVERTED`.
+/// The code of a revert name, as peaq's SDK maps it: a [`KNOWN_REVERTS`] name is its own code,
+/// anything else `TX_REVERTED`.
+pub fn revert_code(name: &str) -> ErrorCode {
+    match known_message(name) {
+        Some(_) => ErrorCode::from_revert_name(name),
+        None => ErrorCode::TxReverted,
+    }
+}
+
+/// Decodes revert data: a custom error of the peaqOS contracts (through the generated error
+/// enums), `Error(string)` (precompiles, OpenZeppelin), or `Panic(uint256)`. Only the
+/// [`KNOWN_REVERTS`] names get their own code; the rest, unknown and empty data give
+/// `TX_REVERTED` (with the name in [`DecodedRevert::name`] and the message when known).
 pub fn decode_revert(data: &[u8]) -> DecodedRevert {
     if data.len() >= 4 {
         let selector: [u8; 4] = data[..4].try_into().expect("4 bytes");
@@ -253,19 +298,21 @@ pub fn decode_revert(data: &[u8]) -> DecodedRevert {
                     message: format!("execution reverted: panic {}", p.code),
                 };
             }
-        } else if let Some(name) = custom_error_name(selector) {
-            let code = ErrorCode::from_revert_name(name);
-            let args = render_args(data)
-                .map(|a| format!(" {a}"))
-                .unwrap_or_default();
-            let text = friendly(name);
-            let message = if text.is_empty() {
-                format!("execution reverted: {name}{args}")
+        } else if let Some((name, args)) = decode_custom_error(data) {
+            let args = if args.is_empty() {
+                String::new()
             } else {
-                format!("{name}: {text}{args}")
+                format!(" {args}")
+            };
+            let message = match known_message(name) {
+                Some(text) => format!("{name}: {text}{args}"),
+                None => match explanation(name) {
+                    "" => format!("execution reverted: {name}{args}"),
+                    text => format!("execution reverted: {name}: {text}{args}"),
+                },
             };
             return DecodedRevert {
-                code,
+                code: revert_code(name),
                 name: Some(name.to_string()),
                 message,
             };
@@ -341,45 +388,66 @@ pub(crate) fn from_transport(e: alloy::transports::TransportError) -> PeaqosErro
     }
 }
 
-/// Every revert name the SDK decodes into its own code (the FACTS.md list).
-pub const DECODED_REVERT_NAMES: [&str; 20] = KNOWN_REVERT_NAMES;
-
-/// `true` when `code` is a decoded contract revert name.
-pub fn is_revert_code(code: ErrorCode) -> bool {
-    code.category() == ErrorCategory::Revert
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy::primitives::{Address, U256};
+    use alloy::primitives::Address;
     use alloy::sol_types::SolError;
 
     #[test]
     fn decodes_custom_errors_by_name() {
-        let data = IdentityRegistry::AlreadyRegistered {
-            machine: Address::repeat_byte(1),
-        }
-        .abi_encode();
+        let data = IdentityRegistry::AlreadyRegistered {}.abi_encode();
+        assert_eq!(data.len(), 4, "parameterless");
         let d = decode_revert(&data);
         assert_eq!(d.code, ErrorCode::AlreadyRegistered);
         assert_eq!(d.name.as_deref(), Some("AlreadyRegistered"));
-        assert!(
-            d.message.starts_with("AlreadyRegistered: "),
-            "{}",
-            d.message
+        assert_eq!(
+            d.message,
+            "AlreadyRegistered: Machine address is already registered"
         );
         let data = IdentityRegistry::InvalidMachineAddress {}.abi_encode();
         let d = decode_revert(&data);
         assert_eq!(d.code, ErrorCode::InvalidMachineAddress);
         assert!(d.message.contains("zero address"));
-        let data = AdminFlags::InvalidTrustOverride {
-            value: U256::from(150),
+        // A custom error with parameters keeps them in the message.
+        let data = IdentityRegistry::WalletAlreadyBound {
+            wallet: Address::repeat_byte(0xab),
         }
         .abi_encode();
         let d = decode_revert(&data);
-        assert_eq!(d.code, ErrorCode::InvalidTrustOverride);
-        assert!(d.message.contains("150"), "{}", d.message);
+        assert_eq!(d.code, ErrorCode::TxReverted);
+        assert_eq!(d.name.as_deref(), Some("WalletAlreadyBound"));
+        assert!(d.message.contains("abab"), "{}", d.message);
+    }
+
+    #[test]
+    fn reverts_outside_peaqs_known_list_are_tx_reverted_with_their_name() {
+        for (data, name) in [
+            (
+                EventRegistry::FutureTimestamp {}.abi_encode(),
+                "FutureTimestamp",
+            ),
+            (
+                IdentityRegistry::IncorrectBondAmount {}.abi_encode(),
+                "IncorrectBondAmount",
+            ),
+            (
+                IdentityRegistry::IdentityNFTSoulbound {}.abi_encode(),
+                "IdentityNFTSoulbound",
+            ),
+            (
+                EventRegistry::OffsetOutOfBounds {}.abi_encode(),
+                "OffsetOutOfBounds",
+            ),
+        ] {
+            let d = decode_revert(&data);
+            assert_eq!(d.code, ErrorCode::TxReverted, "{name}");
+            assert_eq!(d.name.as_deref(), Some(name));
+            assert!(d.message.contains(name), "{}", d.message);
+            let e = revert_error(data.into(), Some(3));
+            assert_eq!(e.code(), Some(ErrorCode::TxReverted));
+            assert_eq!(e.revert_name().as_deref(), Some(name));
+        }
     }
 
     #[test]
@@ -392,12 +460,19 @@ mod tests {
         assert_eq!(d.code, ErrorCode::TxReverted);
         assert!(d.message.contains("0x0102030405"));
         assert_eq!(decode_revert(&[]).code, ErrorCode::TxReverted);
+        // A known selector with data that does not decode as that error is unknown data.
+        let mut bad = IdentityRegistry::WalletAlreadyBound {
+            wallet: Address::ZERO,
+        }
+        .abi_encode();
+        bad.truncate(10);
+        assert_eq!(decode_revert(&bad).name, None);
     }
 
     #[test]
     fn known_non_documented_custom_error_is_tx_reverted_with_name() {
         let data = MachineNFT::ERC721NonexistentToken {
-            tokenId: U256::from(5),
+            tokenId: alloy::primitives::U256::from(5),
         }
         .abi_encode();
         let d = decode_revert(&data);
@@ -406,18 +481,24 @@ mod tests {
     }
 
     #[test]
-    fn every_documented_revert_name_is_decoded_from_a_binding_selector() {
+    fn exactly_peaqs_known_reverts_get_their_own_code() {
+        // Walk every error selector of every binding: the names that decode to their own code
+        // are exactly peaq's KNOWN_REVERTS, each found in some binding.
         let mut seen = std::collections::BTreeSet::new();
         macro_rules! walk {
             ($($t:ty),*) => {$(
                 for sel in <$t>::SELECTORS {
                     let name = <$t>::name_by_selector(*sel).unwrap();
                     let d = decode_revert(sel);
-                    // Selector-only data may not decode the arguments, but the name must.
+                    if d.name.is_none() {
+                        // an error with parameters: the bare selector does not decode
+                        continue;
+                    }
                     assert_eq!(d.name.as_deref(), Some(name));
-                    assert_eq!(d.code, ErrorCode::from_revert_name(name));
-                    if is_revert_code(d.code) {
-                        seen.insert(d.code.as_str());
+                    assert_eq!(d.code, revert_code(name));
+                    if d.code != ErrorCode::TxReverted {
+                        assert_eq!(d.code.as_str(), name);
+                        seen.insert(name);
                     }
                 }
             )*};
@@ -429,22 +510,23 @@ mod tests {
             MachineNFT::MachineNFTErrors,
             AdminFlags::AdminFlagsErrors
         );
-        let expected: std::collections::BTreeSet<&str> = DECODED_REVERT_NAMES.into_iter().collect();
+        let expected: std::collections::BTreeSet<&str> =
+            KNOWN_REVERTS.iter().map(|(n, _)| *n).collect();
         assert_eq!(seen, expected);
     }
 
     #[test]
-    fn codes_and_exit_codes() {
+    fn codes() {
         let v = PeaqosError::validation(
             "machine_id",
             "positive_integer",
             "machineId must be a positive integer",
         );
         assert_eq!(v.code(), Some(ErrorCode::ValidationError));
-        assert_eq!(v.exit_code(), 1);
         assert_eq!(v.to_string(), "machineId must be a positive integer");
         let r = PeaqosError::rpc(Some(ErrorCode::WalletNotConfigured), "no signer");
-        assert_eq!(r.exit_code(), 3);
-        assert_eq!(PeaqosError::rpc(None, "x").exit_code(), 2);
+        assert_eq!(r.code_str(), Some("WALLET_NOT_CONFIGURED"));
+        assert_eq!(PeaqosError::rpc(None, "x").code(), None);
+        assert_eq!(PeaqosError::rpc(None, "x").revert_name(), None);
     }
 }

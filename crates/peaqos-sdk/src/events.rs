@@ -6,7 +6,7 @@ use alloy::sol_types::SolCall;
 use peaqos_contracts::EventRegistry;
 use peaqos_contracts::precompiles::Batch;
 use peaqos_types::event::{PreparedEvent, prepare_batch_submit_events, prepare_submit_event};
-use peaqos_types::{SubmitEventParams, ValidationError};
+use peaqos_types::{ErrorCode, SubmitEventParams, ValidationError};
 
 use crate::client::{PeaqosClient, Receipt, unix_now};
 use crate::error::{PeaqosError, Result};
@@ -20,6 +20,65 @@ pub const LEGACY_SUBMIT_EVENT_SELECTOR: [u8; 4] = [0x6b, 0x58, 0xc7, 0xdc];
 /// Call data of `EventRegistry.submitEvent` for prepared arguments.
 pub fn encode_submit_event(e: &PreparedEvent) -> Bytes {
     EventRegistry::submitEventCall::from(e).abi_encode().into()
+}
+
+/// The messages peaq's SDK gives the event reverts that name a machine (`_map_submit_event_error`
+/// and `_map_batch_error`): `machines` are the distinct machine ids of the submission.
+fn name_the_machines(e: PeaqosError, machines: &[u64]) -> PeaqosError {
+    let PeaqosError::Rpc {
+        code: Some(code),
+        rpc_code,
+        message,
+        tx_hash,
+        revert_data,
+    } = e
+    else {
+        return e;
+    };
+    let one = (machines.len() == 1).then(|| machines[0]);
+    let text = match (code, one) {
+        (ErrorCode::MachineNotFound, Some(id)) => format!("Machine ID {id} does not exist"),
+        (ErrorCode::MachineNotFound, None) => {
+            "One or more machine IDs in this batch do not exist".into()
+        }
+        (ErrorCode::MachineNotBonded, Some(id)) => format!("Machine ID {id} is not bonded"),
+        (ErrorCode::MachineNotBonded, None) => {
+            "One or more machines in this batch are not bonded".into()
+        }
+        (ErrorCode::MachineDeactivated, Some(id)) => format!("Machine ID {id} is deactivated"),
+        (ErrorCode::MachineDeactivated, None) => {
+            "One or more machines in this batch are deactivated".into()
+        }
+        (ErrorCode::NotAuthorizedSubmitter, Some(id)) => {
+            format!("Caller is not authorized to submit events for machine {id}")
+        }
+        (ErrorCode::NotAuthorizedSubmitter, None) => {
+            "Caller is not authorized to submit one or more machines in this batch".into()
+        }
+        (code, _) => {
+            return PeaqosError::Rpc {
+                code: Some(code),
+                rpc_code,
+                message,
+                tx_hash,
+                revert_data,
+            };
+        }
+    };
+    PeaqosError::Rpc {
+        code: Some(code),
+        rpc_code,
+        message: format!("{}: {text}", code.as_str()),
+        tx_hash,
+        revert_data,
+    }
+}
+
+fn distinct_machines(events: &[SubmitEventParams]) -> Vec<u64> {
+    let mut ids: Vec<u64> = events.iter().map(|e| e.machine_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// A bare revert (no data) from the EventRegistry most likely means the deployment only knows
@@ -80,12 +139,13 @@ impl PeaqosClient {
         let prepared = prepare_submit_event(params)?;
         self.apply_limits(std::slice::from_ref(params))?;
         self.send_tx(
+            "submit_event",
             self.contracts().event_registry,
             encode_submit_event(&prepared),
             U256::ZERO,
         )
         .await
-        .map_err(explain_bare_revert)
+        .map_err(|e| name_the_machines(explain_bare_revert(e), &[params.machine_id]))
     }
 
     /// Submits `events` atomically in one `batchAll` through the Batch precompile; returns one
@@ -120,25 +180,65 @@ impl PeaqosClient {
             gasLimit: vec![],
         };
         self.send_tx(
+            "batch_submit_events",
             self.contracts().batch_precompile,
             call.abi_encode().into(),
             U256::ZERO,
         )
         .await
-        .map_err(explain_bare_revert)
+        .map_err(|e| name_the_machines(explain_bare_revert(e), &distinct_machines(events)))
     }
 
-    /// `EventRegistry.eventCount(machine_id)`.
+    /// `EventRegistry.getEventCount(machine_id)`: events stored for the machine.
     pub async fn event_count(&self, machine_id: u64) -> Result<u64> {
         let n = self
             .call_view(
                 self.contracts().event_registry,
-                &EventRegistry::eventCountCall {
+                &EventRegistry::getEventCountCall {
                     machineId: U256::from(machine_id),
                 },
             )
             .await?;
         Ok(n.saturating_to::<u64>())
+    }
+
+    /// `EventRegistry.getEventAt(machine_id, index)`: the full stored record (the
+    /// `EventSubmitted` log carries only machine id, index, type, value and currency).
+    ///
+    /// Errors: a revert (`TX_REVERTED`) for an index past the machine's count.
+    pub async fn event_at(
+        &self,
+        machine_id: u64,
+        index: u64,
+    ) -> Result<EventRegistry::MachineEvent> {
+        self.call_view(
+            self.contracts().event_registry,
+            &EventRegistry::getEventAtCall {
+                machineId: U256::from(machine_id),
+                index: U256::from(index),
+            },
+        )
+        .await
+    }
+
+    /// `EventRegistry.getEvents(machine_id, offset, limit)`: up to `limit` records from `offset`
+    /// (the contract clamps `limit` to `MAX_QUERY_LIMIT()`; an `offset` past the count reverts
+    /// `OffsetOutOfBounds`, code `TX_REVERTED`).
+    pub async fn events_of(
+        &self,
+        machine_id: u64,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<EventRegistry::MachineEvent>> {
+        self.call_view(
+            self.contracts().event_registry,
+            &EventRegistry::getEventsCall {
+                machineId: U256::from(machine_id),
+                offset: U256::from(offset),
+                limit: U256::from(limit),
+            },
+        )
+        .await
     }
 }
 
@@ -156,6 +256,53 @@ mod tests {
         assert_eq!(back.machineId, U256::from(7));
         assert_eq!(back.currency, "USD");
         assert_eq!(back.dataHash, B256::ZERO);
+    }
+
+    #[test]
+    fn machine_reverts_name_the_machine_as_peaqs_sdk_does() {
+        use alloy::sol_types::SolError;
+        let not_found = || {
+            crate::error::revert_error(
+                EventRegistry::MachineNotFound {}.abi_encode().into(),
+                Some(3),
+            )
+        };
+        let e = name_the_machines(not_found(), &[7]);
+        assert_eq!(e.code(), Some(ErrorCode::MachineNotFound));
+        assert_eq!(
+            e.to_string(),
+            "MachineNotFound: Machine ID 7 does not exist"
+        );
+        let e = name_the_machines(not_found(), &[7, 8]);
+        assert_eq!(
+            e.to_string(),
+            "MachineNotFound: One or more machine IDs in this batch do not exist"
+        );
+        let unauthorized = crate::error::revert_error(
+            EventRegistry::NotAuthorizedSubmitter {}.abi_encode().into(),
+            Some(3),
+        );
+        assert_eq!(
+            name_the_machines(unauthorized, &[3]).to_string(),
+            "NotAuthorizedSubmitter: Caller is not authorized to submit events for machine 3"
+        );
+        // Other reverts keep their message and data.
+        let future = crate::error::revert_error(
+            EventRegistry::FutureTimestamp {}.abi_encode().into(),
+            Some(3),
+        );
+        let before = future.to_string();
+        let after = name_the_machines(future, &[3]);
+        assert_eq!(after.to_string(), before);
+        assert_eq!(after.revert_name().as_deref(), Some("FutureTimestamp"));
+        assert_eq!(
+            distinct_machines(&[
+                SubmitEventParams::activity(4, U256::ZERO, 1),
+                SubmitEventParams::activity(2, U256::ZERO, 1),
+                SubmitEventParams::activity(4, U256::ZERO, 1),
+            ]),
+            vec![2, 4]
+        );
     }
 
     #[test]

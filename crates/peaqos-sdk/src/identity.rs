@@ -55,6 +55,20 @@ pub fn machine_id_from_receipt(receipt: &Receipt, registry: Address) -> Result<u
     Ok(id.to::<u64>())
 }
 
+/// The token id of the `MachineMinted` log of `machine_nft` for `machine_id` in `receipt`
+/// (`MachineNFT.mint` returns nothing; the event carries the id). `None` when the receipt has
+/// no such log.
+pub fn minted_token_id(receipt: &Receipt, machine_nft: Address, machine_id: u64) -> Option<u64> {
+    receipt
+        .inner
+        .logs()
+        .iter()
+        .filter(|l| l.address() == machine_nft)
+        .filter_map(|l| MachineNFT::MachineMinted::decode_log(&l.inner).ok())
+        .find(|ev| ev.machineId == U256::from(machine_id))
+        .and_then(|ev| u64::try_from(ev.tokenId).ok())
+}
+
 impl PeaqosClient {
     /// `IdentityRegistry.minBond()` in wei (`MIN_BOND_INVALID_RESULT` when zero).
     pub async fn min_bond(&self) -> Result<U256> {
@@ -73,21 +87,26 @@ impl PeaqosClient {
         Ok(bond)
     }
 
-    async fn register_with(&self, data: Vec<u8>) -> Result<u64> {
+    async fn register_with(&self, label: &str, data: Vec<u8>) -> Result<u64> {
         let bond = self.min_bond().await?;
         let registry = self.contracts().identity_registry;
-        let receipt = self.send_tx(registry, data.into(), bond).await?;
+        let receipt = self.send_tx(label, registry, data.into(), bond).await?;
         machine_id_from_receipt(&receipt, registry)
     }
 
-    /// Registers the client's own address as a machine, sending `minBond` with the call.
-    /// Returns the machine id decoded from the `Registered` log.
+    /// Registers the client's own address as a machine (`register()`, payable), sending
+    /// `minBond` with the call. Returns the machine id decoded from the `Registered` log (the
+    /// call's return value is not visible in a receipt).
     ///
-    /// Errors: `AlreadyRegistered`, `IncorrectBondAmount`, `REGISTERED_EVENT_MISSING` /
-    /// `REGISTERED_EVENT_MALFORMED`, RPC failures (e.g. insufficient funds).
+    /// Errors: `AlreadyRegistered`, `REGISTERED_EVENT_MISSING` / `REGISTERED_EVENT_MALFORMED`,
+    /// `TX_REVERTED` (e.g. `IncorrectBondAmount`, see [`PeaqosError::revert_name`]), RPC failures
+    /// (e.g. insufficient funds).
     pub async fn register_machine(&self) -> Result<u64> {
-        self.register_with(IdentityRegistry::registerCall {}.abi_encode())
-            .await
+        self.register_with(
+            "register_machine",
+            IdentityRegistry::registerCall {}.abi_encode(),
+        )
+        .await
     }
 
     /// Registers `machine_address` with the client as its proxy operator (which pays the bond).
@@ -98,21 +117,31 @@ impl PeaqosClient {
     /// `InvalidMachineAddress`.
     pub async fn register_for(&self, machine_address: impl IntoAddress) -> Result<u64> {
         let machine = into_address(machine_address, "machine_address", "machineAddress")?;
-        self.register_with(IdentityRegistry::registerForCall { machine }.abi_encode())
-            .await
+        self.register_with(
+            "register_for",
+            IdentityRegistry::registerForCall { machine }.abi_encode(),
+        )
+        .await
     }
 
-    /// The machine id registered for `address` (0 when none).
-    pub async fn machine_id_of(&self, address: impl IntoAddress) -> Result<u64> {
-        let a = into_address(address, "address", "address")?;
+    /// `IdentityRegistry.machineIdOfOwner(address)`: the machine id of the machine address
+    /// `address` (the holder of its soulbound Identity NFT), 0 when it is not registered. For a
+    /// proxy-registered machine pass the machine's address, not the operator's (peaq's CLI
+    /// checks registration this way).
+    pub async fn machine_id_of_owner(&self, address: impl IntoAddress) -> Result<u64> {
+        let owner = into_address(address, "address", "address")?;
         let id = self
             .call_view(
                 self.contracts().identity_registry,
-                &IdentityRegistry::machineIdOfCall { machine: a },
+                &IdentityRegistry::machineIdOfOwnerCall { owner },
             )
             .await?;
-        u64::try_from(id)
-            .map_err(|_| PeaqosError::rpc(None, format!("machineIdOf returned {id}, out of range")))
+        u64::try_from(id).map_err(|_| {
+            PeaqosError::rpc(
+                None,
+                format!("machineIdOfOwner returned {id}, out of range"),
+            )
+        })
     }
 
     /// The IdentityRegistry status of `machine_id`.
@@ -130,7 +159,10 @@ impl PeaqosClient {
             .ok_or_else(|| PeaqosError::rpc(None, format!("unknown machine status {v}")))
     }
 
-    /// Mints the Machine NFT of `machine_id` to `recipient`; returns the transaction hash.
+    /// Mints the Machine NFT of `machine_id` to `recipient` (the machine's own address, also
+    /// when its operator mints); returns the transaction hash, as peaq's SDK does. `mint`
+    /// returns nothing: the token id is [`PeaqosClient::token_id_of`] afterwards, or
+    /// [`minted_token_id`] of the receipt's `MachineMinted` log.
     ///
     /// Errors: `ValidationError` for `machine_id == 0` or a malformed recipient; reverts
     /// `MachineNotFound`, `MachineNotBonded`, `AlreadyMinted`, `InvalidAddress`,
@@ -144,6 +176,7 @@ impl PeaqosClient {
         };
         let r = self
             .send_tx(
+                "mint_nft",
                 self.contracts().machine_nft,
                 call.abi_encode().into(),
                 U256::ZERO,

@@ -20,8 +20,12 @@
 //!
 //! Transactions: EIP-1559 fees from the node, `eth_estimateGas` x1.2, a local nonce manager
 //! (many concurrent calls through one client never collide or leave gaps), local signing, and
-//! receipt waiting with a timeout (`RECEIPT_AWAIT_FAILED` keeps the hash). Contract reverts are
-//! decoded into their names ([`error::decode_revert`]).
+//! receipt waiting with a timeout (`RECEIPT_AWAIT_FAILED` keeps the hash). A [`TxObserver`]
+//! attached with [`PeaqosClient::with_tx_observer`] is told about every transaction on that
+//! path (signed, accepted, rejected, mined), e.g. to journal hashes before their receipts.
+//! Contract reverts are decoded with the bindings' error enums ([`error::decode_revert`]);
+//! peaq's known reverts ([`error::KNOWN_REVERTS`]) keep their name as code, the rest are
+//! `TX_REVERTED`.
 
 #![warn(missing_docs)]
 
@@ -38,13 +42,17 @@ pub mod mcr;
 pub mod nonce;
 pub mod wallet;
 
-pub use client::{PeaqosClient, Receipt};
+pub use client::{PeaqosClient, Receipt, SignedTx, TxCall, TxObserver};
 pub use config::{
     IntoAddress, PeaqosConfig, PrivateKey, TxOptions, devnet_addresses, preset_addresses,
 };
-pub use did::{DidAttribute, WriteMachineDidParams, WriteProxyDidParams, encode_add_attribute};
-pub use error::{DecodedRevert, PeaqosError, Result, decode_revert};
+pub use did::{
+    DidAttribute, DidChange, WriteMachineDidParams, WriteProxyDidParams, encode_add_attribute,
+    encode_did_changes,
+};
+pub use error::{DecodedRevert, KNOWN_REVERTS, PeaqosError, Result, decode_revert};
 pub use faucet::{FaucetSetupResponse, FundParams, FundResult, GasStationClient, QrFormat};
+pub use identity::{machine_id_from_receipt, minted_token_id};
 pub use mcr::{
     MachineProfile, McrClient, McrResponse, OperatorMachine, OperatorMachinesResponse, Pagination,
     PeaqosData,

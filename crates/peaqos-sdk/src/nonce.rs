@@ -40,6 +40,23 @@ impl NonceManager {
         *self.next.lock().await
     }
 
+    /// Reserves `count` consecutive nonces for transactions signed now and sent later; returns
+    /// the first. The counter moves past them at once, so other sends never reuse them; if
+    /// some are never sent, [`NonceManager::reset`] re-syncs from the node.
+    pub async fn reserve<P, PF, E>(&self, count: u64, pending: P) -> Result<u64, E>
+    where
+        P: FnOnce() -> PF,
+        PF: Future<Output = Result<u64, E>>,
+    {
+        let mut guard = self.next.lock().await;
+        let first = match *guard {
+            Some(n) => n,
+            None => pending().await?,
+        };
+        *guard = Some(first + count);
+        Ok(first)
+    }
+
     /// Runs `send(nonce)` with the next nonce while holding the lock.
     ///
     /// `pending` reads `eth_getTransactionCount(address, "pending")` when the local state is
@@ -121,6 +138,25 @@ mod tests {
             )
             .await;
         assert_eq!(n, Ok(4));
+    }
+
+    #[tokio::test]
+    async fn reserved_nonces_are_skipped_by_later_sends() {
+        let m = NonceManager::new();
+        let first: Result<u64, ()> = m.reserve(5, || async { Ok(10) }).await;
+        assert_eq!(first, Ok(10));
+        let n: Result<u64, ()> = m
+            .with_next(
+                || async { Ok(0) },
+                |n| async move { SendOutcome::Accepted(n) },
+            )
+            .await;
+        assert_eq!(n, Ok(15));
+        let again: Result<u64, ()> = m.reserve(2, || async { Ok(0) }).await;
+        assert_eq!(again, Ok(16));
+        m.reset().await;
+        let resynced: Result<u64, ()> = m.reserve(1, || async { Ok(12) }).await;
+        assert_eq!(resynced, Ok(12));
     }
 
     #[tokio::test]

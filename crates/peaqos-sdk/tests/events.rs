@@ -40,8 +40,15 @@ async fn submit_and_batch_submit() {
         .iter()
         .find_map(|l| l.log_decode::<EventRegistry::EventSubmitted>().ok())
         .unwrap();
-    assert_eq!(log.inner.currency, "USD");
-    assert_eq!(log.inner.dataHash, data_hash);
+    // The log indexes the currency (its keccak256) and carries no hashes: the record has them.
+    assert_eq!(log.inner.currency, alloy::primitives::keccak256("USD"));
+    assert_eq!(log.inner.machineId, U256::from(id));
+    assert_eq!(log.inner.eventIndex, U256::ZERO);
+    let record = c.event_at(id, 0).await.unwrap();
+    assert_eq!(record.currency, "USD");
+    assert_eq!(record.dataHash, data_hash);
+    assert_eq!(record.value, U256::from(12_500));
+    assert_eq!(record.timestamp, U256::from(now));
 
     let (_, zero) = c
         .submit_event(&SubmitEventParams::activity(id, U256::ZERO, now))
@@ -56,6 +63,15 @@ async fn submit_and_batch_submit() {
     assert_eq!(hashes.len(), 10);
     assert!(hashes.iter().all(|h| *h == hashes[0]));
     assert_eq!(c.event_count(id).await.unwrap(), 12);
+    let stored = c.events_of(id, 2, 100).await.unwrap();
+    assert_eq!(stored.len(), 10);
+    assert_eq!(
+        (stored[9].currency.as_str(), stored[9].value),
+        ("EUR", U256::from(109))
+    );
+    let e = c.events_of(id, 13, 1).await.unwrap_err();
+    assert_eq!(e.code(), Some(ErrorCode::TxReverted));
+    assert_eq!(e.revert_name().as_deref(), Some("OffsetOutOfBounds"));
 
     // Batch validation: empty, missing currency (with its index), too many.
     let e = c.batch_submit_events(&[]).await.unwrap_err();
@@ -76,6 +92,10 @@ async fn submit_and_batch_submit() {
     bad[5].machine_id = 999;
     let e = c.batch_submit_events(&bad).await.unwrap_err();
     assert_eq!(e.code_str(), Some("MachineNotFound"));
+    assert_eq!(
+        e.to_string(),
+        "MachineNotFound: One or more machine IDs in this batch do not exist"
+    );
     assert_eq!(c.event_count(id).await.unwrap(), 12);
 }
 
@@ -186,6 +206,7 @@ async fn revert_names_from_the_chain() {
         .await
         .unwrap_err();
     assert_eq!(e.code_str(), Some("NotAuthorizedSubmitter"), "{e}");
+    assert!(e.to_string().contains(&format!("machine {id}")), "{e}");
     let e = c
         .submit_event(&ev(SubmitEventParams::revenue(
             id,
@@ -195,11 +216,15 @@ async fn revert_names_from_the_chain() {
         )))
         .await
         .unwrap_err();
-    assert_eq!(e.code_str(), Some("FutureTimestamp"));
+    // Outside peaq's KNOWN_REVERTS: TX_REVERTED, the name kept in the message and revert data.
+    assert_eq!(e.code(), Some(ErrorCode::TxReverted));
+    assert_eq!(e.revert_name().as_deref(), Some("FutureTimestamp"));
+    assert!(e.to_string().contains("FutureTimestamp"), "{e}");
     let mut big = SubmitEventParams::activity(id, U256::ZERO, now);
     big.metadata = vec![7; 4097];
     let e = c.submit_event(&big).await.unwrap_err();
-    assert_eq!(e.code_str(), Some("MetadataTooLarge"));
+    assert_eq!(e.code(), Some(ErrorCode::TxReverted));
+    assert_eq!(e.revert_name().as_deref(), Some("MetadataTooLarge"));
 
     // Reverts the client-side validation would stop, checked through a dry run.
     let registry = c.contracts().event_registry;
@@ -219,20 +244,22 @@ async fn revert_names_from_the_chain() {
         .abi_encode()
         .into()
     };
-    for (data, name) in [
-        (raw(5, "USD", 0), "InvalidEventType"),
-        (raw(0, "USD", 9), "InvalidTrustLevel"),
-        (raw(0, "usd", 0), "InvalidCurrencyShape"),
+    for (data, name, code) in [
+        (raw(5, "USD", 0), "InvalidEventType", "InvalidEventType"),
+        (raw(0, "USD", 9), "InvalidTrustLevel", "InvalidTrustLevel"),
+        (raw(0, "usd", 0), "InvalidCurrencyShape", "TX_REVERTED"),
     ] {
         let e = c.simulate(registry, data, U256::ZERO).await.unwrap_err();
-        assert_eq!(e.code_str(), Some(name));
+        assert_eq!(e.code_str(), Some(code));
+        assert_eq!(e.revert_name().as_deref(), Some(name));
     }
     let wrong_bond = IdentityRegistry::registerCall {}.abi_encode().into();
     let e = stranger
         .simulate(c.contracts().identity_registry, wrong_bond, U256::from(5))
         .await
         .unwrap_err();
-    assert_eq!(e.code_str(), Some("IncorrectBondAmount"));
+    assert_eq!(e.code(), Some(ErrorCode::TxReverted));
+    assert_eq!(e.revert_name().as_deref(), Some("IncorrectBondAmount"));
     let transfer = IdentityRegistry::transferFromCall {
         from: c.address(),
         to: stranger.address(),
@@ -244,7 +271,8 @@ async fn revert_names_from_the_chain() {
         .simulate(c.contracts().identity_registry, transfer, U256::ZERO)
         .await
         .unwrap_err();
-    assert_eq!(e.code_str(), Some("IdentityNFTSoulbound"));
+    assert_eq!(e.code(), Some(ErrorCode::TxReverted));
+    assert_eq!(e.revert_name().as_deref(), Some("IdentityNFTSoulbound"));
     let flags = c.contracts().admin_flags.unwrap();
     let over = AdminFlags::setTrustOverrideCall {
         machineId: U256::from(id),
@@ -255,11 +283,12 @@ async fn revert_names_from_the_chain() {
         .simulate(flags, over.into(), U256::ZERO)
         .await
         .unwrap_err();
-    assert_eq!(e.code(), Some(ErrorCode::InvalidTrustOverride));
+    assert_eq!(e.code(), Some(ErrorCode::TxReverted));
+    assert_eq!(e.revert_name().as_deref(), Some("InvalidTrustOverride"));
     assert!(e.to_string().contains("150"), "{e}");
 
     // Deactivated machines cannot submit.
-    let deact = IdentityRegistry::deactivateCall {
+    let deact = IdentityRegistry::deactivateMachineCall {
         machineId: U256::from(id),
     }
     .abi_encode();
@@ -272,6 +301,10 @@ async fn revert_names_from_the_chain() {
         .await
         .unwrap_err();
     assert_eq!(e.code_str(), Some("MachineDeactivated"));
+    assert_eq!(
+        e.to_string(),
+        format!("MachineDeactivated: Machine ID {id} is deactivated")
+    );
     // An unknown custom error (OwnableUnauthorizedAccount) is TX_REVERTED with the raw data.
     let e = stranger
         .simulate(

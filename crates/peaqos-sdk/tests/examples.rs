@@ -34,7 +34,7 @@ async fn self_managed_example() {
         .unwrap();
     let c = net.dev(0);
     assert_eq!(
-        c.machine_id_of(out.machine_address).await.unwrap(),
+        c.machine_id_of_owner(out.machine_address).await.unwrap(),
         out.machine_id
     );
     assert_eq!(c.token_id_of(out.machine_id).await.unwrap(), out.token_id);

@@ -27,7 +27,7 @@ async fn a_vault_wallet_registers_a_machine_in_both_signing_modes() {
             .unwrap();
     assert_eq!(client.address(), native_addr);
     let id = client.register_machine().await.unwrap();
-    assert_eq!(client.machine_id_of(native_addr).await.unwrap(), id);
+    assert_eq!(client.machine_id_of_owner(native_addr).await.unwrap(), id);
 
     let raw = create_wallet("robot-2", Some("pw"), 24, &vault).unwrap();
     let raw_addr: Address = raw.peaq_address.parse().unwrap();

@@ -4,7 +4,9 @@
 //!   ten dev accounts and the chain steps every integration test repeats: funding a fresh key,
 //!   registering a machine with `minBond`, minting its Machine NFT, writing DID attributes through
 //!   `batchAll`, submitting (backdated) events and driving `AdminFlags`.
-//! - Receipt helpers: [`mined`], [`sent`], [`registered`], [`registered_id`], [`events`], [`event`].
+//! - Receipt helpers: [`mined`], [`sent`], [`registered`], [`registered_id`], [`minted`],
+//!   [`events`], [`event`] (machine ids come from `Registered`, token ids from `MachineMinted`;
+//!   `submitEvent` and `mint` return nothing).
 //! - [`Ev`]: the ten fields of one `submitEvent`, with [`revenue`] and [`activity`] builders.
 //! - [`Db`] and, with the `postgres` feature, `fresh_postgres_database`: a throwaway PostgreSQL
 //!   database per test, following the `PEAQOS_TEST_POSTGRES_URL` / `PEAQOS_REQUIRE_POSTGRES`
@@ -144,16 +146,18 @@ impl TestNet {
     }
 
     /// `key` (the machine wallet) mints the Machine NFT of `machine_id` to itself; returns the
-    /// token id.
+    /// token id (from the `MachineMinted` log: `mint` returns nothing).
     pub async fn mint(&self, key: &PrivateKeySigner, machine_id: u64) -> u64 {
         let p = self.provider_for(key.clone());
         let nft = MachineNFT::new(self.contracts().machine_nft, &p);
-        mined(nft.mint(U256::from(machine_id), key.address())).await;
-        nft.tokenIdOf(U256::from(machine_id))
-            .call()
-            .await
-            .expect("tokenIdOf")
-            .to::<u64>()
+        let r = mined(nft.mint(U256::from(machine_id), key.address())).await;
+        let ev = minted(&r);
+        assert_eq!(
+            ev.machineId,
+            U256::from(machine_id),
+            "MachineMinted machine id"
+        );
+        ev.tokenId.to::<u64>()
     }
 
     /// `signer` adds `(name, value)` attributes (validity 0 = forever) to `account`'s DID in one
@@ -168,7 +172,8 @@ impl TestNet {
     }
 
     /// Submits one event for `machine_id` through `EventRegistry.submitEvent` from `p`'s wallet;
-    /// asserts success and returns the receipt.
+    /// asserts success and returns the receipt (`submitEvent` returns nothing: the event index
+    /// is in the receipt's `EventSubmitted` log).
     ///
     /// Takes the provider rather than a key: alloy caches nonces per provider, so a test that
     /// sends from a provider of its own must send every transaction of that key through it.
@@ -329,9 +334,21 @@ pub fn registered(receipt: &TransactionReceipt) -> IdentityRegistry::Registered 
         .data
 }
 
-/// The machine id of a registration receipt's `Registered` log.
+/// The machine id of a registration receipt's `Registered` log (`register` / `registerFor`
+/// return it, but a receipt carries only the event).
 pub fn registered_id(receipt: &TransactionReceipt) -> u64 {
     registered(receipt).machineId.to::<u64>()
+}
+
+/// The `MachineMinted` log of a mint receipt (`mint` returns nothing; the token id is here).
+pub fn minted(receipt: &TransactionReceipt) -> MachineNFT::MachineMinted {
+    receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| MachineNFT::MachineMinted::decode_log(&l.inner).ok())
+        .expect("MachineMinted log")
+        .data
 }
 
 /// Logs of type `E` emitted by `emitter` in a receipt.
