@@ -1,6 +1,7 @@
 //! `--state FILE`: a restarted devnet keeps every machine, event, balance, block and log.
 
-use alloy::primitives::{Address, U256};
+use crate::util::record;
+use alloy::primitives::{Address, Bytes, U256, keccak256};
 use alloy::providers::Provider;
 use alloy::rpc::types::{Filter, TransactionRequest};
 use alloy::sol_types::SolEvent;
@@ -27,16 +28,13 @@ async fn state_survives_a_restart() {
     let reg = IdentityRegistry::new(d.identity_registry, &p);
     mined(reg.register().value(peaq(1))).await;
     let now = latest_timestamp(&p).await;
-    let receipt = net
-        .submit_event(
-            &p,
-            1,
-            &Ev {
-                value: U256::from(1234),
-                ..Ev::revenue("EUR", now)
-            },
-        )
-        .await;
+    let submitted = Ev {
+        value: U256::from(1234),
+        data_hash: keccak256(b"receipt"),
+        metadata: Bytes::from_static(b"{\"kwh\":3}"),
+        ..Ev::revenue("EUR", now)
+    };
+    let receipt = net.submit_event(&p, 1, &submitted).await;
     DidRegistry::new(DID_PRECOMPILE_ADDRESS, &p)
         .addAttribute(
             machine.address(),
@@ -86,14 +84,26 @@ async fn state_survives_a_restart() {
     );
     let reg = IdentityRegistry::new(d.identity_registry, &p);
     assert_eq!(
-        reg.machineIdOf(machine.address()).call().await.unwrap(),
+        reg.machineIdOfOwner(machine.address())
+            .call()
+            .await
+            .unwrap(),
         U256::from(1)
     );
     let ev = EventRegistry::new(d.event_registry, &p);
     assert_eq!(
-        ev.eventCount(U256::from(1)).call().await.unwrap(),
+        ev.getEventCount(U256::from(1)).call().await.unwrap(),
         U256::from(1)
     );
+    assert_eq!(
+        ev.getEventAt(U256::from(1), U256::ZERO)
+            .call()
+            .await
+            .unwrap(),
+        record(U256::from(1), &submitted),
+        "the stored record survives"
+    );
+    assert_eq!(ev.totalEventCount().call().await.unwrap(), U256::from(1));
     let logs = p
         .get_logs(&Filter::new().address(d.event_registry).from_block(0))
         .await
@@ -101,8 +111,8 @@ async fn state_survives_a_restart() {
     assert_eq!(logs.len(), 1);
     let decoded = EventRegistry::EventSubmitted::decode_log(&logs[0].inner).unwrap();
     assert_eq!(
-        (decoded.value, decoded.currency.as_str()),
-        (U256::from(1234), "EUR")
+        (decoded.value, decoded.currency),
+        (U256::from(1234), keccak256("EUR"))
     );
     assert_eq!(
         p.get_transaction_receipt(receipt.transaction_hash)

@@ -1,0 +1,18 @@
+//! The devnet's integration tests, one binary (`cargo test -p peaqos-devnet --test it`):
+//!
+//! - [`contracts`]: every function, event and documented revert of the peaqOS contracts, driven
+//!   through alloy against the embedded devnet (reverts checked by name through eth_call,
+//!   eth_estimateGas and a mined transaction);
+//! - [`gas`]: the gas budget of `submitEvent`, alone and inside `batchAll`;
+//! - [`flow`]: the onboarding flow as the SDK drives it;
+//! - [`precompiles`]: DID, Batch and the native ERC-20 as on the node;
+//! - [`rpc`]: the JSON-RPC surface clients and indexers rely on;
+//! - [`persistence`]: `--state FILE` across restarts.
+
+mod contracts;
+mod flow;
+mod gas;
+mod persistence;
+mod precompiles;
+mod rpc;
+mod util;
