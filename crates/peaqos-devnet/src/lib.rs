@@ -218,38 +218,26 @@ pub async fn serve(node: Node, config: &DevnetConfig) -> Result<DevnetHandle, De
     })
 }
 
-/// The `.env` text for the CLI and SDK: network, RPC, dev account 0's key, every address.
-pub fn env_file_text(rpc_url: &str, deployment: &Deployment) -> String {
-    use peaqos_types::constants::*;
+/// The `.env` for the CLI and SDK (ours and peaq's): network, RPC, dev account 0's key, every
+/// contract address, the local MCR API and Gas Station URLs. Callers running the services on other
+/// ports `set` their URLs before rendering.
+pub fn env_file(rpc_url: &str, deployment: &Deployment) -> peaqos_types::EnvFile {
+    use peaqos_types::constants::{DEFAULT_GAS_STATION_URL, DEFAULT_MCR_API_URL};
     let key = genesis::dev_signer(0).to_bytes();
-    let mut s = String::new();
-    s.push_str("# Written by `peaqos devnet --env-out`: a local devnet, dev account 0.\n");
-    s.push_str("PEAQOS_NETWORK=devnet\n");
-    s.push_str(&format!("PEAQOS_RPC_URL={rpc_url}\n"));
-    s.push_str(&format!("PEAQOS_PRIVATE_KEY={key}\n"));
-    s.push_str(&format!(
-        "IDENTITY_REGISTRY_ADDRESS={}\n",
-        deployment.identity_registry
-    ));
-    s.push_str(&format!(
-        "IDENTITY_STAKING_ADDRESS={}\n",
-        deployment.identity_staking
-    ));
-    s.push_str(&format!(
-        "EVENT_REGISTRY_ADDRESS={}\n",
-        deployment.event_registry
-    ));
-    s.push_str(&format!("MACHINE_NFT_ADDRESS={}\n", deployment.machine_nft));
-    s.push_str(&format!("DID_REGISTRY_ADDRESS={DID_PRECOMPILE_ADDRESS}\n"));
-    s.push_str(&format!(
-        "BATCH_PRECOMPILE_ADDRESS={BATCH_PRECOMPILE_ADDRESS}\n"
-    ));
-    s.push_str(&format!("ADMIN_FLAGS_ADDRESS={}\n", deployment.admin_flags));
-    s.push_str(&format!("PEAQOS_MCR_API_URL={DEFAULT_MCR_API_URL}\n"));
-    s.push_str(&format!(
-        "PEAQOS_GAS_STATION_URL={DEFAULT_GAS_STATION_URL}\n"
-    ));
-    s
+    let mut f = peaqos_types::EnvFile::new();
+    f.comment("Written by peaqos: a local devnet, dev account 0.")
+        .set("PEAQOS_NETWORK", "devnet")
+        .set("PEAQOS_RPC_URL", rpc_url)
+        .set("PEAQOS_PRIVATE_KEY", &key.to_string())
+        .set_addresses(&deployment.contract_addresses())
+        .set("PEAQOS_MCR_API_URL", DEFAULT_MCR_API_URL)
+        .set("PEAQOS_GAS_STATION_URL", DEFAULT_GAS_STATION_URL);
+    f
+}
+
+/// [`env_file`] as text.
+pub fn env_file_text(rpc_url: &str, deployment: &Deployment) -> String {
+    env_file(rpc_url, deployment).render()
 }
 
 /// Writes `text` to `path` with mode 0600 (it holds a private key).

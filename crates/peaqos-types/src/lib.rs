@@ -18,6 +18,7 @@
 
 pub mod constants;
 pub mod did;
+pub mod envfile;
 pub mod error;
 pub mod event;
 pub mod identity;
@@ -26,6 +27,7 @@ pub mod network;
 pub mod rating;
 
 pub use did::{DataVisibility, Did, DidParseError};
+pub use envfile::EnvFile;
 pub use error::{ErrorCategory, ErrorCode, ValidationError};
 pub use event::{
     BatchValidationError, EventType, PreparedEvent, SubmitEventParams, TrustLevel,

@@ -250,7 +250,7 @@ pub const AGUNG_ADDRESSES: ContractAddresses = ContractAddresses {
 impl ContractAddresses {
     /// `(env var name, Some(address))` for every field, in the stable order required
     /// first, then optional; `None` for unset optional fields.
-    fn entries(&self) -> [(&'static str, Option<Address>); 9] {
+    pub fn entries(&self) -> [(&'static str, Option<Address>); 9] {
         [
             (env::IDENTITY_REGISTRY_ADDRESS, Some(self.identity_registry)),
             (env::IDENTITY_STAKING_ADDRESS, Some(self.identity_staking)),

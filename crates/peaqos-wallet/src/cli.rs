@@ -342,16 +342,6 @@ pub fn run_in(
     }
 }
 
-fn env_value(v: &str) -> String {
-    if v.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.@:/".contains(c))
-    {
-        v.to_string()
-    } else {
-        format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
-    }
-}
-
 /// Sets `key=value` in a dotenv file, keeping every other line, written atomically with mode 0600.
 pub fn set_env_var(env_file: &Path, key: &str, value: &str) -> Result<(), WalletError> {
     let existing = match std::fs::read_to_string(env_file) {
@@ -359,26 +349,9 @@ pub fn set_env_var(env_file: &Path, key: &str, value: &str) -> Result<(), Wallet
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(WalletError::io(format!("read {}", env_file.display()), e)),
     };
-    let line = format!("{key}={}", env_value(value));
-    let mut found = false;
-    let mut lines: Vec<String> = existing
-        .lines()
-        .map(|l| {
-            let t = l.trim_start();
-            let t = t.strip_prefix("export ").unwrap_or(t);
-            if t.split_once('=').is_some_and(|(k, _)| k.trim() == key) {
-                found = true;
-                line.clone()
-            } else {
-                l.to_string()
-            }
-        })
-        .collect();
-    if !found {
-        lines.push(line);
-    }
-    let mut text = lines.join("\n");
-    text.push('\n');
+    let text = peaqos_types::EnvFile::parse(&existing)
+        .set(key, value)
+        .render();
     if let Some(dir) = env_file.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| WalletError::io(format!("create {}", dir.display()), e))?;
