@@ -85,6 +85,30 @@ def test_fund_then_skipped(stack: Stack) -> None:
     assert stack.w3.eth.get_balance(rich.address) == 3 * WEI
 
 
+def test_setup_when_active_is_2fa_already_configured(stack: Stack) -> None:
+    """peaq's activate calls setup for an owner whose 2FA may already be active and expects the
+    code 2FA_ALREADY_CONFIGURED (then it prompts for a code and skips enrolment)."""
+    owner = stack.new_account()
+    client = stack.peaq_client(owner)
+    enrolled(stack, client, owner.address)
+    err = api_error(lambda: client.setup_faucet_2fa(owner.address, stack.gas_station_url))
+    assert err.code == "2FA_ALREADY_CONFIGURED", f"{err.code}: {err}"
+
+
+def test_fund_with_the_code_that_confirmed(stack: Stack) -> None:
+    """What peaq's activate does (peaq_os_cli/commands/activate.py, _step2_enroll_2fa returns
+    the code it confirmed with, and step 3 funds with that same code within its 30 s window)."""
+    owner = stack.new_account()
+    client = stack.peaq_client(owner)
+    setup = client.setup_faucet_2fa(owner.address, stack.gas_station_url)
+    code = Authenticator(setup["otpauth_uri"]).next_code()
+    client.confirm_faucet_2fa(owner.address, stack.gas_station_url, code)
+    target = stack.new_account()
+    res = fund(stack, client, owner.address, target.address, code)
+    assert res["status"] == "success", res
+    assert stack.w3.eth.get_balance(target.address) == int(res["funded_amount"])
+
+
 def test_invalid_2fa(stack: Stack) -> None:
     owner = stack.new_account()
     client = stack.peaq_client(owner)
