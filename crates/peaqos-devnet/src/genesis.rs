@@ -64,9 +64,9 @@ pub fn build(
     // EIP-155, so its code is placed here): EntryPoint v0.6 is deployed through it below.
     chain.db_mut().insert_account_info(
         peaqos_contracts::DETERMINISTIC_DEPLOYER,
-        AccountInfo::default().with_code(Bytecode::new_raw(
-            alloy::primitives::Bytes::from_static(&peaqos_contracts::DETERMINISTIC_DEPLOYER_CODE),
-        )),
+        AccountInfo::default().with_code(Bytecode::new_raw(alloy::primitives::Bytes::from_static(
+            &peaqos_contracts::DETERMINISTIC_DEPLOYER_CODE,
+        ))),
     );
     let deployer = accounts[0];
     let plan = DeploymentPlan::new(
