@@ -4,7 +4,7 @@
 //! (`|name| std::env::var(name).ok()`) to [`ServeArgs::to_config`] / [`run`], and tests pass a map.
 
 use crate::config::{
-    ChainSettings, DEFAULT_PORT, FundingLimits, GasStationConfig, TwoFactorSettings,
+    ChainSettings, DEFAULT_PORT, FundingLimits, GasStationConfig, IpRateLimit, TwoFactorSettings,
     chain_id_for_alias,
 };
 use crate::crypto::ServerKey;
@@ -92,6 +92,13 @@ pub struct ServeArgs {
     /// Daily funded amount per target wallet (wei).
     #[arg(long)]
     pub wallet_daily_cap: Option<U256>,
+    /// POST requests (setup, confirm, fund) per client IP per --ip-rate-window-secs; 0 turns
+    /// the per-IP limit off (e.g. behind a reverse proxy, where every client shares its address).
+    #[arg(long, default_value_t = 60)]
+    pub ip_rate_limit: u32,
+    /// Window of the per-IP limit in seconds.
+    #[arg(long, default_value_t = 60)]
+    pub ip_rate_window_secs: u64,
     /// Lockout after 5 invalid codes, in seconds.
     #[arg(long, default_value_t = 900)]
     pub lockout_secs: u64,
@@ -189,6 +196,7 @@ impl ServeArgs {
         cfg.port = self.port;
         cfg.public_url = self.public_url.clone();
         cfg.replica_id = self.replica_id.clone();
+        cfg.ip_rate_limit = IpRateLimit::new(self.ip_rate_limit, self.ip_rate_window_secs);
         cfg.two_factor = TwoFactorSettings {
             lockout_secs: self.lockout_secs,
             ..TwoFactorSettings::default()
@@ -298,6 +306,23 @@ mod tests {
             "sqlite://explicit.sqlite",
         ])
         .unwrap();
+        let off = Cli::try_parse_from([
+            "x",
+            "--chain",
+            "devnet=http://127.0.0.1:8545",
+            "--key-file",
+            key_file.to_str().unwrap(),
+            "--database-url",
+            "sqlite://explicit.sqlite",
+            "--ip-rate-limit",
+            "0",
+        ])
+        .unwrap();
+        let cfg = off
+            .serve
+            .to_config(env_of(&[(HOT_WALLET_KEY_ENV, HOT)]))
+            .unwrap();
+        assert_eq!(cfg.ip_rate_limit, None, "--ip-rate-limit 0 turns it off");
         // No HOME needed when both paths are given.
         let cfg = cli
             .serve
@@ -363,6 +388,7 @@ mod tests {
         assert_eq!(cfg.chains[1].aliases, vec!["agung".to_owned()]);
         assert_eq!(cfg.chains[0].limits.fund_amount, U256::from(5));
         assert_eq!(cfg.port, 0);
+        assert_eq!(cfg.ip_rate_limit, Some(IpRateLimit::default()));
         let srv_key = dir.path().join("srv.key");
         for (chain, why) in [
             ("mars=http://x", "unknown chain"),

@@ -8,6 +8,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// Seconds since the Unix epoch.
     fn now(&self) -> u64;
+
+    /// Time since the Unix epoch at the clock's full resolution (the per-IP rate limiter's
+    /// time source); whole seconds unless the clock knows better.
+    fn now_precise(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.now())
+    }
 }
 
 /// The system clock.
@@ -16,10 +22,13 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> u64 {
+        self.now_precise().as_secs()
+    }
+
+    fn now_precise(&self) -> std::time::Duration {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
+            .unwrap_or_default()
     }
 }
 

@@ -5,6 +5,7 @@ use crate::crypto::ServerKey;
 use alloy::primitives::U256;
 use alloy::signers::local::PrivateKeySigner;
 use peaqos_types::constants::{AGUNG_CHAIN_ID, DEVNET_CHAIN_ID, PEAQ_MAINNET_CHAIN_ID};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 /// One PEAQ in wei.
@@ -142,6 +143,39 @@ impl Default for TwoFactorSettings {
     }
 }
 
+/// The per-client-IP limit on the POST endpoints (setup, confirm, fund), in front of the
+/// per-owner rate limit of [`FundingLimits`]. A client gets a burst of `requests`, refilled
+/// evenly over `window_secs` (GCRA); beyond it every POST answers `RATE_LIMITED` (429). IPv6
+/// clients are counted per /64. Per process: replicas each count their own clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRateLimit {
+    /// Requests per client IP per window.
+    pub requests: NonZeroU32,
+    /// Window in seconds (at least 1).
+    pub window_secs: u64,
+}
+
+impl IpRateLimit {
+    /// `requests` per `window_secs`; `None` when either is 0 (the limit is off).
+    pub fn new(requests: u32, window_secs: u64) -> Option<Self> {
+        let requests = NonZeroU32::new(requests)?;
+        (window_secs > 0).then_some(Self {
+            requests,
+            window_secs,
+        })
+    }
+}
+
+impl Default for IpRateLimit {
+    /// 60 requests per client IP per minute.
+    fn default() -> Self {
+        Self {
+            requests: const { NonZeroU32::new(60).unwrap() },
+            window_secs: 60,
+        }
+    }
+}
+
 /// Where a fault-injection run "crashes" (tests only: the service stops there when built with
 /// the feature `fault-injection` and configured with `crash_after`; otherwise nothing happens).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +203,9 @@ pub struct GasStationConfig {
     pub chains: Vec<ChainSettings>,
     /// 2FA rules.
     pub two_factor: TwoFactorSettings,
+    /// Per-client-IP limit on the POST endpoints; `None` (the default here; `serve` turns it
+    /// on) switches it off.
+    pub ip_rate_limit: Option<IpRateLimit>,
     /// Name of this replica: startup recovery only touches claims this replica made. Keep it
     /// stable across restarts; give every replica sharing a PostgreSQL database its own.
     pub replica_id: String,
@@ -200,6 +237,7 @@ impl GasStationConfig {
             server_key,
             chains,
             two_factor: TwoFactorSettings::default(),
+            ip_rate_limit: None,
             replica_id: "default".into(),
             receipt_timeout_secs: 60,
             reconcile_interval_secs: 15,
@@ -228,6 +266,15 @@ impl GasStationConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ip_rate_limit_zero_is_off() {
+        assert_eq!(IpRateLimit::new(0, 60), None);
+        assert_eq!(IpRateLimit::new(5, 0), None);
+        let l = IpRateLimit::new(5, 10).unwrap();
+        assert_eq!((l.requests.get(), l.window_secs), (5, 10));
+        assert_eq!(IpRateLimit::default(), IpRateLimit::new(60, 60).unwrap());
+    }
 
     #[test]
     fn aliases_resolve_to_configured_chains_only() {

@@ -2,15 +2,18 @@
 //! `INVALID_PAYLOAD`, and the response envelopes.
 
 use crate::error::{GasStationError, http_status};
+use crate::ip_limit::IpLimiter;
 use crate::service::{ConfirmRequest, FundRequest, Service, SetupRequest};
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use peaqos_types::ErrorCode;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 /// A JSON body whose rejection (bad JSON, wrong type, unknown field, missing field, wrong
@@ -108,14 +111,38 @@ async fn openapi(State(s): Shared) -> Json<Value> {
     Json(crate::openapi::document(s.config()))
 }
 
-/// The router with every endpoint.
+/// Counts the request against its client address (all requests whose address is unknown, as
+/// when the router is served without connect info, share one allowance).
+async fn limit_by_ip(State(limiter): State<Arc<IpLimiter>>, req: Request, next: Next) -> Response {
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    match limiter.check(ip) {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The router with every endpoint. The POST endpoints sit behind the per-client-IP limit when
+/// the configuration has one (serve it with `into_make_service_with_connect_info::<SocketAddr>`
+/// so the limit sees client addresses).
 pub fn router(service: Arc<Service>) -> Router {
-    Router::new()
+    let posts = Router::new()
         .route("/2fa/setup", post(setup))
         .route("/faucet/2fa/setup", post(setup))
         .route("/2fa/confirm", post(confirm))
         .route("/faucet/2fa/confirm", post(confirm))
-        .route("/faucet/fund", post(fund))
+        .route("/faucet/fund", post(fund));
+    let posts = match service.config().ip_rate_limit {
+        Some(limit) => {
+            let limiter = Arc::new(IpLimiter::new(limit, service.config().clock.clone()));
+            posts.route_layer(middleware::from_fn_with_state(limiter, limit_by_ip))
+        }
+        None => posts,
+    };
+    Router::new()
+        .merge(posts)
         .route("/2fa/qr/{file}", get(qr))
         .route("/faucet/2fa/qr/{file}", get(qr))
         .route("/health", get(health))

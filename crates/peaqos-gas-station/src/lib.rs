@@ -34,6 +34,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod http;
+mod ip_limit;
 pub mod openapi;
 pub mod qr;
 pub mod service;
@@ -41,7 +42,9 @@ pub mod store;
 pub mod totp;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{ChainSettings, CrashPoint, FundingLimits, GasStationConfig, TwoFactorSettings};
+pub use config::{
+    ChainSettings, CrashPoint, FundingLimits, GasStationConfig, IpRateLimit, TwoFactorSettings,
+};
 pub use crypto::ServerKey;
 pub use error::GasStationError;
 pub use service::{FundOutcome, Service};
@@ -126,12 +129,15 @@ pub async fn spawn(config: GasStationConfig) -> Result<GasStationHandle, GasStat
     let app = http::router(service.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-            .map_err(|e| GasStationError::Server(e.to_string()))
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = rx.await;
+        })
+        .await
+        .map_err(|e| GasStationError::Server(e.to_string()))
     });
     let reconciler = (interval > 0).then(|| {
         let s = service.clone();

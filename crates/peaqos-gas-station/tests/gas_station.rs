@@ -795,6 +795,68 @@ async fn upstream_failures(db: Db) {
 }
 both_dbs!(upstream_failures_, upstream_failures);
 
+/// The per-client-IP limit on the POST endpoints (configurable, off by default in the library):
+/// a burst, then `RATE_LIMITED` envelopes on every POST until the allowance refills with the
+/// service clock; GET endpoints are not counted.
+#[tokio::test]
+async fn per_ip_rate_limit_on_posts() {
+    let mut env = Env::start(Db::Sqlite).await.unwrap();
+    // Off (the harness default): many POSTs from one address pass.
+    for _ in 0..20 {
+        let r = env
+            .post("/2fa/setup", json!({"ownerAddress": "0x12"}))
+            .await;
+        assert_error(&r, 400, "INVALID_OWNER_ADDRESS");
+    }
+    env.restart(|c| c.ip_rate_limit = peaqos_gas_station::IpRateLimit::new(3, 60))
+        .await;
+    // Three POSTs at one instant: setup, confirm and a funding (the next step's code, inside
+    // the skew window) all pass.
+    let owner = new_owner();
+    let (s, v) = env.post("/2fa/setup", json!({"ownerAddress": owner})).await;
+    assert_eq!(s, 200, "{v}");
+    let uri = v["data"]["otpauthUri"].as_str().unwrap().to_owned();
+    let (s, v) = env
+        .post(
+            "/2fa/confirm",
+            json!({"ownerAddress": owner, "twoFactorCode": env.code(&uri)}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let next = peaqos_gas_station::current_code_for(&uri, env.clock.now_secs() + 30).unwrap();
+    let r = env.fund(&owner, random_address(), &next, None).await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    for path in ["/faucet/fund", "/2fa/setup", "/faucet/2fa/confirm"] {
+        let r = env.post(path, json!({"ownerAddress": owner})).await;
+        assert_error(&r, 429, "RATE_LIMITED");
+        assert!(
+            r.1["message"]
+                .as_str()
+                .unwrap()
+                .contains("per client address"),
+            "{}",
+            r.1
+        );
+    }
+    // A limited request never reaches the handler: not even its body is looked at.
+    let r = env.post_raw("/faucet/fund", "{not json", None).await;
+    assert_error(&r, 429, "RATE_LIMITED");
+    let (s, _, _) = env.get(&format!("{}/health", env.url())).await;
+    assert_eq!(s, 200);
+    // One request back every 20 s.
+    env.clock.advance(20);
+    let r = env
+        .post("/2fa/setup", json!({"ownerAddress": "0x12"}))
+        .await;
+    assert_error(&r, 400, "INVALID_OWNER_ADDRESS");
+    assert_error(
+        &env.post("/2fa/setup", json!({"ownerAddress": "0x12"}))
+            .await,
+        429,
+        "RATE_LIMITED",
+    );
+}
+
 #[tokio::test]
 async fn health_and_openapi() {
     let env = Env::start(Db::Sqlite).await.unwrap();
