@@ -130,13 +130,13 @@ pub fn describe(code: ErrorCode) -> &'static str {
         C::RequestAlreadyProcessed => {
             "This requestId has already completed (original result in data)"
         }
-        C::RateLimited => "Per-owner request rate limit exceeded",
+        C::RateLimited => "Per-owner funding rate or per-client-IP request rate exceeded",
         C::CapExceededOwner => "Owner daily funding cap (UTC day) exceeded",
         C::CapExceededWallet => "Target wallet daily funding cap (UTC day) exceeded",
         C::InvalidPayload => "Request body malformed: bad JSON, unknown field, wrong type",
         C::InvalidOwnerAddress => "ownerAddress is neither 0x hex (valid checksum) nor SS58",
         C::InvalidTargetAddress => "targetWalletAddress is not a 0x hex address",
-        C::InvalidChainId => "chainId is not configured on this faucet",
+        C::InvalidChainId => "chainId is neither an alias nor the decimal id of a configured chain",
         C::InvalidRequestId => "requestId is not a UUID",
         C::TransferFailed => "On-chain transfer rejected, reverted or stalled",
         C::ChainRpcError => "The faucet's upstream RPC failed",

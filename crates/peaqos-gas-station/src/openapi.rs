@@ -3,6 +3,7 @@
 
 use crate::config::GasStationConfig;
 use crate::error::{FAUCET_CODES, describe, http_status};
+use crate::service::{CODE_2FA_ACTIVATED, CODE_SUCCESS, CODE_SUFFICIENT_BALANCE};
 use serde_json::{Value, json};
 
 fn error_responses(codes: &[&str]) -> Value {
@@ -51,6 +52,7 @@ pub fn document(cfg: &GasStationConfig) -> Value {
         "INVALID_PAYLOAD",
         "INVALID_2FA",
         "2FA_LOCKED",
+        "RATE_LIMITED",
         "QR_GENERATION_FAILED",
         "INTERNAL_ERROR",
     ];
@@ -60,6 +62,7 @@ pub fn document(cfg: &GasStationConfig) -> Value {
         "INVALID_2FA",
         "2FA_NOT_CONFIGURED",
         "2FA_LOCKED",
+        "RATE_LIMITED",
         "INTERNAL_ERROR",
     ];
     let fund_codes: Vec<&str> = FAUCET_CODES
@@ -125,20 +128,20 @@ pub fn document(cfg: &GasStationConfig) -> Value {
                 "ownerAddress": {"type": "string"}, "otpauthUri": {"type": "string"}, "qrImageUrl": {"type": "string"}}}}},
             "ConfirmRequest": {"type": "object", "additionalProperties": false, "required": ["ownerAddress", "twoFactorCode"], "properties": {
                 "ownerAddress": {"type": "string"}, "twoFactorCode": {"type": "string", "pattern": "^[0-9]{6}$"}}},
-            "ConfirmResponse": {"type": "object", "properties": {"status": {"const": "success"}, "data": {"type": "object", "properties": {
+            "ConfirmResponse": {"type": "object", "required": ["status", "code", "data"], "properties": {"status": {"const": "success"}, "code": {"const": CODE_2FA_ACTIVATED}, "data": {"type": "object", "properties": {
                 "ownerAddress": {"type": "string"}, "twoFactorActive": {"type": "boolean"}}}}},
             "FundRequest": {"type": "object", "additionalProperties": false, "required": ["ownerAddress", "targetWalletAddress", "chainId", "twoFactorCode"], "properties": {
                 "ownerAddress": {"type": "string"},
                 "targetWalletAddress": {"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"},
-                "chainId": {"oneOf": [{"type": "string", "description": "alias (peaq, agung, devnet) or decimal id"}, {"type": "integer"}]},
+                "chainId": {"oneOf": [{"type": "string", "description": "a configured chain's alias (peaq, agung, devnet, peaq-devnet by default) or decimal id (3338, 9990, 31337)"}, {"type": "integer"}]},
                 "twoFactorCode": {"type": "string", "pattern": "^[0-9]{6}$"},
                 "requestId": {"type": "string", "format": "uuid"}
             }},
             "FundResponse": {"oneOf": [
-                {"type": "object", "properties": {"status": {"const": "success"}, "data": {"type": "object", "properties": {
+                {"type": "object", "required": ["status", "code", "data"], "properties": {"status": {"const": "success"}, "code": {"const": CODE_SUCCESS}, "data": {"type": "object", "properties": {
                     "requestId": {"type": "string"}, "txHash": {"type": "string"}, "fundedAmount": {"type": "string", "description": "decimal wei"}}}}},
-                {"type": "object", "properties": {"status": {"const": "skipped"}, "data": {"type": "object", "properties": {
-                    "requestId": {"type": "string"}, "currentBalance": {"type": "string"}, "minGasBalance": {"type": "string"}}}}}
+                {"type": "object", "required": ["status", "code", "data"], "properties": {"status": {"const": "skipped"}, "code": {"const": CODE_SUFFICIENT_BALANCE}, "data": {"type": "object", "properties": {
+                    "requestId": {"type": "string"}, "currentBalance": {"type": "string", "description": "decimal wei"}, "minGasBalance": {"type": "string", "description": "decimal wei"}}}}}
             ]}
         }}
     })

@@ -21,6 +21,7 @@ async fn enrol_fund_skip_and_replay(db: Db) {
     let r = env.fund(&owner, target, &code, Some(&id)).await;
     assert_eq!(r.0, 200, "{}", r.1);
     assert_eq!(r.1["status"], "success");
+    assert_eq!(r.1["code"], "SUCCESS");
     assert_eq!(r.1["data"]["requestId"], id);
     assert_eq!(r.1["data"]["fundedAmount"], peaq(2).to_string());
     let tx_hash = r.1["data"]["txHash"].as_str().unwrap().to_owned();
@@ -46,6 +47,7 @@ async fn enrol_fund_skip_and_replay(db: Db) {
     let r3 = env.fund(&owner, target, &env.code(&uri), None).await;
     assert_eq!(r3.0, 200, "{}", r3.1);
     assert_eq!(r3.1["status"], "skipped");
+    assert_eq!(r3.1["code"], "SUFFICIENT_BALANCE");
     assert_eq!(r3.1["data"]["currentBalance"], peaq(2).to_string());
     assert_eq!(
         r3.1["data"]["minGasBalance"],
@@ -141,6 +143,7 @@ async fn two_factor_states(db: Db) {
         )
         .await;
     assert_eq!(s, 200, "{v}");
+    assert_eq!(v["code"], "2FA_ACTIVATED");
     assert_eq!(v["data"]["twoFactorActive"], true);
 
     // Active: setup without the current code is refused; with it, a new pending secret that
@@ -527,6 +530,80 @@ async fn validation_errors(db: Db) {
     assert_error(&r, 401, "INVALID_2FA"); // same owner, same step: replay
 }
 both_dbs!(validation_errors_, validation_errors);
+
+/// `chainId` names and decimal ids (strings, and JSON numbers) of every configured chain; anything
+/// else is INVALID_CHAIN_ID. Mainnet and agung are configured against the devnet's RPC: a rich
+/// target is answered `skipped` from its balance, so no transfer is signed for them.
+#[tokio::test]
+async fn chain_id_names_and_numbers() {
+    let mut env = Env::start(Db::Sqlite).await.unwrap();
+    let url = env.devnet.url();
+    let hot = env.hot.clone();
+    env.restart(move |c| {
+        for id in [3338, 9990] {
+            c.chains.push(peaqos_gas_station::ChainSettings::new(
+                id,
+                url.clone(),
+                hot.clone(),
+            ));
+        }
+    })
+    .await;
+    let owner = new_owner();
+    let uri = env.enrol(&owner).await;
+    let rich = env.devnet.address(0).to_checksum(None);
+    for (chain_id, id) in [
+        (json!("peaq"), 3338),
+        (json!("PEAQ"), 3338),
+        (json!("3338"), 3338),
+        (json!("agung"), 9990),
+        (json!("9990"), 9990),
+        (json!("devnet"), 31337),
+        (json!("peaq-devnet"), 31337),
+        (json!("31337"), 31337),
+        (json!(" 31337 "), 31337),
+        (json!(3338), 3338),
+    ] {
+        env.clock.advance(30);
+        let r = env
+            .post(
+                "/faucet/fund",
+                json!({"ownerAddress": owner, "targetWalletAddress": rich, "chainId": chain_id,
+                       "twoFactorCode": env.code(&uri)}),
+            )
+            .await;
+        assert_eq!(r.0, 200, "{chain_id}: {}", r.1);
+        assert_eq!(r.1["status"], "skipped", "{chain_id}: {}", r.1);
+        assert_eq!(r.1["code"], "SUFFICIENT_BALANCE");
+        let rid = r.1["data"]["requestId"].as_str().unwrap();
+        let row: (i64,) = sqlx::query_as("SELECT chain_id FROM gs_requests WHERE request_id = $1")
+            .bind(rid)
+            .fetch_one(env.gs().service().store().pool())
+            .await
+            .unwrap();
+        assert_eq!(row.0, id, "{chain_id} resolves to {id}");
+    }
+    for bad in [
+        json!("base"),
+        json!("8453"),
+        json!("mainnet"),
+        json!("0x7a69"),
+        json!("+3338"),
+        json!("3338.0"),
+        json!("-1"),
+        json!(""),
+        json!(1),
+    ] {
+        let r = env
+            .post(
+                "/faucet/fund",
+                json!({"ownerAddress": owner, "targetWalletAddress": rich, "chainId": bad,
+                       "twoFactorCode": env.code(&uri)}),
+            )
+            .await;
+        assert_error(&r, 400, "INVALID_CHAIN_ID");
+    }
+}
 
 async fn rate_limit_across_window(db: Db) {
     let limits = FundingLimitsExt::with(|l| {

@@ -169,6 +169,7 @@ impl Env {
             )
             .await;
         assert_eq!(s, 200, "{v}");
+        assert_eq!(v["code"], "2FA_ACTIVATED", "{v}");
         // The confirmation used this step's code: move to the next step.
         self.clock.advance(30);
         uri
