@@ -471,6 +471,11 @@ async fn registering_a_machine_twice_reverts_already_registered() {
     // the same proxy registering it again
     expect_revert(&reg1.registerFor(m2.address()).value(bond), e).await;
     assert_eq!(reg.totalMachines().call().await.unwrap(), U256::from(2));
+    // peaq's surface also declares WalletAlreadyBound(address) and BondNotRequired(); nothing
+    // raises them (a machine address binds once, as above; the bond is never zero)
+    for declared in ["WalletAlreadyBound(address)", "BondNotRequired()"] {
+        assert!(RegErr::SIGNATURES.contains(&declared), "{declared}");
+    }
 }
 
 #[tokio::test]
@@ -622,7 +627,15 @@ async fn identity_nft_is_soulbound() {
     let reg0 = registry(&net, &p0);
     expect_revert(&reg0.transferFrom(machine, to, id), sb.clone()).await;
     expect_revert(&reg0.setApprovalForAll(to, true), sb.clone()).await;
-    // approve runs ERC-721's own checks first: a non-holder is no valid approver
+    // approve and setApprovalForAll run ERC-721's own checks first: a non-holder is no valid
+    // approver, the zero address no valid operator
+    expect_revert(
+        &reg.setApprovalForAll(Address::ZERO, true),
+        IdentityRegistry::ERC721InvalidOperator {
+            operator: Address::ZERO,
+        },
+    )
+    .await;
     expect_revert(
         &reg0.approve(to, id),
         IdentityRegistry::ERC721InvalidApprover {
