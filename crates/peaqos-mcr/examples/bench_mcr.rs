@@ -1,5 +1,7 @@
-//! MCR service benchmark: indexing rate from a devnet pre-filled with N events, and cached vs
-//! uncached `/mcr` throughput under a bounded loopback load.
+//! MCR service benchmark: indexing rate from a devnet pre-filled with N events (on peaq's
+//! published ABIs: `EventSubmitted` logs, the records read with `EventRegistry.getEvents` in
+//! batches of `MAX_QUERY_LIMIT()`), and cached vs uncached `/mcr` throughput under a bounded
+//! loopback load.
 //!
 //! `cargo run --release -p peaqos-mcr --example bench_mcr -- [EVENTS] [REQUESTS] [CONCURRENCY]`
 //! (defaults 20000 2000 16; set PEAQOS_TEST_POSTGRES_URL to also index into PostgreSQL).
@@ -107,8 +109,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let head = provider_for(net.signer(0)).get_block_number().await?;
+    let limit = EventRegistry::new(d.event_registry, provider_for(net.signer(0)))
+        .MAX_QUERY_LIMIT()
+        .call()
+        .await?;
     println!(
-        "filled devnet: {} events in {} blocks ({:.1} s)",
+        "filled devnet: {} events in {} blocks ({:.1} s); records read with getEvents, up to {limit} per call",
         events + 100,
         head + 1,
         fill.elapsed().as_secs_f64()
