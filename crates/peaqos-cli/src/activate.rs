@@ -1,64 +1,31 @@
 //! `peaqos activate`: the six activation steps, each checking chain state first so a re-run
-//! finishes a half-done activation and changes nothing on a complete one.
+//! finishes a half-done activation and changes nothing on a complete one (also one that peaq's
+//! own CLI did: `machineIdOfOwner(machine address)`, `tokenIdOf`, the DID attributes).
+//!
+//! Every transaction goes through the SDK's one pipeline (nonce manager, fee and gas policy);
+//! the journal is a [`TxObserver`] on it: a hash is appended to `./peaqos.log` when it is
+//! signed, before it is broadcast, and its outcome when the node refuses it or its receipt
+//! arrives.
 
 use crate::journal::Journal;
 use crate::ui::{Ui, peaq, qr_unicode};
 use crate::{CliError, env};
-use alloy::consensus::{TxEip1559, TypedTransaction};
-use alloy::eips::{BlockNumberOrTag, Encodable2718};
-use alloy::network::{Ethereum, NetworkWallet};
-use alloy::primitives::{Address, B256, Bytes, TxKind, U256};
-use alloy::providers::Provider;
-use alloy::rpc::types::TransactionRequest;
-use alloy::sol_types::SolCall;
+use alloy::primitives::{Address, B256, U256};
 use clap::Args;
-use peaqos_contracts::precompiles::{Batch, DidRegistry};
-use peaqos_contracts::{IdentityRegistry, MachineNFT};
 use peaqos_sdk::{
-    DataVisibility, FundParams, FundResult, PeaqosClient, PeaqosError, QrFormat, Receipt,
-    WriteMachineDidParams,
+    DataVisibility, DidChange, ErrorCode, FundParams, FundResult, PeaqosClient, PeaqosError,
+    QrFormat, Receipt, TxObserver, WriteMachineDidParams,
 };
 use peaqos_types::network::env as vars;
 use serde_json::json;
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 /// Gas headroom per transaction-sending wallet (0.1 PEAQ).
 pub const GAS_RESERVE_WEI: u128 = 100_000_000_000_000_000;
 /// The DID precompile's deposit per added attribute (0.1 PEAQ).
 pub const DID_DEPOSIT_WEI: u128 = 100_000_000_000_000_000;
-
-/// The DID calls that bring `machine`'s attributes to `attrs` (add absent, update changed,
-/// remove unwanted) and how many of them add an attribute (each locks a deposit).
-pub async fn did_calls(
-    machine_client: &PeaqosClient,
-    machine: Address,
-    attrs: &[(&str, Option<String>)],
-) -> Result<(Vec<Bytes>, usize), CliError> {
-    let mut calls: Vec<Bytes> = Vec::new();
-    let mut adds = 0;
-    for (name, value) in attrs {
-        let current = machine_client.read_attribute_opt(machine, name).await?;
-        let call: Bytes = match (value, current) {
-            (Some(v), None) => {
-                adds += 1;
-                peaqos_sdk::encode_add_attribute(machine, name, v, 0)?
-            }
-            (Some(v), Some(c)) if &c.value != v => {
-                peaqos_sdk::did::encode_update_attribute(machine, name, v, 0)?
-            }
-            (None, Some(_)) => DidRegistry::removeAttributeCall {
-                did_account: machine,
-                name: Bytes::copy_from_slice(name.as_bytes()),
-            }
-            .abi_encode()
-            .into(),
-            _ => continue,
-        };
-        calls.push(call);
-    }
-    Ok((calls, adds))
-}
 
 /// Activate a machine: 1 balance check, 2 Gas Station 2FA enrolment, 3 Gas Station funding,
 /// 4 register (registerMachine, or registerFor with --for), 5 mint the Machine NFT to the
@@ -114,76 +81,84 @@ fn parse_visibility(s: &str) -> Result<DataVisibility, String> {
     s.parse::<DataVisibility>().map_err(|e| e.to_string())
 }
 
-/// Sends `data` to `to` from `client`, journalling the signed hash before broadcasting it,
-/// then waits for the receipt. A revert is decoded (dry run first) and nothing is sent.
-/// `call` is `(to, data, value)`.
-pub async fn send_logged(
-    client: &PeaqosClient,
-    journal: &Journal,
-    ui: &Ui,
-    step: &str,
-    machine: Address,
-    call: (Address, Bytes, U256),
-) -> Result<Receipt, CliError> {
-    let (to, data, value) = call;
-    client.simulate(to, data.clone(), value).await?;
-    let p = client.provider();
-    let from = client.address();
-    let req = TransactionRequest::default()
-        .from(from)
-        .to(to)
-        .value(value)
-        .input(data.clone().into());
-    let net = |what: &'static str| {
-        move |e: alloy::transports::TransportError| {
-            CliError::network(format!("[NETWORK_ERROR] {what}: {e}"))
-        }
-    };
-    let estimate = p.estimate_gas(req).await.map_err(net("eth_estimateGas"))?;
-    let base = p
-        .get_block_by_number(BlockNumberOrTag::Latest)
-        .await
-        .map_err(net("eth_getBlockByNumber"))?
-        .and_then(|b| b.header.base_fee_per_gas)
-        .unwrap_or(0) as u128;
-    let tip = p
-        .get_max_priority_fee_per_gas()
-        .await
-        .map_err(net("eth_maxPriorityFeePerGas"))?;
-    let nonce = p
-        .get_transaction_count(from)
-        .pending()
-        .await
-        .map_err(net("eth_getTransactionCount"))?;
-    let chain_id = client.chain_id().await?;
-    let tx = TxEip1559 {
-        chain_id,
-        nonce,
-        gas_limit: estimate.saturating_mul(120) / 100,
-        max_fee_per_gas: base.saturating_mul(2).saturating_add(tip),
-        max_priority_fee_per_gas: tip,
-        to: TxKind::Call(to),
-        value,
-        access_list: Default::default(),
-        input: data,
-    };
-    let signed = NetworkWallet::<Ethereum>::sign_transaction_from(
-        client.wallet(),
-        from,
-        TypedTransaction::Eip1559(tx),
-    )
-    .await
-    .map_err(|e| CliError::config(format!("signing failed: {e}")))?;
-    let hash = *signed.tx_hash();
-    journal.append(step, machine, hash, "sent")?;
-    ui.detail(format!("{step}: transaction {hash}"));
-    if let Err(e) = p.send_raw_transaction(&signed.encoded_2718()).await {
-        journal.append(step, machine, hash, "dropped")?;
-        return Err(CliError::network(format!(
-            "[NETWORK_ERROR] eth_sendRawTransaction: {e}"
-        )));
+/// The journal step of an SDK transaction label.
+pub fn journal_step(label: &str) -> &str {
+    match label {
+        "register_machine" | "register_for" => "register",
+        "mint_nft" => "mint",
+        "write_machine_did_attributes" => "did",
+        "write_proxy_did_attributes" => "proxy_did",
+        other => other,
     }
-    finish(client, journal, ui, step, machine, hash).await
+}
+
+/// The journal as a [`TxObserver`] on the SDK's send path, for the transactions of one
+/// machine's activation: `sent` when a transaction is signed (before it is broadcast: a journal
+/// that cannot be written stops the send), `dropped` when the node refuses it, `confirmed` /
+/// `reverted` when its receipt arrives. A receipt that never arrives leaves `sent`: the next
+/// run reconciles it.
+pub struct JournalObserver {
+    journal: Journal,
+    machine: Address,
+    ui: Ui,
+    failure: Mutex<Option<CliError>>,
+}
+
+impl JournalObserver {
+    /// An observer appending to `journal` for `machine`.
+    pub fn new(journal: Journal, machine: Address, ui: Ui) -> Self {
+        Self {
+            journal,
+            machine,
+            ui,
+            failure: Mutex::new(None),
+        }
+    }
+
+    fn record(&self, label: &str, hash: B256, status: &str) -> Result<(), CliError> {
+        let r = self
+            .journal
+            .append(journal_step(label), self.machine, hash, status);
+        if let Err(e) = &r {
+            let mut f = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+            f.get_or_insert_with(|| e.clone());
+        }
+        r
+    }
+
+    /// The first journal write that failed, if any (taken: reported once).
+    pub fn take_failure(&self) -> Option<CliError> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+
+    /// `e`, unless writing the journal failed meanwhile: then that (a configuration error).
+    pub fn explain(&self, e: PeaqosError) -> CliError {
+        self.take_failure().unwrap_or_else(|| e.into())
+    }
+}
+
+impl TxObserver for JournalObserver {
+    fn signed(&self, label: &str, hash: B256) -> Result<(), String> {
+        self.record(label, hash, "sent").map_err(|e| e.message)
+    }
+    fn accepted(&self, label: &str, hash: B256) {
+        self.ui
+            .detail(format!("{}: transaction {hash}", journal_step(label)));
+    }
+    fn rejected(&self, label: &str, hash: B256, _error: &PeaqosError) {
+        let _ = self.record(label, hash, "dropped");
+    }
+    fn mined(&self, label: &str, receipt: &Receipt) {
+        let status = if receipt.status() {
+            "confirmed"
+        } else {
+            "reverted"
+        };
+        let _ = self.record(label, receipt.transaction_hash, status);
+    }
 }
 
 /// Waits for the receipt of a journalled hash and records the outcome.
@@ -221,15 +196,7 @@ pub async fn reconcile(
     machine: Address,
 ) -> Result<(), CliError> {
     for e in journal.unresolved(machine) {
-        let p = client.provider();
-        let known = p
-            .get_transaction_by_hash(e.tx_hash)
-            .await
-            .map_err(|err| {
-                CliError::network(format!("[NETWORK_ERROR] eth_getTransactionByHash: {err}"))
-            })?
-            .is_some();
-        if known {
+        if client.transaction_known(e.tx_hash).await? {
             ui.info(format!(
                 "reconciling the logged {} transaction {}",
                 e.step, e.tx_hash
@@ -338,9 +305,13 @@ pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
     let machine = machine_client.address();
     let journal = Journal::new(&args.log);
     reconcile(&op, &journal, ui, machine).await?;
+    // The SDK's pipeline, journalled: the operator's transactions and the machine's DID write.
+    let observer = Arc::new(JournalObserver::new(journal.clone(), machine, *ui));
+    let op_tx = op.with_tx_observer(observer.clone());
+    let machine_tx = machine_client.with_tx_observer(observer.clone());
 
     if proxy {
-        let op_id = op.machine_id_of(op.address()).await?;
+        let op_id = op.machine_id_of_owner(op.address()).await?;
         if op_id == 0 {
             return Err(CliError::user(format!(
                 "proxy mode needs a registered operator: {} is not registered; run `peaqos activate` without --for first",
@@ -351,7 +322,7 @@ pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
 
     // 1. balance: what the remaining steps cost, from chain state
     ui.step(1, 6, "checking balances");
-    let mut machine_id = op.machine_id_of(machine).await?;
+    let mut machine_id = op.machine_id_of_owner(machine).await?;
     let bond = op.min_bond().await?;
     let gas = U256::from(GAS_RESERVE_WEI);
     let known_token = if machine_id != 0 {
@@ -376,13 +347,23 @@ pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
         }),
         data_visibility: args.visibility,
     };
+    let deposits = |changes: &[DidChange]| {
+        U256::from(DID_DEPOSIT_WEI)
+            * U256::from(
+                changes
+                    .iter()
+                    .filter(|c| matches!(c, DidChange::Add { .. }))
+                    .count(),
+            )
+    };
     let did_need = if machine_id != 0 && known_token != 0 {
-        let attrs = peaqos_sdk::did::machine_attributes(&did_params(machine_id, known_token))?;
-        let (calls, adds) = did_calls(&machine_client, machine, &attrs).await?;
-        if calls.is_empty() {
+        let changes = machine_client
+            .machine_did_changes(machine, &did_params(machine_id, known_token))
+            .await?;
+        if changes.is_empty() {
             U256::ZERO
         } else {
-            gas + U256::from(DID_DEPOSIT_WEI) * U256::from(adds)
+            gas + deposits(&changes)
         }
     } else {
         gas + U256::from(DID_DEPOSIT_WEI) * U256::from(6u64)
@@ -455,19 +436,19 @@ pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
             Ok(setup) => {
                 if !ui.quiet {
                     if let Some(q) = qr_unicode(&setup.otpauth_uri) {
-                        eprintln!("{q}");
+                        ui.info(q);
                     }
-                    eprintln!(
+                    ui.info(format!(
                         "  scan the QR code with an authenticator app (image: {})",
                         setup.qr_image_url
-                    );
+                    ));
                 }
                 let code = next_code(&mut codes, "confirming the enrolment")?;
                 op.confirm_faucet_2fa(&owner, &gs, &code).await?;
                 ui.info("  2FA active");
             }
             Err(PeaqosError::Api {
-                code: peaqos_sdk::ErrorCode::Invalid2fa,
+                code: ErrorCode::Invalid2fa,
                 ref message,
                 ..
             }) if message.contains("already active") => {
@@ -511,8 +492,7 @@ pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
         }
     }
 
-    // 4. register
-    let registry = op.contracts().identity_registry;
+    // 4. register (machineIdOfOwner of the machine address: 0 = not registered)
     if machine_id != 0 {
         ui.step(
             4,
@@ -520,32 +500,31 @@ pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
             format!("register: already registered as machine {machine_id}"),
         );
     } else {
-        let (what, data) = if proxy {
-            (
-                "registerFor",
-                IdentityRegistry::registerForCall { machine }.abi_encode(),
-            )
-        } else {
-            (
-                "registerMachine",
-                IdentityRegistry::registerCall {}.abi_encode(),
-            )
-        };
+        let what = if proxy { "registerFor" } else { "register" };
         ui.step(4, 6, format!("register ({what}, bond {})", peaq(bond)));
-        let receipt = send_logged(
-            &op,
-            &journal,
-            ui,
-            "register",
-            machine,
-            (registry, data.into(), bond),
-        )
-        .await?;
-        machine_id = peaqos_sdk::identity::machine_id_from_receipt(&receipt, registry)?;
+        let sent = if proxy {
+            op_tx.register_for(machine).await
+        } else {
+            op_tx.register_machine().await
+        };
+        machine_id = match sent {
+            Ok(id) => id,
+            // Registered meanwhile (another run, peaq's CLI): take the id from the chain.
+            Err(e) if e.code() == Some(ErrorCode::AlreadyRegistered) => {
+                match op.machine_id_of_owner(machine).await? {
+                    0 => return Err(observer.explain(e)),
+                    id => {
+                        ui.info(format!("  already registered as machine {id} (recovered)"));
+                        id
+                    }
+                }
+            }
+            Err(e) => return Err(observer.explain(e)),
+        };
         ui.info(format!("  machine id {machine_id}"));
     }
 
-    // 5. Machine NFT
+    // 5. Machine NFT (tokenIdOf: 0 = none), minted to the machine's own address
     let mut token_id = op.token_id_of(machine_id).await?;
     if token_id != 0 {
         ui.step(
@@ -555,59 +534,41 @@ pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
         );
     } else {
         ui.step(5, 6, "minting the Machine NFT");
-        let call = MachineNFT::mintCall {
-            machineId: U256::from(machine_id),
-            recipient: machine,
-        };
-        send_logged(
-            &op,
-            &journal,
-            ui,
-            "mint",
-            machine,
-            (
-                op.contracts().machine_nft,
-                call.abi_encode().into(),
-                U256::ZERO,
-            ),
-        )
-        .await?;
+        match op_tx.mint_nft(machine_id, machine).await {
+            Ok(_) => {}
+            Err(e) if e.code() == Some(ErrorCode::AlreadyMinted) => {
+                ui.info("  already minted (recovered)");
+            }
+            Err(e) => return Err(observer.explain(e)),
+        }
         token_id = op.token_id_of(machine_id).await?;
+        if token_id == 0 {
+            return Err(CliError::network(format!(
+                "the mint of machine {machine_id} succeeded but tokenIdOf({machine_id}) is 0"
+            )));
+        }
         ui.info(format!("  token id {token_id}"));
     }
 
-    // 6. DID attributes
+    // 6. DID attributes (signed by the machine key: a DID is written by its own account)
     let did = format!("did:peaq:{machine}");
-    let attrs = peaqos_sdk::did::machine_attributes(&did_params(machine_id, token_id))?;
-    let (calls, _) = did_calls(&machine_client, machine, &attrs).await?;
-    if calls.is_empty() {
+    let params = did_params(machine_id, token_id);
+    let changes = machine_client.machine_did_changes(machine, &params).await?;
+    if changes.is_empty() {
         ui.step(6, 6, "DID attributes: already written");
     } else {
         ui.step(
             6,
             6,
-            format!("writing {} DID attribute(s) in one batchAll", calls.len()),
+            format!("writing {} DID attribute(s) in one batchAll", changes.len()),
         );
-        let did_registry = op.contracts().did_registry;
-        let batch = Batch::batchAllCall {
-            to: vec![did_registry; calls.len()],
-            value: vec![],
-            callData: calls,
-            gasLimit: vec![],
-        };
-        send_logged(
-            &machine_client,
-            &journal,
-            ui,
-            "did",
-            machine,
-            (
-                op.contracts().batch_precompile,
-                batch.abi_encode().into(),
-                U256::ZERO,
-            ),
-        )
-        .await?;
+        machine_tx
+            .write_machine_did_attributes(&params)
+            .await
+            .map_err(|e| observer.explain(e))?;
+    }
+    if let Some(e) = observer.take_failure() {
+        return Err(e);
     }
 
     let operator = proxy.then(|| op.address());
@@ -621,15 +582,82 @@ pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
         if let Some(o) = operator {
             v["operatorDid"] = json!(format!("did:peaq:{o}"));
         }
-        println!("{v}");
+        crate::outln!("{v}")?;
     } else {
-        println!("Machine ID   {machine_id}");
-        println!("Token ID     {token_id}");
-        println!("Machine DID  {did}");
+        crate::outln!("Machine ID   {machine_id}")?;
+        crate::outln!("Token ID     {token_id}")?;
+        crate::outln!("Machine DID  {did}")?;
         if let Some(o) = operator {
-            println!("Machine Address  {machine}");
-            println!("Operator DID     did:peaq:{o}");
+            crate::outln!("Machine Address  {machine}")?;
+            crate::outln!("Operator DID     did:peaq:{o}")?;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sdk_labels_map_to_the_journal_steps() {
+        assert_eq!(journal_step("register_machine"), "register");
+        assert_eq!(journal_step("register_for"), "register");
+        assert_eq!(journal_step("mint_nft"), "mint");
+        assert_eq!(journal_step("write_machine_did_attributes"), "did");
+        assert_eq!(journal_step("send_transaction"), "send_transaction");
+    }
+
+    #[test]
+    fn the_observer_journals_before_broadcast_and_records_outcomes() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::new(dir.path().join("peaqos.log"));
+        let m = Address::repeat_byte(1);
+        let o = JournalObserver::new(journal.clone(), m, Ui::new(true, 0));
+        let h = B256::repeat_byte(2);
+        o.signed("register_machine", h).unwrap();
+        assert_eq!(journal.unresolved(m).len(), 1, "sent before any receipt");
+        assert_eq!(journal.unresolved(m)[0].step, "register");
+        o.rejected(
+            "register_machine",
+            h,
+            &PeaqosError::Rpc {
+                code: None,
+                rpc_code: None,
+                message: "nonce too low".into(),
+                tx_hash: None,
+                revert_data: None,
+            },
+        );
+        assert!(journal.unresolved(m).is_empty());
+        assert_eq!(journal.entries().last().unwrap().status, "dropped");
+        assert!(o.take_failure().is_none());
+    }
+
+    #[test]
+    fn a_journal_that_cannot_be_written_stops_the_send() {
+        let dir = tempfile::tempdir().unwrap();
+        // a directory where the file should be: appends fail
+        let path = dir.path().join("peaqos.log");
+        std::fs::create_dir(&path).unwrap();
+        let o = JournalObserver::new(
+            Journal::new(&path),
+            Address::repeat_byte(1),
+            Ui::new(true, 0),
+        );
+        let refused = o.signed("mint_nft", B256::repeat_byte(3)).unwrap_err();
+        assert!(refused.contains("peaqos.log"), "{refused}");
+        let e = o.explain(PeaqosError::Rpc {
+            code: None,
+            rpc_code: None,
+            message: format!("transaction observer: {refused}"),
+            tx_hash: None,
+            revert_data: None,
+        });
+        assert_eq!(
+            e.exit_code, 3,
+            "the journal's configuration error, not the SDK's"
+        );
+        assert!(o.take_failure().is_none(), "reported once");
+    }
 }

@@ -1,32 +1,25 @@
 //! `peaqos bench`: transaction throughput of a local chain (the embedded devnet by default).
 //!
-//! Every transaction is signed before the clock starts; the timed section only sends the raw
-//! transactions over HTTP (at most `--concurrency` in flight) and waits until each sender's last
-//! nonce is mined. This is a measurement tool: it never asserts on timings.
+//! Every transaction is signed before the clock starts, through the SDK's pipeline (one
+//! [`PeaqosClient`] per sender: its nonce manager reserves the nonces, its fee and gas policy
+//! price them); the timed section only sends the signed transactions over HTTP (at most
+//! `--concurrency` in flight) and waits until each sender's last nonce is mined. This is a
+//! measurement tool: it never asserts on timings.
 
 use crate::CliError;
 use crate::ui::Ui;
-use alloy::consensus::{SignableTransaction, TxEip1559, TxEnvelope};
-use alloy::eips::BlockNumberOrTag;
-use alloy::eips::eip2718::Encodable2718;
-use alloy::primitives::{Address, B256, Bytes, TxKind, U256};
-use alloy::providers::{Provider, RootProvider};
-use alloy::signers::SignerSync;
+use alloy::primitives::{Address, B256, Bytes, U256};
+use alloy::providers::Provider;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
 use alloy::transports::http::reqwest::Url;
 use clap::{Args, ValueEnum};
-use peaqos_contracts::{Deployment, DeploymentPlan, EventRegistry, IdentityRegistry};
+use peaqos_contracts::{Deployment, DeploymentPlan, EventRegistry};
+use peaqos_sdk::{PeaqosClient, PeaqosConfig, PrivateKey, SignedTx, TxCall};
 use std::net::{IpAddr, Ipv6Addr};
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
-/// Gas limit of every transfer.
-const TRANSFER_GAS: u64 = 21_000;
-/// Gas limit of every registration (untimed setup).
-const REGISTER_GAS: u64 = 1_000_000;
-/// Gas limit of every `submitEvent` (a fixed limit, well above what a revenue event uses).
-const EVENT_GAS: u64 = 500_000;
 /// Recipient of the transfers (an address nobody holds a key for).
 const SINK: Address = Address::new([0x5e; 20]);
 /// How long the timed section may wait for the last transactions to be mined.
@@ -58,7 +51,9 @@ impl Workload {
 ///
 /// Without --rpc an embedded devnet is started on a free loopback port. Senders are the dev
 /// accounts of the mnemonic "test test … junk" (m/44'/60'/0'/0/i); every transaction is
-/// pre-signed (EIP-1559, fixed gas limit, explicit nonces) before the clock starts.
+/// pre-signed through the SDK's pipeline (EIP-1559 fees, the estimate of each sender's first
+/// transaction x1.2 as gas limit, nonces reserved from its nonce manager) before the clock
+/// starts.
 ///
 /// Examples:
 ///   peaqos bench                                   # 2000 transfers on an embedded devnet
@@ -97,10 +92,9 @@ type SendOutcome = (usize, Result<B256, String>, Duration);
 /// What a receipt task reports: transaction index, then (status, gas used) if a receipt came.
 type ReceiptOutcome = (usize, Result<Option<(bool, u64)>, String>);
 
-/// One pre-signed transaction.
+/// One pre-signed transaction and the index of its sender.
 struct Signed {
-    raw: Bytes,
-    hash: B256,
+    tx: SignedTx,
     sender: usize,
 }
 
@@ -138,54 +132,14 @@ fn net_err(what: &str) -> impl Fn(alloy::transports::TransportError) -> CliError
     move |e| CliError::network(format!("{what}: {e}"))
 }
 
-fn sign(signer: &PrivateKeySigner, tx: TxEip1559, sender: usize) -> Result<Signed, CliError> {
-    let sig = signer
-        .sign_hash_sync(&tx.signature_hash())
-        .map_err(|e| CliError::user(format!("cannot sign a transaction: {e}")))?;
-    let envelope: TxEnvelope = tx.into_signed(sig).into();
-    Ok(Signed {
-        raw: envelope.encoded_2718().into(),
-        hash: *envelope.tx_hash(),
-        sender,
-    })
-}
-
-/// Fees for EIP-1559 transactions: tip from the node, max fee = 2 × latest base fee + tip.
-async fn fees(p: &RootProvider) -> Result<(u128, u128), CliError> {
-    let block = p
-        .get_block_by_number(BlockNumberOrTag::Latest)
-        .await
-        .map_err(net_err("eth_getBlockByNumber"))?
-        .ok_or_else(|| CliError::network("the node has no latest block"))?;
-    let base = u128::from(block.header.base_fee_per_gas.unwrap_or_default());
-    let tip = p
-        .get_max_priority_fee_per_gas()
-        .await
-        .map_err(net_err("eth_maxPriorityFeePerGas"))?;
-    Ok((2 * base + tip, tip))
-}
-
-async fn latest_timestamp(p: &RootProvider) -> Result<u64, CliError> {
-    Ok(p.get_block_by_number(BlockNumberOrTag::Latest)
-        .await
-        .map_err(net_err("eth_getBlockByNumber"))?
-        .ok_or_else(|| CliError::network("the node has no latest block"))?
-        .header
-        .timestamp)
-}
-
-/// Waits (bounded) for a receipt; `Ok(None)` when it never came.
+/// Looks for a receipt a bounded number of times; `Ok(None)` when none came.
 async fn receipt(
-    p: &RootProvider,
+    c: &PeaqosClient,
     hash: B256,
     tries: u32,
-) -> Result<Option<alloy::rpc::types::TransactionReceipt>, CliError> {
+) -> Result<Option<peaqos_sdk::Receipt>, CliError> {
     for _ in 0..tries {
-        if let Some(r) = p
-            .get_transaction_receipt(hash)
-            .await
-            .map_err(net_err("eth_getTransactionReceipt"))?
-        {
+        if let Some(r) = c.transaction_receipt(hash).await? {
             return Ok(Some(r));
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -193,80 +147,30 @@ async fn receipt(
     Ok(None)
 }
 
-/// Untimed setup of the `event` workload: one registered machine per sender. Returns machine ids.
-async fn register_machines(
-    p: &RootProvider,
-    signers: &[PrivateKeySigner],
-    d: &Deployment,
-    chain_id: u64,
-    ui: &Ui,
-) -> Result<Vec<U256>, CliError> {
-    let registry = IdentityRegistry::new(d.identity_registry, p);
-    let bond = registry
-        .minBond()
-        .call()
-        .await
-        .map_err(|e| CliError::network(format!("IdentityRegistry.minBond: {e}")))?;
-    let (max_fee, tip) = fees(p).await?;
-    let mut sent = Vec::new();
-    for (i, s) in signers.iter().enumerate() {
-        let id = registry
-            .machineIdOf(s.address())
-            .call()
-            .await
-            .map_err(|e| CliError::network(format!("machineIdOf: {e}")))?;
-        if !id.is_zero() {
-            continue;
-        }
-        let nonce = p
-            .get_transaction_count(s.address())
-            .await
-            .map_err(net_err("eth_getTransactionCount"))?;
-        let tx = TxEip1559 {
-            chain_id,
-            nonce,
-            gas_limit: REGISTER_GAS,
-            max_fee_per_gas: max_fee,
-            max_priority_fee_per_gas: tip,
-            to: TxKind::Call(d.identity_registry),
-            value: bond,
-            input: IdentityRegistry::registerCall {}.abi_encode().into(),
-            ..Default::default()
-        };
-        let signed = sign(s, tx, i)?;
-        p.raw_request::<_, B256>("eth_sendRawTransaction".into(), (signed.raw.clone(),))
-            .await
-            .map_err(net_err("register: eth_sendRawTransaction"))?;
-        sent.push(signed.hash);
+/// Untimed setup of the `event` workload: each sender registers itself through the SDK
+/// (`register_machine`, which sends `minBond`) unless `machineIdOfOwner` already knows it.
+/// Returns the machine ids.
+async fn register_machines(clients: &[PeaqosClient], ui: &Ui) -> Result<Vec<u64>, CliError> {
+    let bond = clients[0].min_bond().await?;
+    let pb = ui.spinner(format!("registering {} machine(s)", clients.len()));
+    let mut set = JoinSet::new();
+    for (i, c) in clients.iter().enumerate() {
+        let c = c.clone();
+        set.spawn(async move {
+            let id = match c.machine_id_of_owner(c.address()).await? {
+                0 => c.register_machine().await?,
+                id => id,
+            };
+            Ok::<_, peaqos_sdk::PeaqosError>((i, id))
+        });
     }
-    let pb = ui.spinner(format!("waiting for {} registration(s)", sent.len()));
-    for hash in sent {
-        match receipt(p, hash, 1500).await? {
-            Some(r) if r.status() => {}
-            Some(_) => return Err(CliError::network(format!("registration {hash} reverted"))),
-            None => {
-                return Err(CliError::network(format!(
-                    "registration {hash} was not mined within 30 s"
-                )));
-            }
-        }
+    let mut ids = vec![0u64; clients.len()];
+    while let Some(r) = set.join_next().await {
+        let (i, id) =
+            r.map_err(|e| CliError::network(format!("registration task failed: {e}")))??;
+        ids[i] = id;
     }
     pb.finish_and_clear();
-    let mut ids = Vec::with_capacity(signers.len());
-    for s in signers {
-        let id = registry
-            .machineIdOf(s.address())
-            .call()
-            .await
-            .map_err(|e| CliError::network(format!("machineIdOf: {e}")))?;
-        if id.is_zero() {
-            return Err(CliError::network(format!(
-                "{} is not registered after its registration",
-                s.address()
-            )));
-        }
-        ids.push(id);
-    }
     ui.info(format!(
         "registered {} machine(s) (bond {bond} wei each)",
         ids.len()
@@ -324,11 +228,20 @@ pub async fn run(args: BenchArgs, ui: &Ui) -> Result<(), CliError> {
         Some(h) => format!("embedded devnet ({})", h.url()),
         None => url.to_string(),
     };
+    let mut clients = Vec::with_capacity(signers.len());
+    for s in &signers {
+        let cfg = PeaqosConfig::new(
+            url.as_str(),
+            Some(PrivateKey::from(s)),
+            deployment.contract_addresses(),
+        );
+        clients.push(PeaqosClient::new(cfg).map_err(CliError::from)?);
+    }
     let result = bench(
         &args,
         &url,
         &target,
-        &signers,
+        &clients,
         &deployment,
         n,
         concurrency,
@@ -348,18 +261,18 @@ async fn bench(
     args: &BenchArgs,
     url: &Url,
     target: &str,
-    signers: &[PrivateKeySigner],
+    clients: &[PeaqosClient],
     deployment: &Deployment,
     n: usize,
     concurrency: usize,
     ui: &Ui,
 ) -> Result<(), CliError> {
-    let senders = signers.len();
-    let p = RootProvider::new_http(url.clone());
-    let chain_id = p
-        .get_chain_id()
+    let senders = clients.len();
+    let p = clients[0].provider().clone();
+    let chain_id = clients[0]
+        .chain_id()
         .await
-        .map_err(net_err(&format!("eth_chainId on {url}")))?;
+        .map_err(|e| CliError::from(e).context(&format!("eth_chainId on {url}")))?;
     let client_version: Option<String> = p.get_client_version().await.ok();
 
     // Untimed setup.
@@ -378,30 +291,21 @@ async fn bench(
                     )));
                 }
             }
-            register_machines(&p, signers, deployment, chain_id, ui).await?
+            register_machines(clients, ui).await?
         }
     };
-    let (max_fee, tip) = fees(&p).await?;
-    let mut nonces = Vec::with_capacity(senders);
-    for s in signers {
-        nonces.push(
-            p.get_transaction_count(s.address())
-                .await
-                .map_err(net_err("eth_getTransactionCount"))?,
-        );
-    }
-    let timestamp = latest_timestamp(&p).await?;
-    let sign_started = Instant::now();
-    let mut txs = Vec::with_capacity(n);
-    let mut next = nonces.clone();
-    let pb = ui.progress(n as u64, "signing");
-    for k in 0..n {
-        let i = k % senders;
-        let (to, gas_limit, value, input) = match args.workload {
-            Workload::Transfer => (SINK, TRANSFER_GAS, U256::from(1), Bytes::new()),
-            Workload::Event => {
-                let call = EventRegistry::submitEventCall {
-                    machineId: machine_ids[i],
+    let timestamp = clients[0].latest_block_timestamp().await?;
+    let call = |k: usize| -> TxCall {
+        match args.workload {
+            Workload::Transfer => TxCall {
+                to: SINK,
+                data: Bytes::new(),
+                value: U256::from(1),
+            },
+            Workload::Event => TxCall {
+                to: deployment.event_registry,
+                data: EventRegistry::submitEventCall {
+                    machineId: U256::from(machine_ids[k % senders]),
                     eventType: 0,
                     value: U256::from(100 + k as u64),
                     currency: "USD".into(),
@@ -411,30 +315,43 @@ async fn bench(
                     sourceChainId: U256::ZERO,
                     sourceTxHash: B256::ZERO,
                     metadata: Bytes::new(),
-                };
-                (
-                    deployment.event_registry,
-                    EVENT_GAS,
-                    U256::ZERO,
-                    call.abi_encode().into(),
-                )
-            }
-        };
-        let tx = TxEip1559 {
-            chain_id,
-            nonce: next[i],
-            gas_limit,
-            max_fee_per_gas: max_fee,
-            max_priority_fee_per_gas: tip,
-            to: TxKind::Call(to),
-            value,
-            input,
-            ..Default::default()
-        };
-        next[i] += 1;
-        txs.push(sign(&signers[i], tx, i)?);
-        pb.inc(1);
+                }
+                .abi_encode()
+                .into(),
+                value: U256::ZERO,
+            },
+        }
+    };
+    // Nonces from each client's nonce manager, fees and gas (the estimate of the sender's first
+    // transaction with the SDK's headroom) from its policy.
+    let mut nonces = Vec::with_capacity(senders);
+    let sign_started = Instant::now();
+    let pb = ui.progress(n as u64, "signing");
+    let mut per_sender: Vec<std::vec::IntoIter<SignedTx>> = Vec::with_capacity(senders);
+    for (i, c) in clients.iter().enumerate() {
+        let calls: Vec<TxCall> = (i..n).step_by(senders).map(call).collect();
+        if calls.is_empty() {
+            nonces.push(0);
+            per_sender.push(Vec::new().into_iter());
+            continue;
+        }
+        let gas = c.gas_limit(&calls[0]).await?;
+        let signed = c.sign_transactions("bench", &calls, gas).await?;
+        nonces.push(signed[0].nonce);
+        pb.inc(signed.len() as u64);
+        per_sender.push(signed.into_iter());
     }
+    let mut txs = Vec::with_capacity(n);
+    for k in 0..n {
+        let sender = k % senders;
+        let tx = per_sender[sender]
+            .next()
+            .expect("one signed transaction per index");
+        txs.push(Signed { tx, sender });
+    }
+    let next: Vec<u64> = (0..senders)
+        .map(|i| nonces[i] + (i..n).step_by(senders).count() as u64)
+        .collect();
     pb.finish_and_clear();
     let sign_secs = sign_started.elapsed().as_secs_f64();
     if !args.json {
@@ -443,8 +360,6 @@ async fn bench(
             args.workload.name()
         ));
     }
-
-    let raws: Vec<Bytes> = txs.iter().map(|t| t.raw.clone()).collect();
 
     // Timed section: send everything with at most `concurrency` requests in flight…
     let started = Instant::now();
@@ -463,14 +378,7 @@ async fn bench(
             Ok((k, res, lat)) => {
                 latencies.push(lat);
                 match res {
-                    Ok(h) if h == txs[k].hash => {}
-                    Ok(h) => {
-                        send_failed[k] = true;
-                        failures.push(format!(
-                            "tx {k}: node returned hash {h}, expected {}",
-                            txs[k].hash
-                        ))
-                    }
+                    Ok(_) => {}
                     Err(e) => {
                         send_failed[k] = true;
                         failures.push(format!("tx {k} (sender {}): {e}", txs[k].sender))
@@ -486,8 +394,8 @@ async fn bench(
         }
     };
     let mut busy = vec![false; senders];
-    for (k, raw) in raws.into_iter().enumerate() {
-        let sender = k % senders;
+    for (k, signed) in txs.iter().enumerate() {
+        let sender = signed.sender;
         while set.len() >= concurrency || (args.ordered && busy[sender]) {
             match set.join_next().await {
                 Some(r) => {
@@ -499,13 +407,11 @@ async fn bench(
             }
         }
         busy[sender] = true;
-        let p = p.clone();
+        let c = clients[sender].clone();
+        let tx = signed.tx.clone();
         set.spawn(async move {
             let t = Instant::now();
-            let res = p
-                .raw_request::<_, B256>("eth_sendRawTransaction".into(), (raw,))
-                .await
-                .map_err(|e| e.to_string());
+            let res = c.send_signed(&tx).await.map_err(|e| e.to_string());
             (k, res, t.elapsed())
         });
     }
@@ -524,7 +430,7 @@ async fn bench(
         let mut still = Vec::new();
         for &i in &pending {
             let mined = p
-                .get_transaction_count(signers[i].address())
+                .get_transaction_count(clients[i].address())
                 .await
                 .map_err(net_err("eth_getTransactionCount"))?;
             if mined != mined_now[i] {
@@ -578,9 +484,9 @@ async fn bench(
                 return;
             }
             Ok((k, Ok(Some((false, g))))) => {
-                format!("tx {k} ({}) reverted (gas used {g})", txs[k].hash)
+                format!("tx {k} ({}) reverted (gas used {g})", txs[k].tx.hash)
             }
-            Ok((k, Ok(None))) => format!("tx {k} ({}): no receipt", txs[k].hash),
+            Ok((k, Ok(None))) => format!("tx {k} ({}): no receipt", txs[k].tx.hash),
             Ok((k, Err(e))) => format!("tx {k}: eth_getTransactionReceipt: {e}"),
             Err(e) => format!("receipt task failed: {e}"),
         };
@@ -593,10 +499,10 @@ async fn bench(
                 collect_receipt(r, &mut failures);
             }
         }
-        let p = p.clone();
-        let hash = txs[k].hash;
+        let c = clients[txs[k].sender].clone();
+        let hash = txs[k].tx.hash;
         set.spawn(async move {
-            let r = receipt(&p, hash, 10)
+            let r = receipt(&c, hash, 10)
                 .await
                 .map(|o| o.map(|r| (r.status(), r.gas_used)))
                 .map_err(|e| e.message);
@@ -642,32 +548,32 @@ async fn bench(
         if let Some((min, mean, max)) = gas_stats {
             v["gasPerEvent"] = serde_json::json!({ "min": min, "mean": mean, "max": max });
         }
-        println!("{v}");
+        crate::outln!("{v}")?;
     } else {
-        println!(
+        crate::outln!(
             "peaqos bench: {} on {target}{}",
             args.workload.name(),
             client_version
                 .as_deref()
                 .map(|c| format!(" [{c}]"))
                 .unwrap_or_default()
-        );
-        println!("  chain id          {chain_id}");
-        println!(
+        )?;
+        crate::outln!("  chain id          {chain_id}")?;
+        crate::outln!(
             "  txs               {n} ({senders} senders, {concurrency} in flight{})",
             if args.ordered {
                 ", in nonce order per sender"
             } else {
                 ""
             }
-        );
-        println!("  seconds           {secs:.3} (all sent after {sent_secs:.3})");
-        println!("  tx/s              {tps:.0}");
-        println!("  send latency p50  {:.2} ms", ms(p50));
-        println!("  send latency p99  {:.2} ms", ms(p99));
-        println!("  failures          {failed}");
+        )?;
+        crate::outln!("  seconds           {secs:.3} (all sent after {sent_secs:.3})")?;
+        crate::outln!("  tx/s              {tps:.0}")?;
+        crate::outln!("  send latency p50  {:.2} ms", ms(p50))?;
+        crate::outln!("  send latency p99  {:.2} ms", ms(p99))?;
+        crate::outln!("  failures          {failed}")?;
         if let Some((min, mean, max)) = gas_stats {
-            println!("  gas per event     min {min} / mean {mean:.0} / max {max}");
+            crate::outln!("  gas per event     min {min} / mean {mean:.0} / max {max}")?;
         }
     }
     if !failures.is_empty() {

@@ -492,7 +492,7 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
     }
     let elapsed = started.elapsed();
     if args.json {
-        println!(
+        crate::outln!(
             "{}",
             json!({
                 "operator": {"did": op_did, "machineId": op_id, "fleetSize": fleet.len()},
@@ -500,31 +500,28 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
                 "events": fleet_events.len() + self_event_count,
                 "elapsedMs": elapsed.as_millis() as u64,
             })
-        );
+        )?;
     } else {
-        println!(
+        crate::outln!(
             "Operator {op_did} (machine {op_id}): {} machines listed by the MCR API",
             fleet.len()
-        );
-        print!(
-            "{}",
-            table(
-                &[
-                    "ID",
-                    "STORY",
-                    "RATING",
-                    "SCORE",
-                    "BOND",
-                    "REV/ACT",
-                    "TREND",
-                    "REVENUE (USD CENTS)",
-                    "FLAGGED",
-                    "FX DEGRADED"
-                ],
-                &rows
-            )
-        );
-        println!("done in {:.1}s", elapsed.as_secs_f64());
+        )?;
+        crate::out::print(table(
+            &[
+                "ID",
+                "STORY",
+                "RATING",
+                "SCORE",
+                "BOND",
+                "REV/ACT",
+                "TREND",
+                "REVENUE (USD CENTS)",
+                "FLAGGED",
+                "FX DEGRADED",
+            ],
+            &rows,
+        ))?;
+        crate::outln!("done in {:.1}s", elapsed.as_secs_f64())?;
     }
     stack.shutdown().await?;
     Ok(())

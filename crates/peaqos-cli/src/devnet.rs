@@ -98,53 +98,53 @@ pub async fn run(args: DevnetArgs, quiet: bool) -> Result<(), CliError> {
             "contracts": d,
             "startupMs": started.elapsed().as_millis() as u64,
         });
-        println!("{v}");
+        crate::outln!("{v}")?;
     } else if !quiet {
-        println!(
+        crate::outln!(
             "peaqos devnet (chain id {}) on {url}",
             handle.node().chain_id()
-        );
-        println!();
-        println!(
+        )?;
+        crate::outln!()?;
+        crate::outln!(
             "Dev accounts (10,000 PEAQ each; mnemonic \"test test ... junk\", m/44'/60'/0'/0/i):"
-        );
+        )?;
         for (i, a) in accounts.iter().enumerate() {
-            println!("  ({i}) {a}");
+            crate::outln!("  ({i}) {a}")?;
         }
-        println!();
-        println!("Contracts (owner: account 0):");
-        println!("  IdentityRegistry  {}", d.identity_registry);
-        println!("  IdentityStaking   {}", d.identity_staking);
-        println!("  EventRegistry     {}", d.event_registry);
-        println!("  MachineNFT        {}", d.machine_nft);
-        println!("  AdminFlags        {}", d.admin_flags);
-        println!(
+        crate::outln!()?;
+        crate::outln!("Contracts (owner: account 0):")?;
+        crate::outln!("  IdentityRegistry  {}", d.identity_registry)?;
+        crate::outln!("  IdentityStaking   {}", d.identity_staking)?;
+        crate::outln!("  EventRegistry     {}", d.event_registry)?;
+        crate::outln!("  MachineNFT        {}", d.machine_nft)?;
+        crate::outln!("  AdminFlags        {}", d.admin_flags)?;
+        crate::outln!(
             "  DID precompile    {}",
             peaqos_types::constants::DID_PRECOMPILE_ADDRESS
-        );
-        println!(
+        )?;
+        crate::outln!(
             "  Batch precompile  {}",
             peaqos_types::constants::BATCH_PRECOMPILE_ADDRESS
-        );
-        println!(
+        )?;
+        crate::outln!(
             "  Native ERC-20     {}",
             peaqos_types::constants::NATIVE_ERC20_PRECOMPILE_ADDRESS
-        );
+        )?;
         if let Some(p) = &args.env_out {
-            println!();
-            println!(
+            crate::outln!()?;
+            crate::outln!(
                 "Wrote {} (mode 0600). Private keys are never printed.",
                 p.display()
-            );
+            )?;
         }
         if let Some(p) = &args.state {
-            println!("State file: {} (saved on Ctrl-C)", p.display());
+            crate::outln!("State file: {} (saved on Ctrl-C)", p.display())?;
         }
-        println!();
-        println!(
+        crate::outln!()?;
+        crate::outln!(
             "peaqos devnet: ready in {} ms",
             started.elapsed().as_millis()
-        );
+        )?;
     }
     tokio::signal::ctrl_c()
         .await

@@ -7,13 +7,20 @@ use peaqos_types::network::env as vars;
 use std::path::Path;
 
 /// Loads `path` into the process environment without overriding variables already set (the
-/// shell wins). A missing file is fine; a malformed one is a configuration error. `init` reads
-/// nothing (it writes the file). Must run before any thread is started.
-pub fn load_env_file(path: &Path, command: &Command) -> Result<(), CliError> {
+/// shell wins); `true` when a file was read. A missing file is fine; a malformed one is a
+/// configuration error. `init` reads nothing (it writes the file). Must run before any thread
+/// is started (and before tracing, so `PEAQOS_LOG` may come from the file).
+///
+/// The layout is the one peaq's `peaqos init` writes too (`PEAQOS_PRIVATE_KEY` or
+/// `PEAQOS_OWS_WALLET`, `PEAQOS_RPC_URL`, `PEAQOS_MCR_API_URL`, `PEAQOS_NETWORK`,
+/// `PEAQOS_GAS_STATION_URL`, the six `*_ADDRESS` variables); an empty value (`KEY=`) counts as
+/// unset, so a network preset fills it.
+pub fn load_env_file(path: &Path, command: &Command) -> Result<bool, CliError> {
     if matches!(command, Command::Init(_)) || !path.exists() {
-        return Ok(());
+        return Ok(false);
     }
     dotenvy::from_path(path)
+        .map(|()| true)
         .map_err(|e| CliError::config(format!("cannot read the env file {}: {e}", path.display())))
 }
 

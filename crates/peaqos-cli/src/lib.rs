@@ -1,8 +1,9 @@
 //! `peaqos`: the terminal face of peaqOS, as a library so tests can start the same stack
 //! ([`stack::start_stack`]) the `up` and `demo` commands run.
 //!
-//! Exit codes: 0 success, 1 user / validation error, 2 network / RPC / chain / API error,
-//! 3 configuration error ([`CliError`]).
+//! Exit codes: 0 success, 1 user / validation / usage error, 2 network / RPC / chain / API
+//! error, 3 configuration error ([`CliError`], the table in [`error::exit`]). A closed stdout
+//! (`peaqos show ... | head -1`) is a normal end.
 
 pub mod activate;
 pub mod bench;
@@ -12,6 +13,7 @@ pub mod env;
 pub mod error;
 pub mod init;
 pub mod journal;
+pub mod out;
 pub mod qualify;
 pub mod show;
 pub mod stack;
@@ -106,28 +108,40 @@ fn init_tracing(verbose: u8, quiet: bool) {
         .init();
 }
 
-/// The binary's entry point: parse, load the env file, run, map errors to exit codes.
+/// The exit code of a command line clap refused or answered itself: `--help` and
+/// `--version` succeed (0); a usage error and a missing subcommand (a bare `peaqos`, or
+/// `peaqos qualify`, which print the help on stderr) are user errors (1), where clap would
+/// give 2 and 0.
+pub fn parse_exit_code(kind: clap::error::ErrorKind) -> u8 {
+    match kind {
+        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+            error::exit::OK
+        }
+        _ => error::exit::USER,
+    }
+}
+
+/// The binary's entry point: parse, load the env file, start tracing, run, map errors to exit
+/// codes.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            // --help / --version print and succeed; usage errors are user errors (exit 1).
             let _ = e.print();
-            return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp
-                | clap::error::ErrorKind::DisplayVersion
-                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-                    ExitCode::SUCCESS
-                }
-                _ => ExitCode::from(1),
-            };
+            return ExitCode::from(parse_exit_code(e.kind()));
         }
     };
-    init_tracing(cli.verbose, cli.quiet);
     let verbose = cli.verbose;
-    // Before any thread exists: variables from the env file, the shell's winning.
-    if let Err(e) = env::load_env_file(&cli.env_file, &cli.command) {
-        return e.report(verbose);
+    // Before any thread exists: variables from the env file, the shell's winning. Tracing
+    // starts after it, so `PEAQOS_LOG` set in the file counts.
+    let loaded = env::load_env_file(&cli.env_file, &cli.command);
+    init_tracing(cli.verbose, cli.quiet);
+    match loaded {
+        Err(e) => return e.report(verbose),
+        Ok(true) => {
+            tracing::debug!(target: "peaqos", file = %cli.env_file.display(), "read the env file")
+        }
+        Ok(false) => {}
     }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -175,13 +175,13 @@ pub async fn run(cmd: QualifyCommand, ui: &Ui) -> Result<(), CliError> {
                 .spin("waiting for the receipt", client.submit_event(&params))
                 .await?;
             if a.json {
-                println!(
+                crate::outln!(
                     "{}",
                     json!({"txHash": tx.to_string(), "dataHash": data_hash.to_string()})
-                );
+                )?;
             } else {
-                println!("Tx hash    {tx}");
-                println!("Data hash  {data_hash}");
+                crate::outln!("Tx hash    {tx}")?;
+                crate::outln!("Data hash  {data_hash}")?;
             }
             Ok(())
         }
@@ -236,17 +236,17 @@ pub async fn run(cmd: QualifyCommand, ui: &Ui) -> Result<(), CliError> {
             }
             pb.finish_and_clear();
             if a.json {
-                println!(
+                crate::outln!(
                     "{}",
                     json!({"events": total, "txHashes": hashes.iter().map(|h| h.to_string()).collect::<Vec<_>>()})
-                );
+                )?;
             } else {
-                println!(
+                crate::outln!(
                     "Submitted {total} events in {} transaction(s)",
                     hashes.len()
-                );
+                )?;
                 for h in hashes {
-                    println!("  {h}");
+                    crate::outln!("  {h}")?;
                 }
             }
             Ok(())
@@ -255,7 +255,7 @@ pub async fn run(cmd: QualifyCommand, ui: &Ui) -> Result<(), CliError> {
             let mcr = env::mcr()?;
             let r = mcr.query_mcr(&a.did).await?;
             if a.json {
-                println!("{}", serde_json::to_string(&r).expect("serializes"));
+                crate::outln!("{}", serde_json::to_string(&r).expect("serializes"))?;
                 return Ok(());
             }
             let last = r
@@ -263,23 +263,26 @@ pub async fn run(cmd: QualifyCommand, ui: &Ui) -> Result<(), CliError> {
                 .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
                 .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
                 .unwrap_or_else(|| "-".into());
-            println!("DID           {}", r.did);
-            println!("Machine ID    {}", r.machine_id);
-            println!("Rating        {}", r.mcr);
-            println!("Score         {}", r.mcr_score);
-            println!("Bond          {}", r.bond_status);
-            println!("Flagged       {}", r.negative_flag);
-            println!(
+            crate::outln!("DID           {}", r.did)?;
+            crate::outln!("Machine ID    {}", r.machine_id)?;
+            crate::outln!("Rating        {}", r.mcr)?;
+            crate::outln!("Score         {}", r.mcr_score)?;
+            crate::outln!("Bond          {}", r.bond_status)?;
+            crate::outln!("Flagged       {}", r.negative_flag)?;
+            crate::outln!(
                 "Events        {} ({} revenue, {} activity)",
-                r.event_count, r.revenue_event_count, r.activity_event_count
-            );
-            println!("Trend         {}", r.revenue_trend);
-            println!(
+                r.event_count,
+                r.revenue_event_count,
+                r.activity_event_count
+            )?;
+            crate::outln!("Trend         {}", r.revenue_trend)?;
+            crate::outln!(
                 "Revenue       {:.2} USD total, {:.2} per event",
-                r.total_revenue, r.average_revenue_per_event
-            );
-            println!("Last updated  {last}");
-            println!("FX degraded   {}", r.mcr_degraded);
+                r.total_revenue,
+                r.average_revenue_per_event
+            )?;
+            crate::outln!("Last updated  {last}")?;
+            crate::outln!("FX degraded   {}", r.mcr_degraded)?;
             Ok(())
         }
     }

@@ -99,28 +99,28 @@ pub async fn run(cmd: ShowCommand, _ui: &Ui) -> Result<(), CliError> {
         ShowCommand::Machine(a) => {
             let p = mcr.query_machine(&a.did).await?;
             if a.json {
-                println!("{}", serde_json::to_string(&p).expect("serializes"));
+                crate::outln!("{}", serde_json::to_string(&p).expect("serializes"))?;
                 return Ok(());
             }
             let d = &p.peaqos;
-            println!("Name           {}", p.name);
-            println!("DID            {}", d.did);
-            println!("Machine ID     {}", d.machine_id);
-            println!(
+            crate::outln!("Name           {}", p.name)?;
+            crate::outln!("DID            {}", d.did)?;
+            crate::outln!("Machine ID     {}", d.machine_id)?;
+            crate::outln!(
                 "Operator       {}",
                 d.operator.as_deref().unwrap_or("(self-managed)")
-            );
-            println!("Rating         {} (score {})", d.mcr, d.mcr_score);
-            println!("Bond           {}", d.bond_status);
-            println!("Flagged        {}", d.negative_flag);
-            println!("Events         {}", d.event_count);
-            println!("Visibility     {}", d.data_visibility.as_str());
-            println!(
+            )?;
+            crate::outln!("Rating         {} (score {})", d.mcr, d.mcr_score)?;
+            crate::outln!("Bond           {}", d.bond_status)?;
+            crate::outln!("Flagged        {}", d.negative_flag)?;
+            crate::outln!("Events         {}", d.event_count)?;
+            crate::outln!("Visibility     {}", d.data_visibility.as_str())?;
+            crate::outln!(
                 "Documentation  {}",
                 d.documentation_url.as_deref().unwrap_or("-")
-            );
+            )?;
             if let Some(api) = &d.data_api {
-                println!("Data API       {api}");
+                crate::outln!("Data API       {api}")?;
             }
             Ok(())
         }
@@ -136,13 +136,13 @@ pub async fn run(cmd: ShowCommand, _ui: &Ui) -> Result<(), CliError> {
                 (r.machines, r.pagination.total)
             };
             if a.json {
-                println!(
+                crate::outln!(
                     "{}",
                     serde_json::json!({"operator_did": a.did, "machines": machines, "total": total})
-                );
+                )?;
                 return Ok(());
             }
-            println!(
+            crate::outln!(
                 "Operator {}: {} machine(s){}",
                 a.did,
                 total,
@@ -151,14 +151,11 @@ pub async fn run(cmd: ShowCommand, _ui: &Ui) -> Result<(), CliError> {
                 } else {
                     ""
                 }
-            );
-            print!(
-                "{}",
-                table(
-                    &["ID", "DID", "RATING", "SCORE", "FLAGGED"],
-                    &fleet_rows(&machines)
-                )
-            );
+            )?;
+            crate::out::print(table(
+                &["ID", "DID", "RATING", "SCORE", "FLAGGED"],
+                &fleet_rows(&machines),
+            ))?;
             Ok(())
         }
     }

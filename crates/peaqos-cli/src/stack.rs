@@ -211,8 +211,12 @@ pub async fn start_stack(ports: StackPorts, state: Option<PathBuf>) -> Result<St
 
 /// Points `tokenURI` of the IdentityRegistry (`{base}/machines/{id}`) and of the MachineNFT
 /// (`{base}/metadata/{id}`) at `mcr_url`: `setBaseURI` from dev account 0 (the contracts'
-/// owner) on each contract whose `baseURI()` differs. Returns how many contracts changed.
+/// owner) on each contract whose current base (its latest `BaseURISet` log: the contracts have
+/// no getter) differs. Returns how many contracts changed.
 pub async fn sync_base_uri(devnet: &DevnetHandle, mcr_url: &str) -> Result<usize, CliError> {
+    use alloy::providers::Provider;
+    use alloy::rpc::types::Filter;
+    use alloy::sol_types::SolEvent;
     let contracts = contracts_of(&devnet.deployment());
     let owner = PeaqosClient::new(PeaqosConfig::new(
         devnet.url(),
@@ -220,40 +224,41 @@ pub async fn sync_base_uri(devnet: &DevnetHandle, mcr_url: &str) -> Result<usize
         contracts,
     ))?;
     let want = mcr_url.trim_end_matches('/').to_string();
-    let registry = IdentityRegistry::new(contracts.identity_registry, owner.provider());
-    let nft = MachineNFT::new(contracts.machine_nft, owner.provider());
-    let err = |what: &'static str| {
-        move |e: alloy::contract::Error| CliError::network(format!("[RPC_ERROR] {what}: {e}"))
-    };
-    let current = [
+    let mut changed = 0;
+    for (to, topic, call) in [
         (
             contracts.identity_registry,
-            registry
-                .baseURI()
-                .call()
-                .await
-                .map_err(err("IdentityRegistry.baseURI"))?,
+            IdentityRegistry::BaseURISet::SIGNATURE_HASH,
+            IdentityRegistry::setBaseURICall {
+                newBaseURI: want.clone(),
+            }
+            .abi_encode(),
         ),
         (
             contracts.machine_nft,
-            nft.baseURI()
-                .call()
-                .await
-                .map_err(err("MachineNFT.baseURI"))?,
+            MachineNFT::BaseURISet::SIGNATURE_HASH,
+            MachineNFT::setBaseURICall {
+                _baseURI: want.clone(),
+            }
+            .abi_encode(),
         ),
-    ];
-    let mut changed = 0;
-    for (to, base) in current {
-        if base == want {
+    ] {
+        let filter = Filter::new()
+            .address(to)
+            .event_signature(topic)
+            .from_block(0u64);
+        let logs =
+            owner.provider().get_logs(&filter).await.map_err(|e| {
+                CliError::network(format!("[RPC_ERROR] eth_getLogs BaseURISet: {e}"))
+            })?;
+        let current = logs
+            .last()
+            .and_then(|l| IdentityRegistry::BaseURISet::decode_log_data(l.data()).ok())
+            .map(|e| e.baseURI);
+        if current.as_deref() == Some(want.as_str()) {
             continue;
         }
-        // Same selector and argument on both contracts.
-        let call = IdentityRegistry::setBaseURICall {
-            newBaseURI: want.clone(),
-        };
-        let r = owner
-            .send_transaction(to, call.abi_encode().into(), U256::ZERO)
-            .await?;
+        let r = owner.send_transaction(to, call.into(), U256::ZERO).await?;
         if !r.status() {
             return Err(CliError::network(format!(
                 "[TX_REVERTED] setBaseURI({want}) on {to} reverted"

@@ -49,7 +49,7 @@ pub async fn run(args: UpArgs, ui: &Ui) -> Result<(), CliError> {
             .map_err(|e| CliError::config(format!("cannot write {}: {e}", p.display())))?;
     }
     if args.json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::json!({
                 "status": "ready",
@@ -60,22 +60,22 @@ pub async fn run(args: UpArgs, ui: &Ui) -> Result<(), CliError> {
                 "contracts": stack.devnet.deployment(),
                 "envFile": args.env_out,
             })
-        );
+        )?;
     } else {
-        println!("peaqos up: ready");
-        println!(
+        crate::outln!("peaqos up: ready")?;
+        crate::outln!(
             "  devnet       {}  (chain id {})",
             stack.rpc_url(),
             peaqos_types::constants::DEVNET_CHAIN_ID
-        );
-        println!("  MCR API      {}", stack.mcr_url());
-        println!(
+        )?;
+        crate::outln!("  MCR API      {}", stack.mcr_url())?;
+        crate::outln!(
             "  Gas Station  {}  (hot wallet: dev account {})",
             stack.gas_station_url(),
             crate::stack::GAS_STATION_DEV_ACCOUNT
-        );
+        )?;
         if let Some(p) = &args.env_out {
-            println!("  env file     {} (mode 0600)", p.display());
+            crate::outln!("  env file     {} (mode 0600)", p.display())?;
         }
     }
     tokio::signal::ctrl_c()

@@ -53,7 +53,7 @@ pub async fn report(
         for (k, v) in &contracts {
             cmap.insert((*k).to_string(), json!(v));
         }
-        println!(
+        crate::outln!(
             "{}",
             json!({
                 "address": client.address().to_string(),
@@ -67,26 +67,26 @@ pub async fn report(
                 "balanceWei": balance.to_string(),
                 "contracts": cmap,
             })
-        );
+        )?;
         return Ok(());
     }
-    println!("Address      {}", client.address());
-    println!("DID          did:peaq:{}", client.address());
+    crate::outln!("Address      {}", client.address())?;
+    crate::outln!("DID          did:peaq:{}", client.address())?;
     if let Some(w) = &wallet {
-        println!("Wallet       {w} (OWS vault)");
+        crate::outln!("Wallet       {w} (OWS vault)")?;
     }
-    println!("Network      {}", network.as_deref().unwrap_or("(custom)"));
-    println!("RPC URL      {}", client.rpc_url());
-    println!("Chain ID     {chain_id}");
-    println!("MCR API      {}", client.api_url());
-    println!(
+    crate::outln!("Network      {}", network.as_deref().unwrap_or("(custom)"))?;
+    crate::outln!("RPC URL      {}", client.rpc_url())?;
+    crate::outln!("Chain ID     {chain_id}")?;
+    crate::outln!("MCR API      {}", client.api_url())?;
+    crate::outln!(
         "Gas Station  {}",
         gas_station.as_deref().unwrap_or("(not set)")
-    );
-    println!("Balance      {}", peaq(balance));
-    println!("Contracts");
+    )?;
+    crate::outln!("Balance      {}", peaq(balance))?;
+    crate::outln!("Contracts")?;
     for (k, v) in contracts {
-        println!("  {k:<32} {v}");
+        crate::outln!("  {k:<32} {v}")?;
     }
     Ok(())
 }

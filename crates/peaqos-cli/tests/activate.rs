@@ -186,7 +186,7 @@ fn self_activation_funds_through_the_gas_station_and_reruns_change_nothing() {
     assert!(entries.iter().all(|e| e.machine == addr));
     // chain state
     let rt = &env.rt;
-    assert_eq!(rt.block_on(client.machine_id_of(addr)).unwrap(), 1);
+    assert_eq!(rt.block_on(client.machine_id_of_owner(addr)).unwrap(), 1);
     let attr = rt
         .block_on(client.read_attribute(addr, "documentation_url"))
         .unwrap();

@@ -224,3 +224,101 @@ fn bad_flags_are_user_errors_and_help_succeeds() {
         .unwrap();
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
 }
+
+/// A one-answer MCR API stub on 127.0.0.1: every request gets `body` as JSON.
+fn mcr_stub(body: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { return };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn a_closed_stdout_ends_show_normally() {
+    // `peaqos show ... | head -1`: the reader is gone before the command writes (the read end of
+    // the pipe is closed before the process starts, so every write fails with EPIPE).
+    let url = mcr_stub(
+        r#"{"operator_did":"did:peaq:0x1111111111111111111111111111111111111111","machines":[{"did":"did:peaq:0x2222222222222222222222222222222222222222","machine_id":2,"mcr_score":80,"mcr":"A","negative_flag":false}],"pagination":{"offset":0,"limit":20,"total":1}}"#,
+    );
+    for json in [false, true] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut c = peaqos();
+        c.args([
+            "show",
+            "operator",
+            "machines",
+            "did:peaq:0x1111111111111111111111111111111111111111",
+        ])
+        .env("PEAQOS_MCR_API_URL", &url)
+        .stdout(writer)
+        .stderr(Stdio::piped());
+        if json {
+            c.arg("--json");
+        }
+        let out = c.output().unwrap();
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(err.is_empty(), "nothing to report: {err}");
+    }
+}
+
+#[test]
+fn a_bare_peaqos_and_a_missing_subcommand_are_usage_errors() {
+    let out = peaqos().output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "bare peaqos exits 1");
+    assert!(stderr(&out).contains("Usage: peaqos"), "{}", stderr(&out));
+    let out = peaqos().arg("qualify").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let out = peaqos().args(["show", "--no-such-flag"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "unknown flag: 1, not clap's 2");
+    assert_eq!(
+        peaqos_cli::parse_exit_code(clap::error::ErrorKind::DisplayHelp),
+        0
+    );
+    assert_eq!(
+        peaqos_cli::parse_exit_code(clap::error::ErrorKind::UnknownArgument),
+        1
+    );
+}
+
+#[test]
+fn peaqos_log_in_the_env_file_takes_effect() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(".env");
+    std::fs::write(&file, "PEAQOS_LOG=peaqos=debug\n").unwrap();
+    let out = peaqos()
+        .arg("--env-file")
+        .arg(&file)
+        .arg("whoami")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "no key configured");
+    let err = stderr(&out);
+    assert!(
+        err.contains("DEBUG") && err.contains("read the env file"),
+        "the file's PEAQOS_LOG=peaqos=debug shows debug events: {err}"
+    );
+    // the shell still wins over the file
+    let out = peaqos()
+        .arg("--env-file")
+        .arg(&file)
+        .arg("whoami")
+        .env("PEAQOS_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(!stderr(&out).contains("DEBUG"), "{}", stderr(&out));
+}

@@ -81,11 +81,16 @@ fn a_saved_chain_gets_the_new_mcr_url() {
         )
         .unwrap();
         let registry = IdentityRegistry::new(second.contracts().identity_registry, c.provider());
-        let base = registry.baseURI().call().await.unwrap();
-        assert_eq!(base, url, "was {first_url}");
+        // The contracts have no baseURI() getter: the base shows in tokenURI.
         let id = c.register_machine().await.unwrap();
-        second.wait_indexed(Duration::from_secs(30)).await.unwrap();
         let uri = registry.tokenURI(U256::from(id)).call().await.unwrap();
+        assert_eq!(uri, format!("{url}/machines/{id}"), "was {first_url}");
+        c.mint_nft(id, c.address()).await.unwrap();
+        let token = c.token_id_of(id).await.unwrap();
+        let nft = peaqos_contracts::MachineNFT::new(second.contracts().machine_nft, c.provider());
+        let nft_uri = nft.tokenURI(U256::from(token)).call().await.unwrap();
+        assert_eq!(nft_uri, format!("{url}/metadata/{token}"));
+        second.wait_indexed(Duration::from_secs(30)).await.unwrap();
         let (status, card) = get_json(&uri).await;
         assert_eq!(status, 200, "{uri}: {card}");
         second.shutdown().await.unwrap();
