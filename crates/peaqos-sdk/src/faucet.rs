@@ -1,10 +1,18 @@
 //! Gas Station client: 2FA setup and confirmation, and funding a machine wallet.
 //!
-//! Wire format: success `{"status":"success","data":{...}}`, fund may answer
-//! `{"status":"skipped","data":{...}}`, errors `{"status":"error","code":"<CODE>","message":"..."}`.
-//! Every documented faucet code surfaces as [`PeaqosError::Api`]'s `code`; a non-JSON body is
-//! `INVALID_RESPONSE`, a JSON body of the wrong shape `UNEXPECTED_RESPONSE`, a transport failure
-//! `NETWORK_ERROR`.
+//! Wire format, checked as strictly as peaq's SDK checks it:
+//! * setup: 2xx `{"status":"success","data":{ownerAddress, otpauthUri, qrImageUrl}}` (strings);
+//! * confirm: 2xx `{"status":"success","code":"2FA_ACTIVATED",...}`;
+//! * fund: 2xx `{"status":"success","code":"SUCCESS","data":{txHash, fundedAmount}}` or
+//!   `{"status":"skipped","code":"SUFFICIENT_BALANCE","data":{currentBalance, minGasBalance}}`
+//!   (decimal wei strings; `requestId` in `data` when the server echoes it);
+//! * errors: any non-2xx answer whose JSON body has a `code` string
+//!   (`{"status":"error","code":"<CODE>","message":"..."}`): every documented faucet code
+//!   surfaces as [`PeaqosError::Api`]'s `code` with the server's message.
+//!
+//! A non-JSON body is `INVALID_RESPONSE`; any other shape (a success without its `code`, an error
+//! envelope on a 2xx, an error without a code or with an unknown one) `UNEXPECTED_RESPONSE`; a
+//! transport failure `NETWORK_ERROR`.
 
 use std::fmt;
 use std::time::Duration;
@@ -145,9 +153,49 @@ fn unexpected(status: u16, why: impl fmt::Display) -> PeaqosError {
     )
 }
 
-/// Maps an HTTP response (status, body) to the `data` object of a success / skipped envelope,
-/// or to the documented error.
-pub fn parse_envelope(status: u16, body: &[u8], allow_skipped: bool) -> Result<(String, Value)> {
+/// `code` of a successful confirmation.
+pub const CODE_2FA_ACTIVATED: &str = "2FA_ACTIVATED";
+/// `code` of a funding that sent a transfer.
+pub const CODE_SUCCESS: &str = "SUCCESS";
+/// `code` of a funding skipped because the wallet already holds enough.
+pub const CODE_SUFFICIENT_BALANCE: &str = "SUFFICIENT_BALANCE";
+
+/// The Gas Station endpoint that answered: each has its own success envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// `POST /2fa/setup`.
+    Setup,
+    /// `POST /2fa/confirm`.
+    Confirm,
+    /// `POST /faucet/fund`.
+    Fund,
+}
+
+/// The documented error of a non-2xx answer: its `code` (a faucet code) and `message`.
+fn error_of(status: u16, v: &Value) -> PeaqosError {
+    let Some(code_s) = v.get("code").and_then(Value::as_str) else {
+        return unexpected(status, format!("HTTP {status} without an error code"));
+    };
+    let message = v
+        .get("message")
+        .and_then(Value::as_str)
+        .filter(|m| !m.is_empty())
+        .unwrap_or(code_s)
+        .to_string();
+    match code_s.parse::<ErrorCode>() {
+        Ok(code) if code.category() == ErrorCategory::Faucet => {
+            PeaqosError::api(code, Some(status), message)
+        }
+        _ => unexpected(
+            status,
+            format!("unknown error code {code_s:?} (HTTP {status}): {message}"),
+        ),
+    }
+}
+
+/// Maps an HTTP response (status, body) of `endpoint` to its success envelope's `status` and
+/// `data` (`Null` when a confirmation has none), or to the documented error.
+pub fn parse_envelope(status: u16, body: &[u8], endpoint: Endpoint) -> Result<(String, Value)> {
     let v: Value = serde_json::from_slice(body).map_err(|_| {
         PeaqosError::api(
             ErrorCode::InvalidResponse,
@@ -155,41 +203,35 @@ pub fn parse_envelope(status: u16, body: &[u8], allow_skipped: bool) -> Result<(
             format!("Gas Station returned a non-JSON body (HTTP {status})"),
         )
     })?;
+    if !(200..300).contains(&status) {
+        return Err(error_of(status, &v));
+    }
     let Some(obj) = v.as_object() else {
         return Err(unexpected(status, "not a JSON object"));
     };
     let st = obj.get("status").and_then(Value::as_str);
-    match st {
-        Some("error") => {
-            let code_s = obj
-                .get("code")
-                .and_then(Value::as_str)
-                .ok_or_else(|| unexpected(status, "error without code"))?;
-            let message = obj
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or(code_s)
-                .to_string();
-            match code_s.parse::<ErrorCode>() {
-                Ok(code) if code.category() == ErrorCategory::Faucet => {
-                    Err(PeaqosError::api(code, Some(status), message))
-                }
-                _ => Err(unexpected(
-                    status,
-                    format!("unknown error code {code_s:?}: {message}"),
-                )),
-            }
+    let code = obj.get("code").and_then(Value::as_str);
+    let data = obj.get("data").cloned();
+    let data_object = |data: Option<Value>| match data {
+        Some(d @ Value::Object(_)) => Ok(d),
+        _ => Err(unexpected(status, "data missing or not an object")),
+    };
+    match (endpoint, st, code) {
+        (Endpoint::Setup, Some("success"), _) => Ok(("success".into(), data_object(data)?)),
+        (Endpoint::Confirm, Some("success"), Some(CODE_2FA_ACTIVATED)) => {
+            Ok(("success".into(), data.unwrap_or(Value::Null)))
         }
-        Some(s @ ("success" | "skipped")) if (200..300).contains(&status) => {
-            if s == "skipped" && !allow_skipped {
-                return Err(unexpected(status, "status \"skipped\" on this endpoint"));
-            }
-            let data = obj.get("data").cloned().unwrap_or(Value::Null);
-            Ok((s.to_string(), data))
+        (Endpoint::Fund, Some(s @ "success"), Some(CODE_SUCCESS))
+        | (Endpoint::Fund, Some(s @ "skipped"), Some(CODE_SUFFICIENT_BALANCE)) => {
+            Ok((s.to_string(), data_object(data)?))
         }
         _ => Err(unexpected(
             status,
-            format!("HTTP {status} with status {:?}", st.unwrap_or("<missing>")),
+            format!(
+                "{endpoint:?} answered HTTP {status} with status {} and code {}",
+                st.unwrap_or("<missing>"),
+                code.unwrap_or("<missing>")
+            ),
         )),
     }
 }
@@ -256,7 +298,7 @@ impl GasStationClient {
         &self,
         path: &str,
         body: Value,
-        allow_skipped: bool,
+        endpoint: Endpoint,
     ) -> Result<(String, Value, u16)> {
         let url = format!("{}{path}", self.base_url);
         let resp = self.http.post(&url).json(&body).send().await.map_err(|e| {
@@ -270,7 +312,7 @@ impl GasStationClient {
                 format!("POST {url}: {e}"),
             )
         })?;
-        let (st, data) = parse_envelope(status, &bytes, allow_skipped)?;
+        let (st, data) = parse_envelope(status, &bytes, endpoint)?;
         Ok((st, data, status))
     }
 
@@ -285,7 +327,7 @@ impl GasStationClient {
             .post(
                 "/2fa/setup",
                 json!({"ownerAddress": owner_address, "format": qr_format.as_str()}),
-                false,
+                Endpoint::Setup,
             )
             .await?;
         Ok(FaucetSetupResponse {
@@ -306,7 +348,7 @@ impl GasStationClient {
         self.post(
             "/2fa/confirm",
             json!({"ownerAddress": owner_address, "twoFactorCode": two_factor_code}),
-            false,
+            Endpoint::Confirm,
         )
         .await?;
         Ok(())
@@ -345,7 +387,7 @@ impl GasStationClient {
             "twoFactorCode": params.two_factor_code,
             "requestId": request_id,
         });
-        let (st, data, status) = self.post("/faucet/fund", body, true).await?;
+        let (st, data, status) = self.post("/faucet/fund", body, Endpoint::Fund).await?;
         let echoed = data
             .get("requestId")
             .and_then(Value::as_str)
@@ -416,45 +458,99 @@ impl PeaqosClient {
 mod tests {
     use super::*;
 
+    fn code_of(r: Result<(String, Value)>) -> Option<ErrorCode> {
+        r.unwrap_err().code()
+    }
+
     #[test]
     fn envelopes() {
-        let (s, d) = parse_envelope(200, br#"{"status":"success","data":{"a":1}}"#, false).unwrap();
+        use Endpoint::{Confirm, Fund, Setup};
+        let (s, d) = parse_envelope(200, br#"{"status":"success","data":{"a":1}}"#, Setup).unwrap();
         assert_eq!((s.as_str(), d["a"].as_u64()), ("success", Some(1)));
-        let e = parse_envelope(200, b"<html>", false).unwrap_err();
+        let e = parse_envelope(200, b"<html>", Setup).unwrap_err();
         assert_eq!(e.code(), Some(ErrorCode::InvalidResponse));
-        let e = parse_envelope(200, br#"{"status":"skipped","data":{}}"#, false).unwrap_err();
-        assert_eq!(e.code(), Some(ErrorCode::UnexpectedResponse));
-        let e = parse_envelope(200, br#"[1]"#, false).unwrap_err();
-        assert_eq!(e.code(), Some(ErrorCode::UnexpectedResponse));
-        let e = parse_envelope(500, br#"{"status":"success","data":{}}"#, true).unwrap_err();
-        assert_eq!(e.code(), Some(ErrorCode::UnexpectedResponse));
-        let e = parse_envelope(
-            400,
-            br#"{"status":"error","code":"NOPE","message":"x"}"#,
-            true,
+        let e = parse_envelope(502, b"<html>", Fund).unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::InvalidResponse));
+        for (body, endpoint) in [
+            (&br#"{"status":"skipped","data":{}}"#[..], Setup),
+            (br#"{"status":"success"}"#, Setup),
+            (br#"{"status":"success","data":[1]}"#, Setup),
+            (br#"[1]"#, Setup),
+            // peaq's SDK requires the success codes.
+            (br#"{"status":"success","data":{}}"#, Confirm),
+            (
+                br#"{"status":"success","code":"SUCCESS","data":{}}"#,
+                Confirm,
+            ),
+            (br#"{"status":"success","data":{"txHash":"0x1"}}"#, Fund),
+            (
+                br#"{"status":"success","code":"SUFFICIENT_BALANCE","data":{}}"#,
+                Fund,
+            ),
+            (br#"{"status":"skipped","code":"SUCCESS","data":{}}"#, Fund),
+            (br#"{"status":"skipped","data":{}}"#, Fund),
+            (br#"{"status":"success","code":"SUCCESS","data":"x"}"#, Fund),
+            (br#"{"status":"success","code":"SUCCESS"}"#, Fund),
+            // An error envelope on a 2xx is not an answer peaq's SDK accepts either.
+            (
+                br#"{"status":"error","code":"INVALID_2FA","message":"x"}"#,
+                Fund,
+            ),
+        ] {
+            assert_eq!(
+                code_of(parse_envelope(200, body, endpoint)),
+                Some(ErrorCode::UnexpectedResponse),
+                "{endpoint:?} {}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let (s, d) = parse_envelope(
+            200,
+            br#"{"status":"success","code":"2FA_ACTIVATED"}"#,
+            Confirm,
         )
-        .unwrap_err();
-        assert_eq!(e.code(), Some(ErrorCode::UnexpectedResponse));
-        let e = parse_envelope(
-            400,
-            br#"{"status":"error","code":"NOT_FOUND","message":"x"}"#,
-            true,
+        .unwrap();
+        assert_eq!((s.as_str(), d), ("success", Value::Null));
+        let (s, _) = parse_envelope(
+            200,
+            br#"{"status":"skipped","code":"SUFFICIENT_BALANCE","data":{}}"#,
+            Fund,
         )
-        .unwrap_err();
-        assert_eq!(
-            e.code(),
-            Some(ErrorCode::UnexpectedResponse),
-            "MCR codes are not faucet codes"
-        );
+        .unwrap();
+        assert_eq!(s, "skipped");
+
+        // Non-2xx: the code decides, whatever the status field says.
+        for (status, body) in [
+            (500, &br#"{"status":"success","data":{}}"#[..]),
+            (400, br#"{"status":"error","code":"NOPE","message":"x"}"#),
+            (
+                400,
+                br#"{"status":"error","code":"NOT_FOUND","message":"x"}"#,
+            ),
+            (400, br#"{"status":"error","code":7,"message":"x"}"#),
+            (400, br#"[1]"#),
+        ] {
+            assert_eq!(
+                code_of(parse_envelope(status, body, Fund)),
+                Some(ErrorCode::UnexpectedResponse),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
         let e = parse_envelope(
             401,
             br#"{"status":"error","code":"INVALID_2FA","message":"bad code"}"#,
-            true,
+            Fund,
         )
         .unwrap_err();
         assert_eq!(
             e,
             PeaqosError::api(ErrorCode::Invalid2fa, Some(401), "bad code")
+        );
+        let e = parse_envelope(429, br#"{"code":"RATE_LIMITED"}"#, Setup).unwrap_err();
+        assert_eq!(
+            e,
+            PeaqosError::api(ErrorCode::RateLimited, Some(429), "RATE_LIMITED")
         );
     }
 

@@ -276,7 +276,11 @@ async fn confirm(State(s): State<Shared>, Json(b): Json<Value>) -> Response {
     if b["twoFactorCode"] != "123456" {
         return error(StatusCode::UNAUTHORIZED, "INVALID_2FA");
     }
-    Json(json!({"status": "success", "data": {}})).into_response()
+    Json(
+        json!({"status": "success", "code": "2FA_ACTIVATED", "data": {
+        "ownerAddress": b["ownerAddress"], "twoFactorActive": true}}),
+    )
+    .into_response()
 }
 
 async fn fund(State(s): State<Shared>, Json(b): Json<Value>) -> Response {
@@ -286,13 +290,13 @@ async fn fund(State(s): State<Shared>, Json(b): Json<Value>) -> Response {
     }
     if b["targetWalletAddress"] == "0xfunded" {
         return Json(
-            json!({"status": "skipped", "data": {"requestId": b["requestId"],
+            json!({"status": "skipped", "code": "SUFFICIENT_BALANCE", "data": {"requestId": b["requestId"],
             "currentBalance": "2000000000000000000", "minGasBalance": "1000000000000000000"}}),
         )
         .into_response();
     }
     Json(
-        json!({"status": "success", "data": {"requestId": b["requestId"],
+        json!({"status": "success", "code": "SUCCESS", "data": {"requestId": b["requestId"],
         "txHash": format!("0x{}", "ab".repeat(32)), "fundedAmount": "1500000000000000000"}}),
     )
     .into_response()
@@ -441,6 +445,36 @@ async fn every_faucet_code_surfaces_as_the_error_code() {
     *s.force.lock().unwrap() = Some(Json(json!({"status": "skipped", "data": {}})).into_response());
     let e = g.confirm_faucet_2fa("0xowner", "123456").await.unwrap_err();
     assert_eq!(api_code(&e).0, ErrorCode::UnexpectedResponse);
+    // Successes without the codes peaq's SDK requires are refused too.
+    *s.force.lock().unwrap() = Some(Json(json!({"status": "success", "data": {}})).into_response());
+    let e = g.confirm_faucet_2fa("0xowner", "123456").await.unwrap_err();
+    assert_eq!(api_code(&e).0, ErrorCode::UnexpectedResponse);
+    let tx = format!("0x{}", "ab".repeat(32));
+    for forced in [
+        json!({"status": "success", "data": {"txHash": tx, "fundedAmount": "1"}}),
+        json!({"status": "success", "code": "SUFFICIENT_BALANCE", "data": {"txHash": tx, "fundedAmount": "1"}}),
+        json!({"status": "skipped", "data": {"currentBalance": "2", "minGasBalance": "1"}}),
+        json!({"status": "error", "code": "INVALID_2FA", "message": "on a 200"}),
+    ] {
+        *s.force.lock().unwrap() = Some(Json(forced.clone()).into_response());
+        let e = g.fund_from_gas_station(&params()).await.unwrap_err();
+        assert_eq!(
+            api_code(&e),
+            (ErrorCode::UnexpectedResponse, Some(200)),
+            "{forced}"
+        );
+    }
+    // A non-2xx answer is an error by its code, whatever its status field says.
+    *s.force.lock().unwrap() = Some(
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            Json(json!({"code": "RATE_LIMITED", "message": "slow down"})),
+        )
+            .into_response(),
+    );
+    let e = g.fund_from_gas_station(&params()).await.unwrap_err();
+    assert_eq!(api_code(&e), (ErrorCode::RateLimited, Some(429)));
+    assert_eq!(e.to_string(), "slow down");
     let dead = GasStationClient::new("http://127.0.0.1:1").unwrap();
     assert_eq!(
         api_code(&dead.confirm_faucet_2fa("0x1", "1").await.unwrap_err()),
