@@ -35,6 +35,9 @@ async fn vault_signer_registers_a_machine() {
     let registered = registered(&receipt);
     let id = registered.machineId;
     assert!(id > U256::ZERO);
+    // self-managed: the wallet is the identity's owner and holds its soulbound Identity NFT
+    assert_eq!(registered.owner, address);
+    assert_eq!(registry.machineIdOfOwner(address).call().await.unwrap(), id);
     // a second register from the same wallet reverts AlreadyRegistered: the chain saw this address
     assert!(registry.register().value(bond).send().await.is_err());
     net.handle.shutdown().await.unwrap();
