@@ -20,6 +20,23 @@ pub struct RpcError {
     data: Option<Value>,
 }
 
+impl RpcError {
+    /// The JSON-RPC error code.
+    pub fn code(&self) -> i64 {
+        self.code
+    }
+
+    /// The error message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The error data (revert data for code 3).
+    pub fn data(&self) -> Option<&Value> {
+        self.data.as_ref()
+    }
+}
+
 impl From<DevnetError> for RpcError {
     fn from(e: DevnetError) -> Self {
         Self {
@@ -474,7 +491,9 @@ fn fee_history(chain: &Chain, params: &[Value]) -> Result<Value, RpcError> {
 /// Priority fee the node suggests (1 gwei).
 const SUGGESTED_TIP: u64 = 1_000_000_000;
 
-fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, RpcError> {
+/// Runs one method with its positional parameters (what [`handle_request`] does inside the
+/// JSON-RPC framing; public so that other framings can be measured against it).
+pub fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, RpcError> {
     match method {
         "web3_clientVersion" => Ok(json!(format!(
             "peaqos-devnet/{}",
