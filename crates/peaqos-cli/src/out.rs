@@ -1,6 +1,7 @@
-//! Data on stdout. Every command prints its results through [`print`] / [`outln!`], which
-//! return the write error instead of panicking as `println!` does: a reader that went away
-//! (`peaqos show ... | head -1`) ends the command normally, exit 0 ([`CliError::broken_pipe`]).
+//! Data on stdout. Every command prints its results through [`print()`] /
+//! [`crate::outln!`], which return the write error instead of panicking as `println!` does: a
+//! reader that went away (`peaqos show ... | head -1`) ends the command normally, exit 0
+//! ([`CliError::broken_pipe`]).
 
 use crate::CliError;
 use std::io::Write;
