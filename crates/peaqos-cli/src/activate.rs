@@ -28,11 +28,12 @@ pub const GAS_RESERVE_WEI: u128 = 100_000_000_000_000_000;
 pub const DID_DEPOSIT_WEI: u128 = 100_000_000_000_000_000;
 
 /// Activate a machine: 1 balance check, 2 Gas Station 2FA enrolment, 3 Gas Station funding,
-/// 4 register (registerMachine, or registerFor with --for), 5 mint the Machine NFT to the
-/// machine, 6 write the six DID attributes (signed by the machine key).
+/// 4 register (register, or registerFor with --for), 5 mint the Machine NFT to the machine,
+/// 6 write the six DID attributes (signed by the machine key).
 ///
-/// Every submitted transaction hash is appended to ./peaqos.log before its receipt is awaited;
-/// a re-run reconciles logged hashes, then skips what the chain shows as done.
+/// Every transaction hash is appended to ./peaqos.log when it is signed, before it is sent;
+/// a re-run reconciles logged hashes, then skips what the chain shows as done
+/// (machineIdOfOwner, tokenIdOf, the DID attributes), also after peaq's own CLI.
 ///
 /// Examples:
 ///   peaqos activate --doc-url https://example.com/docs --data-api https://example.com/events
