@@ -27,21 +27,9 @@ pub enum DevnetError {
         #[source]
         problem: StateProblem,
     },
-    /// The JSON-RPC server could not listen.
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        /// `host:port` asked for.
-        addr: String,
-        /// The socket error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The JSON-RPC server stopped with an error.
-    #[error("server: {0}")]
-    Server(#[source] std::io::Error),
-    /// The server task ended abnormally (panicked or was cancelled).
-    #[error("server task: {0}")]
-    ServerTask(#[source] tokio::task::JoinError),
+    /// The JSON-RPC server could not listen or stopped with an error.
+    #[error(transparent)]
+    Server(#[from] peaqos_server::ServerError),
     /// A genesis deployment step failed: the built-in contracts do not deploy (a bug).
     #[error("genesis step {step}: {reason}")]
     Genesis {
@@ -180,12 +168,9 @@ impl DevnetError {
             Self::InvalidParams(_) => -32602,
             Self::InvalidTransaction(_) | Self::Unsupported(_) => -32000,
             Self::LimitExceeded(_) => -32005,
-            Self::State { .. }
-            | Self::Bind { .. }
-            | Self::Server(_)
-            | Self::ServerTask(_)
-            | Self::Genesis { .. }
-            | Self::Internal(_) => -32603,
+            Self::State { .. } | Self::Server(_) | Self::Genesis { .. } | Self::Internal(_) => {
+                -32603
+            }
         }
     }
 }

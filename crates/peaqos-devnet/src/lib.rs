@@ -36,7 +36,6 @@ use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tokio::sync::oneshot;
 
 /// How to run a devnet.
 #[derive(Debug, Clone)]
@@ -97,22 +96,20 @@ pub fn build_node(config: &DevnetConfig) -> Result<Node, DevnetError> {
 /// A running devnet.
 #[derive(Debug)]
 pub struct DevnetHandle {
-    addr: SocketAddr,
     node: Node,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: tokio::task::JoinHandle<Result<(), DevnetError>>,
+    server: peaqos_server::Server,
     miner: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl DevnetHandle {
     /// Bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// `http://host:port`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// The node (direct access to the chain, for tools and tests).
@@ -132,28 +129,19 @@ impl DevnetHandle {
 
     /// Stops serving and, with a state file, saves the chain.
     pub async fn shutdown(mut self) -> Result<(), DevnetError> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
         if let Some(m) = self.miner.take() {
             m.abort();
         }
-        (&mut self.server)
-            .await
-            .map_err(DevnetError::ServerTask)??;
-        if self.node_has_state() {
+        self.server.shutdown().await?;
+        if self.node.save_path().is_some() {
             self.node.save()?;
         }
         Ok(())
     }
 
-    fn node_has_state(&self) -> bool {
-        self.node.save_path().is_some()
-    }
-
     /// Waits until the server stops on its own (it does not, unless it fails).
     pub async fn wait(&mut self) -> Result<(), DevnetError> {
-        (&mut self.server).await.map_err(DevnetError::ServerTask)?
+        Ok(self.server.wait().await?)
     }
 }
 
@@ -178,25 +166,11 @@ pub async fn spawn(config: DevnetConfig) -> Result<DevnetHandle, DevnetError> {
 
 /// Serves an already built node.
 pub async fn serve(node: Node, config: &DevnetConfig) -> Result<DevnetHandle, DevnetError> {
-    let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
-        .await
-        .map_err(|source| DevnetError::Bind {
-            addr: format!("{}:{}", config.host, config.port),
-            source,
-        })?;
-    let addr = listener.local_addr().map_err(DevnetError::Server)?;
+    let listener = peaqos_server::bind(&config.host, config.port).await?;
     let app = axum::Router::new()
         .route("/", axum::routing::post(rpc_handler))
         .with_state(node.clone());
-    let (tx, rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-            .map_err(DevnetError::Server)
-    });
+    let server = peaqos_server::serve(listener, app)?;
     let miner = config.block_time.map(|period| {
         let node = node.clone();
         tokio::spawn(async move {
@@ -208,11 +182,9 @@ pub async fn serve(node: Node, config: &DevnetConfig) -> Result<DevnetHandle, De
             }
         })
     });
-    tracing::info!(%addr, "devnet listening");
+    tracing::info!(addr = %server.addr(), "devnet listening");
     Ok(DevnetHandle {
-        addr,
         node,
-        shutdown: Some(tx),
         server,
         miner,
     })
