@@ -602,6 +602,14 @@ async fn chain_id_names_and_numbers() {
             )
             .await;
         assert_error(&r, 400, "INVALID_CHAIN_ID");
+        assert!(
+            r.1["message"]
+                .as_str()
+                .unwrap()
+                .ends_with("configured: 31337 (devnet, peaq-devnet); 3338 (peaq); 9990 (agung)"),
+            "{}",
+            r.1
+        );
     }
 }
 

@@ -30,9 +30,21 @@ impl Service {
             .and_then(|c| self.chains.get(&c.chain_id))
             .cloned()
             .ok_or_else(|| {
+                let configured: Vec<String> = self
+                    .cfg
+                    .chains
+                    .iter()
+                    .map(|c| match c.aliases.as_slice() {
+                        [] => c.chain_id.to_string(),
+                        names => format!("{} ({})", c.chain_id, names.join(", ")),
+                    })
+                    .collect();
                 api(
                     ErrorCode::InvalidChainId,
-                    format!("chain {chain_str:?} is not configured"),
+                    format!(
+                        "chainId {chain_str:?} is not a configured chain; configured: {}",
+                        configured.join("; ")
+                    ),
                 )
             })?;
         let request_id = match req.request_id.as_deref() {
