@@ -58,9 +58,7 @@ fn parse_block_time(s: &str) -> Result<Duration, String> {
 fn devnet_error(e: DevnetError) -> CliError {
     match e {
         DevnetError::State { .. } => CliError::config(e.to_string()),
-        DevnetError::Bind { .. } | DevnetError::Server(_) | DevnetError::ServerTask(_) => {
-            CliError::network(e.to_string())
-        }
+        DevnetError::Server(_) => CliError::network(e.to_string()),
         other => CliError::user(other.to_string()),
     }
 }

@@ -127,9 +127,7 @@ pub async fn run(args: ServeArgs) -> Result<(), McrError> {
     let config = config_from_args(&args, |k| std::env::var(k).ok(), chain_id)?;
     let handle = crate::spawn(config).await?;
     println!("MCR API listening on {}", handle.url());
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| McrError::Server(e.to_string()))?;
+    peaqos_server::until_ctrl_c().await?;
     handle.shutdown().await
 }
 

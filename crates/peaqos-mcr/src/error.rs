@@ -17,7 +17,10 @@ pub enum McrError {
     /// JSON-RPC / chain failure.
     #[error("chain RPC error: {0}")]
     Rpc(String),
-    /// The HTTP server failed.
+    /// The HTTP server could not listen or stopped with an error.
+    #[error(transparent)]
+    Http(#[from] peaqos_server::ServerError),
+    /// A background task of the service failed or stopped.
     #[error("server error: {0}")]
     Server(String),
     /// A wait timed out.
@@ -36,14 +39,6 @@ impl McrError {
             McrError::Rpc(_) => ErrorCode::NetworkError,
             McrError::Timeout(_) => ErrorCode::Timeout,
             _ => ErrorCode::ServerError,
-        }
-    }
-
-    /// Process exit code for the CLI (1 user, 2 network / chain / API, 3 configuration).
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            McrError::Config(_) | McrError::Fx(_) => 3,
-            _ => 2,
         }
     }
 }

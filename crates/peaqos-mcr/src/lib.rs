@@ -142,24 +142,23 @@ pub fn provider(url: &str) -> Result<DynProvider, McrError> {
 /// A running service.
 #[derive(Debug)]
 pub struct McrHandle {
-    addr: SocketAddr,
+    server: peaqos_server::Server,
     status: Arc<IndexerStatus>,
     store: store::Store,
     cache: Arc<cache::Cache>,
     shutdown: watch::Sender<bool>,
-    server: tokio::task::JoinHandle<Result<(), McrError>>,
     indexer: tokio::task::JoinHandle<()>,
 }
 
 impl McrHandle {
     /// Bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// `http://host:port`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// Last fully indexed block.
@@ -210,21 +209,18 @@ impl McrHandle {
 
     /// Stops the indexer and the server.
     pub async fn shutdown(self) -> Result<(), McrError> {
+        // The indexer may have stopped already; it is joined below either way.
         let _ = self.shutdown.send(true);
-        let _ = self.indexer.await;
-        let r = self
-            .server
-            .await
-            .map_err(|e| McrError::Server(e.to_string()))?;
+        let indexed = self.indexer.await;
+        let served = self.server.shutdown().await;
         self.store.close().await;
-        r
+        indexed.map_err(|e| McrError::Server(format!("indexer task: {e}")))?;
+        Ok(served?)
     }
 
     /// Waits until the server stops (on a shutdown from elsewhere or a failure).
     pub async fn wait(&mut self) -> Result<(), McrError> {
-        (&mut self.server)
-            .await
-            .map_err(|e| McrError::Server(e.to_string()))?
+        Ok(self.server.wait().await?)
     }
 }
 
@@ -264,12 +260,10 @@ pub async fn spawn(config: McrServiceConfig) -> Result<McrHandle, McrError> {
     );
     indexer.load_cursor().await?;
 
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| McrError::Server(format!("cannot listen on {}: {e}", config.listen)))?;
+    let listener = peaqos_server::bind_addr(config.listen).await?;
     let addr = listener
         .local_addr()
-        .map_err(|e| McrError::Server(e.to_string()))?;
+        .map_err(|e| McrError::Http(peaqos_server::ServerError::Serve(e)))?;
     let public_url = config.public_url.as_deref().map_or_else(
         || format!("http://{addr}"),
         |u| u.trim_end_matches('/').to_owned(),
@@ -288,28 +282,15 @@ pub async fn spawn(config: McrServiceConfig) -> Result<McrHandle, McrError> {
         public_url,
     };
     let (tx, rx) = watch::channel(false);
-    let mut server_rx = rx.clone();
-    let app = api::router(state);
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = server_rx.wait_for(|v| *v).await;
-        })
-        .await
-        .map_err(|e| McrError::Server(e.to_string()))
-    });
+    let server = peaqos_server::serve(listener, api::router(state))?;
     let indexer = tokio::spawn(indexer.run(rx));
     tracing::info!(%addr, "MCR API listening");
     Ok(McrHandle {
-        addr,
+        server,
         status,
         store,
         cache,
         shutdown: tx,
-        server,
         indexer,
     })
 }
