@@ -94,6 +94,10 @@ pub const FAUCET_CODES: [ErrorCode; 20] = [
     ErrorCode::InternalError,
 ];
 
+/// Codes beyond the seed's 20 that peaq's clients rely on: `2FA_ALREADY_CONFIGURED` (setup
+/// without a code for an active owner; peaq's CLI skips enrolment on it).
+pub const COMPAT_CODES: [ErrorCode; 1] = [ErrorCode::TwoFaAlreadyConfigured];
+
 /// The HTTP status the server answers with for each faucet code (documented in
 /// `docs/GAS-STATION.md` and `/openapi.json`). Non-faucet codes map to 500.
 pub fn http_status(code: ErrorCode) -> StatusCode {
@@ -107,7 +111,9 @@ pub fn http_status(code: ErrorCode) -> StatusCode {
         C::Invalid2fa => StatusCode::UNAUTHORIZED,
         C::TwoFaNotConfigured | C::TwoFaNotActive => StatusCode::FORBIDDEN,
         C::TwoFaLocked => StatusCode::LOCKED,
-        C::DuplicateRequest | C::RequestAlreadyProcessed => StatusCode::CONFLICT,
+        C::DuplicateRequest | C::RequestAlreadyProcessed | C::TwoFaAlreadyConfigured => {
+            StatusCode::CONFLICT
+        }
         C::RateLimited | C::CapExceededOwner | C::CapExceededWallet => {
             StatusCode::TOO_MANY_REQUESTS
         }
@@ -125,6 +131,10 @@ pub fn describe(code: ErrorCode) -> &'static str {
         C::Invalid2fa => "TOTP code did not match the secret, or was already used in its time step",
         C::TwoFaNotConfigured => "Owner never completed setup",
         C::TwoFaNotActive => "Setup done but never confirmed",
+        C::TwoFaAlreadyConfigured => {
+            "Setup without twoFactorCode for an owner whose 2FA is active (send a current code to \
+             replace the secret)"
+        }
         C::TwoFaLocked => "Owner locked after too many invalid codes",
         C::DuplicateRequest => "A request with this requestId is still in flight",
         C::RequestAlreadyProcessed => {

@@ -2,13 +2,13 @@
 //! status (generated from [`crate::error::http_status`] so document and server agree).
 
 use crate::config::GasStationConfig;
-use crate::error::{FAUCET_CODES, describe, http_status};
+use crate::error::{COMPAT_CODES, FAUCET_CODES, describe, http_status};
 use crate::service::{CODE_2FA_ACTIVATED, CODE_SUCCESS, CODE_SUFFICIENT_BALANCE};
 use serde_json::{Value, json};
 
 fn error_responses(codes: &[&str]) -> Value {
     let mut by_status: std::collections::BTreeMap<u16, Vec<&str>> = Default::default();
-    for c in FAUCET_CODES {
+    for c in FAUCET_CODES.into_iter().chain(COMPAT_CODES) {
         if codes.contains(&c.as_str()) {
             by_status
                 .entry(http_status(c).as_u16())
@@ -45,12 +45,14 @@ pub fn document(cfg: &GasStationConfig) -> Value {
         .collect();
     let codes_table: Vec<Value> = FAUCET_CODES
         .iter()
+        .chain(COMPAT_CODES.iter())
         .map(|c| json!({"code": c.as_str(), "httpStatus": http_status(*c).as_u16(), "description": describe(*c)}))
         .collect();
     let setup_codes = [
         "INVALID_OWNER_ADDRESS",
         "INVALID_PAYLOAD",
         "INVALID_2FA",
+        "2FA_ALREADY_CONFIGURED",
         "2FA_LOCKED",
         "RATE_LIMITED",
         "QR_GENERATION_FAILED",
@@ -115,7 +117,7 @@ pub fn document(cfg: &GasStationConfig) -> Value {
         "components": {"schemas": {
             "Error": {"type": "object", "required": ["status", "code", "message"], "properties": {
                 "status": {"const": "error"},
-                "code": {"type": "string", "enum": FAUCET_CODES.iter().map(|c| c.as_str()).collect::<Vec<_>>()},
+                "code": {"type": "string", "enum": FAUCET_CODES.iter().chain(COMPAT_CODES.iter()).map(|c| c.as_str()).collect::<Vec<_>>()},
                 "message": {"type": "string"},
                 "data": {"type": "object", "description": "REQUEST_ALREADY_PROCESSED: the original result (its status plus its data); DUPLICATE_REQUEST: {requestId}"}
             }},

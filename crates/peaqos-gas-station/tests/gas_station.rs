@@ -6,7 +6,7 @@ mod common;
 use alloy::primitives::U256;
 use alloy::providers::Provider;
 use common::*;
-use peaqos_gas_station::error::{FAUCET_CODES, http_status};
+use peaqos_gas_station::error::{COMPAT_CODES, FAUCET_CODES, http_status};
 use serde_json::json;
 
 async fn enrol_fund_skip_and_replay(db: Db) {
@@ -146,12 +146,13 @@ async fn two_factor_states(db: Db) {
     assert_eq!(v["code"], "2FA_ACTIVATED");
     assert_eq!(v["data"]["twoFactorActive"], true);
 
-    // Active: setup without the current code is refused; with it, a new pending secret that
-    // does not replace the active one until confirmed.
+    // Active: setup without the current code is refused with 2FA_ALREADY_CONFIGURED (peaq's CLI
+    // then skips enrolment); with it, a new pending secret that does not replace the active one
+    // until confirmed.
     assert_error(
         &env.post("/2fa/setup", json!({"ownerAddress": owner})).await,
-        401,
-        "INVALID_2FA",
+        409,
+        "2FA_ALREADY_CONFIGURED",
     );
     env.clock.advance(30);
     let (s, v) = env
@@ -293,6 +294,36 @@ async fn replay_and_lockout(db: Db) {
     }
 }
 both_dbs!(replay_and_lockout_, replay_and_lockout);
+
+/// peaq's CLI confirms with a code and funds with the same code in the same time step: the
+/// activating code may be spent once more by the active secret, and only once.
+async fn the_confirming_code_funds_once(db: Db) {
+    let Some(env) = Env::start(db).await else {
+        return;
+    };
+    let owner = new_owner();
+    let (s, v) = env.post("/2fa/setup", json!({"ownerAddress": owner})).await;
+    assert_eq!(s, 200, "{v}");
+    let uri = v["data"]["otpauthUri"].as_str().unwrap().to_owned();
+    let code = env.code(&uri);
+    let (s, v) = env
+        .post(
+            "/2fa/confirm",
+            json!({"ownerAddress": owner, "twoFactorCode": code}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let r = env.fund(&owner, random_address(), &code, None).await;
+    assert_eq!(r.0, 200, "the confirming code funds: {}", r.1);
+    assert_eq!(r.1["code"], "SUCCESS");
+    let r = env.fund(&owner, random_address(), &code, None).await;
+    assert_error(&r, 401, "INVALID_2FA");
+    assert!(r.1["message"].as_str().unwrap().contains("already used"));
+}
+both_dbs!(
+    the_confirming_code_funds_once_,
+    the_confirming_code_funds_once
+);
 
 async fn qr_images(db: Db) {
     let Some(env) = Env::start(db).await else {
@@ -957,8 +988,9 @@ async fn health_and_openapi() {
     let doc: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     let table = doc["info"]["x-error-codes"].as_array().unwrap();
-    assert_eq!(table.len(), 20);
-    for code in FAUCET_CODES {
+    // The seed's 20 codes and 2FA_ALREADY_CONFIGURED, which peaq's CLI relies on.
+    assert_eq!(table.len(), 21);
+    for code in FAUCET_CODES.into_iter().chain(COMPAT_CODES) {
         let row = table.iter().find(|r| r["code"] == code.as_str()).unwrap();
         assert_eq!(row["httpStatus"], http_status(code).as_u16());
         assert!(http_status(code).as_u16() >= 400);

@@ -160,6 +160,12 @@ error_codes! {
     InvalidFeeResult => "INVALID_FEE_RESULT", Transaction;
     /// `minBond()` returned an unusable value.
     MinBondInvalidResult => "MIN_BOND_INVALID_RESULT", Transaction;
+    /// `createAccount` receipt has no `AccountCreated` log (the account existed already).
+    AccountCreatedEventMissing => "ACCOUNT_CREATED_EVENT_MISSING", Transaction;
+    /// `AccountCreated` log had an unusable account address.
+    AccountCreatedEventMalformed => "ACCOUNT_CREATED_EVENT_MALFORMED", Transaction;
+    /// `MachineAccountFactory.getAddress` returned something that is not an address.
+    InvalidAddressResult => "INVALID_ADDRESS_RESULT", Transaction;
 
     // --- MCR API ---
     /// HTTP 404 from the MCR API.
@@ -194,6 +200,9 @@ error_codes! {
     TwoFaNotActive => "2FA_NOT_ACTIVE", Faucet;
     /// Owner locked after too many invalid codes.
     TwoFaLocked => "2FA_LOCKED", Faucet;
+    /// Setup without a code for an owner whose 2FA is active (not among the seed's 20 codes:
+    /// peaq's CLI expects it, skips enrolment on it and asks for a current code).
+    TwoFaAlreadyConfigured => "2FA_ALREADY_CONFIGURED", Faucet;
     /// Same `requestId` still in flight.
     DuplicateRequest => "DUPLICATE_REQUEST", Faucet;
     /// Same `requestId` already completed.

@@ -98,7 +98,7 @@ impl Service {
     /// Before confirmation every setup replaces the pending secret. Once 2FA is active, setup
     /// needs `twoFactorCode` (a current code of the active secret): the new secret stays pending
     /// (the old one keeps working) until it is confirmed; without the code the call is refused
-    /// with `INVALID_2FA`.
+    /// with `2FA_ALREADY_CONFIGURED` (peaq's CLI then skips enrolment and asks for a code).
     pub async fn setup(&self, req: SetupRequest) -> Result<SetupData> {
         let owner = self.owner(&req.owner_address)?;
         let key = owner.key();
@@ -125,7 +125,7 @@ impl Service {
         if row.active_secret.is_some() {
             let Some(code) = req.two_factor_code.as_deref() else {
                 return Err(api(
-                    ErrorCode::Invalid2fa,
+                    ErrorCode::TwoFaAlreadyConfigured,
                     "2FA is already active for this owner: send twoFactorCode (a current code) to \
                      replace the secret",
                 ));
@@ -175,7 +175,11 @@ impl Service {
         let verdict = self.verify(&key, &mut row, pending, &req.two_factor_code, now);
         if verdict.is_ok() && pending {
             row.active_secret = row.pending_secret.take();
-            row.active_last_step = row.pending_last_step.take();
+            // The code that activated the secret counts as unused for the active secret: it may
+            // be spent once more in its time step. peaq's CLI funds with the code it has just
+            // confirmed (one prompt for both calls); a code is still never accepted twice by the
+            // active secret, and never after its step.
+            row.active_last_step = row.pending_last_step.take().map(|step| step - 1);
         }
         store::put_owner(&mut tx, &key, &row, now as i64).await?;
         tx.commit().await?;
