@@ -66,7 +66,8 @@ pub struct ActivateArgs {
     /// Do not ask the Gas Station for funds.
     #[arg(long)]
     pub skip_funding: bool,
-    /// 2FA code(s): the first confirms a new enrolment or pays; repeat for the funding code.
+    /// 2FA code(s): the first confirms a new enrolment (and also pays, within its 30 s step) or
+    /// pays; repeat it with a later code when the funding comes after that step.
     /// Also PEAQOS_TOTP (comma-separated).
     #[arg(long, value_name = "CODE")]
     pub totp: Vec<String>,
@@ -447,12 +448,16 @@ pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
                 let code = next_code(&mut codes, "confirming the enrolment")?;
                 op.confirm_faucet_2fa(&owner, &gs, &code).await?;
                 ui.info("  2FA active");
+                // The Gas Station takes the confirming code once more in its step: fund with it
+                // unless another code was given (as peaq's CLI does, one prompt for both).
+                if codes.is_empty() {
+                    codes.push_back(code);
+                }
             }
             Err(PeaqosError::Api {
-                code: ErrorCode::Invalid2fa,
-                ref message,
+                code: ErrorCode::TwoFaAlreadyConfigured,
                 ..
-            }) if message.contains("already active") => {
+            }) => {
                 ui.info("  2FA already active for this owner");
             }
             Err(e) => return Err(e.into()),

@@ -450,13 +450,12 @@ pub fn write_env(
     )?;
 
     let entries = env_entries(network, &key, &rpc_url, &mcr, &gs);
-    let mut text = String::from(
-        "# Written by `peaqos init`. Holds a private key: keep it private (mode 0600).\n",
-    );
+    let mut file = peaqos_types::EnvFile::new();
+    file.comment("Written by `peaqos init`. Holds a private key: keep it private (mode 0600).");
     for (k, v) in &entries {
-        text.push_str(&format!("{k}={v}\n"));
+        file.set(k, v);
     }
-    peaqos_devnet::write_secret_file(env_file, &text)
+    peaqos_devnet::write_secret_file(env_file, &file.render())
         .map_err(|e| CliError::config(format!("cannot write {}: {e}", env_file.display())))?;
     ui.info(format!("wrote {} (mode 0600)", env_file.display()));
     Ok(entries)

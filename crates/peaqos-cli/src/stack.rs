@@ -95,25 +95,10 @@ impl Stack {
     }
     /// A ready `.env` for the CLI and SDKs (dev account 0's key, the stack's URLs).
     pub fn env_text(&self) -> String {
-        let text = peaqos_devnet::env_file_text(&self.rpc_url(), &self.devnet.deployment());
-        let mut out: String = text
-            .lines()
-            .filter(|l| {
-                !l.starts_with("PEAQOS_MCR_API_URL=") && !l.starts_with("PEAQOS_GAS_STATION_URL=")
-            })
-            .map(|l| {
-                format!(
-                    "{}\n",
-                    l.replace("peaqos devnet --env-out", "peaqos up --env-out")
-                )
-            })
-            .collect();
-        out.push_str(&format!("PEAQOS_MCR_API_URL={}\n", self.mcr_url()));
-        out.push_str(&format!(
-            "PEAQOS_GAS_STATION_URL={}\n",
-            self.gas_station_url()
-        ));
-        out
+        let mut f = peaqos_devnet::env_file(&self.rpc_url(), &self.devnet.deployment());
+        f.set("PEAQOS_MCR_API_URL", &self.mcr_url())
+            .set("PEAQOS_GAS_STATION_URL", &self.gas_station_url());
+        f.render()
     }
     /// Waits until the MCR indexer has processed the chain's current head.
     pub async fn wait_indexed(&self, timeout: Duration) -> Result<(), CliError> {
@@ -182,11 +167,15 @@ pub async fn start_stack(ports: StackPorts, state: Option<PathBuf>) -> Result<St
 
     let key = ServerKey::load_or_create(&data_dir.join("gas-station.key"))
         .map_err(|e| CliError::config(format!("Gas Station key: {e}")))?;
-    let chain = ChainSettings::new(
+    let mut chain = ChainSettings::new(
         DEVNET_CHAIN_ID,
         rpc.clone(),
         devnet.signer(GAS_STATION_DEV_ACCOUNT),
     );
+    // peaq's CLI knows only mainnet and testnet and asks for chain "agung" on every non-mainnet
+    // network: in this local stack the devnet stands in for agung (the Gas Station pays nothing
+    // on a real agung here).
+    chain.aliases.push("agung".into());
     let mut gs_cfg = GasStationConfig::new(
         format!("sqlite://{}", data_dir.join("gas-station.db").display()),
         key,
