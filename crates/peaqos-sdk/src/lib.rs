@@ -29,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+pub mod aa;
 pub mod bench;
 pub mod client;
 pub mod config;
