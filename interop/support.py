@@ -325,12 +325,15 @@ def kv_lines(text: str) -> dict[str, str]:
     return out
 
 
-def copy_env_with_key(stack: Stack, dest_dir: Path, key: str) -> Path:
-    """Our `up --env-out` file, unchanged but for PEAQOS_PRIVATE_KEY, as `dest_dir/.env`."""
+def copy_env_with_key(stack: Stack, dest_dir: Path, key: str, network: str | None = None) -> Path:
+    """Our `up --env-out` file, unchanged but for PEAQOS_PRIVATE_KEY (and PEAQOS_NETWORK when
+    `network` is given), as `dest_dir/.env`."""
     lines = []
     for line in stack.env_file.read_text(encoding="utf-8").splitlines():
         if line.startswith("PEAQOS_PRIVATE_KEY="):
             line = f"PEAQOS_PRIVATE_KEY={key}"
+        if network is not None and line.startswith("PEAQOS_NETWORK="):
+            line = f"PEAQOS_NETWORK={network}"
         lines.append(line)
     dest = dest_dir / ".env"
     dest.write_text("\n".join(lines) + "\n", encoding="utf-8")

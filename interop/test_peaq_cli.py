@@ -213,9 +213,13 @@ def test_show_operator_machines(stack: Stack, peaq_cli, workdir: Path) -> None:
 def test_activate_funds_a_new_wallet_through_our_gas_station(stack: Stack, workdir: Path) -> None:
     """peaq's activate on an empty wallet: 2FA enrolment (the otpauth URI it prints, the code
     typed on stdin), Gas Station funding, registration. The code is computed from the URI the
-    CLI prints, as an authenticator app would."""
+    CLI prints, as an authenticator app would.
+
+    peaq's CLI knows the networks mainnet and testnet only (KNOWN-GAPS P5), so the file says
+    testnet here; it asks the Gas Station for chain "agung", which `peaqos up` serves on the
+    local chain. Everything else in the file is ours, unchanged."""
     acct = stack.new_account()  # nothing on it
-    copy_env_with_key(stack, workdir, key_hex(acct))
+    copy_env_with_key(stack, workdir, key_hex(acct), network="testnet")
     argv = [*peaq_cli_argv(workdir), "activate", "--doc-url", DOC_URL,
             "--data-api", f"{stack.mcr_url}/mcr/{did_of(acct.address)}"]
     proc = subprocess.Popen(
