@@ -29,6 +29,8 @@ const ARTIFACTS = {
   MachineAccountFactory: "src/aa/MachineAccountFactory.sol",
   MachineSmartAccount: "src/aa/MachineSmartAccount.sol",
   UpgradeableBeacon: "@openzeppelin/contracts/proxy/beacon/UpgradeableBeacon.sol",
+  MachineNFTAdapter: "src/bridge/MachineNFTAdapter.sol",
+  MachineNFTBase: "src/bridge/MachineNFTBase.sol",
 };
 
 // Selectors other code depends on; the build fails if any differs.
@@ -77,8 +79,13 @@ function checkSolcVersion() {
   return actual;
 }
 
+// npm scopes whose sources may be imported. `@layerzerolabs/lz-evm-protocol-v2` and `lz-evm-messagelib-v2` are
+// LZBL-1.2: the ONFT sources import their interfaces at compile time only; none of their bytecode is written to out/
+// (the devnets deploy EndpointV2 and the message library from node_modules at run time, see docs/BRIDGE.md).
+const IMPORT_SCOPES = ["@openzeppelin/", "@layerzerolabs/"];
+
 function findImports(path) {
-  if (path.startsWith("@openzeppelin/")) {
+  if (IMPORT_SCOPES.some((scope) => path.startsWith(scope))) {
     const file = join(NODE_MODULES, path);
     if (existsSync(file)) return { contents: readFileSync(file, "utf8") };
     return { error: `not found: ${path} (run \`npm ci\`)` };
