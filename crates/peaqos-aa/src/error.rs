@@ -135,15 +135,6 @@ pub enum BundlerError {
     /// Start-up: invalid configuration.
     #[error("configuration: {0}")]
     Config(String),
-    /// Start-up: the listener could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        /// `host:port`.
-        addr: String,
-        /// The socket error.
-        #[source]
-        source: std::io::Error,
-    },
     /// The mempool file cannot be read or written.
     #[error("mempool file {}: {source}", path.display())]
     Persist {
@@ -161,9 +152,10 @@ pub enum BundlerError {
         /// What is wrong.
         reason: String,
     },
-    /// The HTTP server failed.
-    #[error("server: {0}")]
-    Server(String),
+    /// Binding, serving or waiting for Ctrl-C failed.
+    #[cfg(feature = "bundler")]
+    #[error(transparent)]
+    Server(#[from] peaqos_server::ServerError),
 }
 
 impl BundlerError {

@@ -205,22 +205,21 @@ pub fn router(b: Bundler) -> axum::Router {
 /// A running bundler.
 #[derive(Debug)]
 pub struct BundlerHandle {
-    addr: SocketAddr,
     bundler: Bundler,
     stop: Option<watch::Sender<bool>>,
-    server: tokio::task::JoinHandle<Result<(), BundlerError>>,
+    server: peaqos_server::Server,
     auto: tokio::task::JoinHandle<()>,
 }
 
 impl BundlerHandle {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// `http://host:port`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// The bundler (direct calls from tests and tools).
@@ -228,54 +227,32 @@ impl BundlerHandle {
         &self.bundler
     }
 
-    /// Stops serving and bundling (in-flight requests finish).
+    /// Stops serving and bundling (in-flight requests and a bundle in flight finish).
     pub async fn shutdown(mut self) -> Result<(), BundlerError> {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(true);
         }
         let _ = (&mut self.auto).await;
-        (&mut self.server)
-            .await
-            .map_err(|e| BundlerError::Server(e.to_string()))?
+        Ok(self.server.shutdown().await?)
     }
 
     /// Waits until the server stops (it does not, unless it fails).
     pub async fn wait(&mut self) -> Result<(), BundlerError> {
-        (&mut self.server)
-            .await
-            .map_err(|e| BundlerError::Server(e.to_string()))?
+        Ok(self.server.wait().await?)
     }
 }
 
-/// Connects to the node ([`Bundler::connect`]: refuses an unfunded key), binds the listener and
-/// serves until [`BundlerHandle::shutdown`], bundling in the background in auto mode.
+/// Binds the listener, connects to the node ([`Bundler::connect`]: refuses an unfunded key and
+/// an address without EntryPoint code) and serves until [`BundlerHandle::shutdown`], bundling
+/// in the background in auto mode.
 pub async fn spawn(cfg: BundlerConfig) -> Result<BundlerHandle, BundlerError> {
-    let bind = format!("{}:{}", cfg.host, cfg.port);
-    let listener = tokio::net::TcpListener::bind((cfg.host.as_str(), cfg.port))
-        .await
-        .map_err(|source| BundlerError::Bind {
-            addr: bind.clone(),
-            source,
-        })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| BundlerError::Bind { addr: bind, source })?;
+    let listener = peaqos_server::bind(&cfg.host, cfg.port).await?;
     let bundler = Bundler::connect(cfg).await?;
     let (stop, rx) = watch::channel(false);
-    let mut server_stop = rx.clone();
-    let app = router(bundler.clone());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = server_stop.changed().await;
-            })
-            .await
-            .map_err(|e| BundlerError::Server(e.to_string()))
-    });
+    let server = peaqos_server::serve(listener, router(bundler.clone()))?;
     let auto = tokio::spawn(bundler.clone().run_auto(rx));
-    tracing::info!(%addr, chain_id = bundler.chain_id(), entry_point = %bundler.entry_point(), "bundler listening");
+    tracing::info!(addr = %server.addr(), chain_id = bundler.chain_id(), entry_point = %bundler.entry_point(), "bundler listening");
     Ok(BundlerHandle {
-        addr,
         bundler,
         stop: Some(stop),
         server,

@@ -15,7 +15,7 @@
 //! let client = PeaqosClient::from_env()?; // the machine's key
 //! let machine_key = client.config().private_key.clone().unwrap().signer();
 //! let owner = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-//! let account = SmartAccount::new(&client, BundlerClient::from_env()?, owner, client.address(), 0u64, machine_key).await?;
+//! let account = SmartAccount::new(&client, BundlerClient::from_env()?, owner, client.address(), U256::ZERO, machine_key).await?;
 //! let receipt = account
 //!     .execute(&[TxCall { to: client.contracts().event_registry, data: Bytes::new(), value: U256::ZERO }])
 //!     .await?;
@@ -164,14 +164,14 @@ impl PeaqosClient {
         &self,
         owner: impl IntoAddress,
         machine: impl IntoAddress,
-        salt: impl Into<U256>,
+        salt: U256,
     ) -> Result<Address> {
         let factory = require_factory(self)?;
         let (owner, machine) = owner_machine(owner, machine)?;
         let call = MachineAccountFactory::getAddressCall {
             owner,
             machine,
-            salt: salt.into(),
+            salt,
         };
         let out = self
             .simulate(factory, call.abi_encode().into(), U256::ZERO)
@@ -197,14 +197,14 @@ impl PeaqosClient {
         &self,
         owner: impl IntoAddress,
         machine: impl IntoAddress,
-        salt: impl Into<U256>,
+        salt: U256,
     ) -> Result<Address> {
         let factory = require_factory(self)?;
         let (owner, machine) = owner_machine(owner, machine)?;
         let call = MachineAccountFactory::createAccountCall {
             owner,
             machine,
-            salt: salt.into(),
+            salt,
         };
         let receipt = self
             .send_transaction(factory, call.abi_encode().into(), U256::ZERO)
@@ -432,12 +432,12 @@ impl SmartAccount {
         bundler: BundlerClient,
         owner: impl IntoAddress,
         machine: impl IntoAddress,
-        salt: impl Into<U256>,
+        salt: U256,
         signer: impl Signer + Send + Sync + 'static,
     ) -> Result<Self> {
         let factory = require_factory(client)?;
         let (owner, machine) = owner_machine(owner, machine)?;
-        let salt = salt.into();
+
         let address = client
             .get_smart_account_address(owner, machine, salt)
             .await?;
