@@ -93,10 +93,11 @@ pub fn handle_request(node: &Node, req: &Value) -> Option<Value> {
     let params = match req.get("params") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a.clone(),
+        // A notification gets no answer, not even for its invalid params.
         Some(_) => {
-            return Some(
-                json!({"jsonrpc": "2.0", "id": id.unwrap_or(Value::Null), "error": {"code": -32602, "message": "params must be an array"}}),
-            );
+            return id.map(|id| {
+                json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32602, "message": "params must be an array"}})
+            });
         }
     };
     let result = dispatch(node, method, &params);

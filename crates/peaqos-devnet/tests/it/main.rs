@@ -7,6 +7,7 @@
 //! - [`flow`]: the onboarding flow as the SDK drives it;
 //! - [`precompiles`]: DID, Batch and the native ERC-20 as on the node;
 //! - [`rpc`]: the JSON-RPC surface clients and indexers rely on;
+//! - [`rpc_fuzz`]: property tests of framing and dispatch (malformed, huge, nested input);
 //! - [`persistence`]: `--state FILE` across restarts.
 
 mod contracts;
@@ -15,4 +16,5 @@ mod gas;
 mod persistence;
 mod precompiles;
 mod rpc;
+mod rpc_fuzz;
 mod util;
