@@ -260,7 +260,7 @@ pub async fn run(cmd: QualifyCommand, ui: &Ui) -> Result<(), CliError> {
             }
             let last = r
                 .last_updated
-                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                .and_then(|t| chrono::DateTime::from_timestamp(i64::try_from(t).ok()?, 0))
                 .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
                 .unwrap_or_else(|| "-".into());
             crate::outln!("DID           {}", r.did)?;

@@ -1,4 +1,4 @@
-//! The public MCR API (axum). Every body is one of the [`crate::wire`] documents.
+//! The public MCR API (axum). Every body is one of the [`peaqos_types::mcr_wire`] documents.
 
 use crate::cache::Cache;
 use crate::error::McrError;
@@ -6,10 +6,6 @@ use crate::indexer::{IndexedContracts, IndexerStatus};
 use crate::partner::PartnerFetcher;
 use crate::store::Store;
 use crate::view::{self, MachineView, VisibilityData};
-use crate::wire::{
-    ErrorBody, Health, MachineCard, MachineProfile, McrResponse, OperatorMachines, Pagination,
-    Ready, ReadyContracts, ReadyIndex, ReadyStatus,
-};
 use alloy::primitives::Address;
 use alloy::providers::{DynProvider, Provider};
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -26,6 +22,10 @@ use governor::{Quota, RateLimiter as Gcra};
 use peaqos_mcr_model::{FxTable, ScoringConfig};
 use peaqos_types::constants::DID_ATTR_MACHINES;
 use peaqos_types::did::{DataVisibility, Did, parse_address_strict};
+use peaqos_types::mcr_wire::{
+    ErrorBody, ExplainResponse, Health, MachineCard, MachineProfile, McrResponse,
+    OperatorMachinesResponse, Pagination, Ready, ReadyContracts, ReadyIndex, ReadyStatus,
+};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -259,7 +259,7 @@ async fn mcr(
 async fn explain(
     State(st): State<AppState>,
     did: Result<Path<String>, PathRejection>,
-) -> Result<Json<crate::wire::ExplainResponse>, ApiError> {
+) -> Result<Json<ExplainResponse>, ApiError> {
     let v = machine_for(&st, &did?.0).await?;
     Ok(Json(view::explain_doc(&v, &st.scoring)))
 }
@@ -356,7 +356,7 @@ async fn operator_machines(
     State(st): State<AppState>,
     did: Result<Path<String>, PathRejection>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<Json<OperatorMachines>, ApiError> {
+) -> Result<Json<OperatorMachinesResponse>, ApiError> {
     let addr = parse_did_or_address(&did?.0)?;
     let Query(q) = q?;
     let offset = match q.get("offset") {
@@ -406,7 +406,7 @@ async fn operator_machines(
             machines.push(view::operator_entry(&v));
         }
     }
-    Ok(Json(OperatorMachines {
+    Ok(Json(OperatorMachinesResponse {
         operator_did: view::did_of(addr),
         machines,
         pagination: Pagination {

@@ -20,7 +20,6 @@ pub mod indexer;
 pub mod partner;
 pub mod store;
 pub mod view;
-pub mod wire;
 
 pub use error::McrError;
 

@@ -1,11 +1,6 @@
 //! From stored rows to the model's inputs and the API's JSON documents (pure functions).
 
 use crate::store::{EventCounts, EventRow, MachineState};
-use crate::wire::{
-    CardRegistration, CardService, EventEntry, ExplainFacts, ExplainResponse, JsonUint,
-    MACHINE_CARD_TYPE, MachineCard, MachineProfile, McrResponse, OperatorMachine,
-    PROFILE_SCHEMA_VERSION, PeaqosProfile, USD_SUBUNIT, metadata_object,
-};
 use alloy::primitives::Address;
 use peaqos_mcr_model::fx::minor_unit_digits;
 use peaqos_mcr_model::{
@@ -17,6 +12,11 @@ use peaqos_types::constants::{
 };
 use peaqos_types::did::{DataVisibility, Did};
 use peaqos_types::identity::MachineStatus;
+use peaqos_types::mcr_wire::{
+    CardRegistration, CardService, EventEntry, ExplainFacts, ExplainResponse, JsonUint,
+    MACHINE_CARD_TYPE, MachineCard, MachineProfile, McrResponse, OperatorMachine,
+    PROFILE_SCHEMA_VERSION, PeaqosData, USD_SUBUNIT, metadata_object,
+};
 use peaqos_types::rating::{AmountStatus, BondStatus};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -135,9 +135,9 @@ pub fn mcr_doc(v: &MachineView) -> McrResponse {
         revenue_event_count: v.counts.revenue,
         activity_event_count: v.counts.activity,
         revenue_trend: v.result.revenue_trend,
-        total_revenue: v.result.total_revenue_usd_cents,
+        total_revenue: v.result.total_revenue_usd_cents as f64,
         average_revenue_per_event: avg,
-        last_updated: v.last_updated,
+        last_updated: Some(v.last_updated),
     }
 }
 
@@ -211,17 +211,17 @@ fn is_currency_shape(c: &str) -> bool {
 /// One `event_data[]` entry (revenue entries carry the FX fields, activity entries none).
 pub fn event_entry(fx: &FxTable, e: &EventRow) -> EventEntry {
     let mut entry = EventEntry {
-        event_index: e.event_index,
+        event_index: Some(e.event_index),
         event_type: e.event_type,
         origin_value: JsonUint(e.value),
         timestamp: e.timestamp,
         trust_level: e.trust_level,
         metadata: metadata_object(&e.metadata),
-        data_hash: e.data_hash.to_string(),
-        source_chain_id: JsonUint(e.source_chain_id),
-        source_tx_hash: e.source_tx_hash.to_string(),
-        block_number: e.block,
-        tx_hash: e.tx_hash.to_string(),
+        data_hash: Some(e.data_hash.to_string()),
+        source_chain_id: Some(JsonUint(e.source_chain_id)),
+        source_tx_hash: Some(e.source_tx_hash.to_string()),
+        block_number: Some(e.block),
+        tx_hash: Some(e.tx_hash.to_string()),
         origin_currency: None,
         usd_value: None,
         origin_subunit: None,
@@ -262,7 +262,7 @@ pub fn profile_doc(
     data: VisibilityData,
 ) -> MachineProfile {
     let m = &v.state.machine;
-    let mut peaqos = PeaqosProfile {
+    let mut peaqos = PeaqosData {
         machine_id: m.machine_id,
         did: did_of(m.address),
         operator: operator_did(v),
@@ -274,9 +274,9 @@ pub fn profile_doc(
         data_visibility: visibility(attrs),
         documentation_url: attr(attrs, DID_ATTR_DOCUMENTATION_URL).map(str::to_owned),
         nft_token_id: v.state.nft_token_id,
-        status: status_name(v.state.status).to_owned(),
-        revenue_trend: v.result.revenue_trend,
-        mcr_degraded: v.result.degraded,
+        status: Some(status_name(v.state.status).to_owned()),
+        revenue_trend: Some(v.result.revenue_trend),
+        mcr_degraded: Some(v.result.degraded),
         data_api: None,
         event_data: None,
         partner_data: None,
@@ -305,8 +305,9 @@ pub fn profile_doc(
     MachineProfile {
         schema_version: PROFILE_SCHEMA_VERSION.to_owned(),
         name: machine_name(v),
-        description: DESCRIPTION.to_owned(),
+        description: Some(DESCRIPTION.to_owned()),
         peaqos,
+        extra: serde_json::Map::new(),
     }
 }
 

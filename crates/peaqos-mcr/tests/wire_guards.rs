@@ -125,10 +125,10 @@ fn all_documents_pass(v: &MachineView, events: &[EventRow]) {
         guards::profile(&public).unwrap();
     }
 
-    let list = wire(&peaqos_mcr::wire::OperatorMachines {
+    let list = wire(&peaqos_types::mcr_wire::OperatorMachinesResponse {
         operator_did: "did:peaq:0x1111111111111111111111111111111111111111".into(),
         machines: vec![view::operator_entry(v)],
-        pagination: peaqos_mcr::wire::Pagination {
+        pagination: peaqos_types::mcr_wire::Pagination {
             offset: 0,
             limit: 20,
             total: 1,

@@ -55,8 +55,8 @@ pub use error::{DecodedRevert, KNOWN_REVERTS, PeaqosError, Result, decode_revert
 pub use faucet::{FaucetSetupResponse, FundParams, FundResult, GasStationClient, QrFormat};
 pub use identity::{machine_id_from_receipt, minted_token_id};
 pub use mcr::{
-    MachineProfile, McrClient, McrResponse, OperatorMachine, OperatorMachinesResponse, Pagination,
-    PeaqosData,
+    EventEntry, MachineProfile, McrClient, McrResponse, OperatorMachine, OperatorMachinesResponse,
+    Pagination, PeaqosData,
 };
 
 pub use peaqos_types::event::{compute_data_hash, validate_submit_event_params};

@@ -1,161 +1,29 @@
 //! MCR API client: `query_mcr`, `query_machine`, `query_operator_machines` (and a helper that
-//! walks every page), with strict response shape checks and the documented error codes.
+//! walks every page), with the documented error codes. The answers deserialize into the MCR
+//! server's own wire types ([`peaqos_types::mcr_wire`]): a body that does not fit is
+//! `BAD_RESPONSE`.
 
 use std::time::Duration;
 
-use peaqos_types::{BondStatus, DataVisibility, Did, ErrorCode, Rating, RevenueTrend};
+use peaqos_types::{Did, ErrorCode};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::client::PeaqosClient;
 use crate::config::{DEFAULT_HTTP_TIMEOUT, validate_http_url};
 use crate::error::{PeaqosError, Result};
+
+/// The response documents: the very structs the MCR server serializes
+/// ([`peaqos_types::mcr_wire`]), read as leniently as peaq's SDK guards read them.
+pub use peaqos_types::mcr_wire::{
+    EventEntry, JsonUint, MachineProfile, McrResponse, OperatorMachine, OperatorMachinesResponse,
+    Pagination, PeaqosData,
+};
 
 /// Default MCR HTTP timeout in milliseconds (the JS SDK's `DEFAULT_MCR_HTTP_TIMEOUT_MS`).
 pub const DEFAULT_MCR_HTTP_TIMEOUT_MS: u64 = 30_000;
 
 /// Page size used by [`McrClient::query_all_operator_machines`]: the API's maximum (`limit <= 20`).
 pub const OPERATOR_PAGE_LIMIT: u64 = 20;
-
-/// `mcr_score`: an integer 0..=100; `null` becomes 0 (Provisioned / NR machines).
-fn score<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<u8, D::Error> {
-    let v: Option<u64> = Option::deserialize(d)?;
-    match v {
-        None => Ok(0),
-        Some(s) if s <= 100 => Ok(s as u8),
-        Some(s) => Err(serde::de::Error::custom(format!(
-            "mcr_score {s} out of range 0..100"
-        ))),
-    }
-}
-
-/// `GET /mcr/{did}` (the SDKs' `MCRResponse`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct McrResponse {
-    /// Machine DID.
-    pub did: String,
-    /// Machine id.
-    pub machine_id: u64,
-    /// Score 0..=100 (`null` from the API becomes 0).
-    #[serde(deserialize_with = "score")]
-    pub mcr_score: u8,
-    /// Rating letter, `NR` or `Provisioned`.
-    pub mcr: Rating,
-    /// `true` when at least one scored event used a stale or unavailable FX rate.
-    #[serde(default)]
-    pub mcr_degraded: bool,
-    /// `bonded` / `unbonded`.
-    pub bond_status: BondStatus,
-    /// Flagged for negative behaviour.
-    pub negative_flag: bool,
-    /// All events.
-    pub event_count: u64,
-    /// Revenue events.
-    pub revenue_event_count: u64,
-    /// Activity events.
-    pub activity_event_count: u64,
-    /// `up` / `stable` / `down` / `insufficient`.
-    pub revenue_trend: RevenueTrend,
-    /// Total revenue in USD (the docs disagree on cents vs whole dollars).
-    pub total_revenue: f64,
-    /// Average revenue per event, same unit.
-    pub average_revenue_per_event: f64,
-    /// Unix seconds of the latest event, or `None`.
-    pub last_updated: Option<i64>,
-}
-
-/// The `peaqos` object of a machine profile (the SDKs' `PeaqosData`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PeaqosData {
-    /// Machine id.
-    pub machine_id: u64,
-    /// Machine DID.
-    pub did: String,
-    /// Operator DID, `None` for self-managed machines.
-    pub operator: Option<String>,
-    /// Rating.
-    pub mcr: Rating,
-    /// Score 0..=100 (`null` becomes 0).
-    #[serde(deserialize_with = "score")]
-    pub mcr_score: u8,
-    /// Bond status.
-    pub bond_status: BondStatus,
-    /// Negative flag.
-    pub negative_flag: bool,
-    /// Event count.
-    pub event_count: u64,
-    /// Data visibility.
-    pub data_visibility: DataVisibility,
-    /// Documentation URL.
-    pub documentation_url: Option<String>,
-    /// Data API URL (present depending on visibility).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_api: Option<String>,
-    /// Events (present for `onchain` visibility), first 100, oldest first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_data: Option<Vec<serde_json::Value>>,
-    /// Data fetched from `data_api` (`public` visibility).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partner_data: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Why `partner_data` could not be fetched.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partner_data_error: Option<String>,
-    /// Any further fields the server sent.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-/// `GET /machine/{did}` (the SDKs' `MachineProfileResponse`, NFT metadata JSON v1.0).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MachineProfile {
-    /// `"1.0"`.
-    pub schema_version: String,
-    /// `"Machine #<token_id>"` or `"Machine (no NFT)"`.
-    pub name: String,
-    /// The peaqOS data.
-    pub peaqos: PeaqosData,
-    /// Any further fields (image, attributes, ...).
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
-}
-
-/// One machine of an operator's fleet.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OperatorMachine {
-    /// Machine DID.
-    pub did: String,
-    /// Machine id.
-    pub machine_id: u64,
-    /// Score (`null` becomes 0).
-    #[serde(deserialize_with = "score")]
-    pub mcr_score: u8,
-    /// Rating.
-    pub mcr: Rating,
-    /// Negative flag.
-    pub negative_flag: bool,
-}
-
-/// Pagination of `GET /operator/{did}/machines`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Pagination {
-    /// Offset of the first machine returned.
-    pub offset: u64,
-    /// Page size.
-    pub limit: u64,
-    /// Total machines of the operator.
-    pub total: u64,
-}
-
-/// `GET /operator/{did}/machines` (the SDKs' `OperatorMachinesResponse`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OperatorMachinesResponse {
-    /// Operator DID.
-    pub operator_did: String,
-    /// This page's machines.
-    pub machines: Vec<OperatorMachine>,
-    /// Pagination.
-    pub pagination: Pagination,
-}
 
 /// Validates a DID argument (`did:peaq:0x` + 40 hex).
 pub fn validate_did(did: &str) -> Result<Did> {
@@ -358,6 +226,7 @@ impl PeaqosClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use peaqos_types::Rating;
 
     #[test]
     fn status_codes() {

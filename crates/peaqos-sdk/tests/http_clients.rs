@@ -75,7 +75,8 @@ async fn machine_route(Path(did): Path<String>) -> Response {
         "peaqos": {
             "machine_id": 1, "did": did, "operator": null, "mcr": "Provisioned", "mcr_score": null,
             "bond_status": "bonded", "negative_flag": false, "event_count": 0, "data_visibility": "onchain",
-            "documentation_url": "https://d", "event_data": [{"value": 1}]
+            "documentation_url": "https://d",
+            "event_data": [{"event_type": 1, "origin_value": 0, "timestamp": 1, "trust_level": 0, "metadata": {}}]
         }
     });
     if did.ends_with("9") {

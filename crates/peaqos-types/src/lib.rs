@@ -1,6 +1,7 @@
 //! Pure domain types of peaqOS: network presets and contract addresses, peaqIDs (DIDs),
 //! revenue / activity event parameters and their validation, operational limits, Machine
-//! Credit Rating letters and the stable error codes the SDKs document.
+//! Credit Rating letters, the stable error codes the SDKs document and the MCR API's JSON
+//! documents ([`mcr_wire`], shared by the server and the SDK's client).
 //!
 //! No I/O and no async: every function here is a pure function that tests call directly.
 //!
@@ -23,6 +24,7 @@ pub mod error;
 pub mod event;
 pub mod identity;
 pub mod limits;
+pub mod mcr_wire;
 pub mod network;
 pub mod rating;
 

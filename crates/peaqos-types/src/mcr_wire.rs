@@ -1,10 +1,14 @@
-//! The MCR API's JSON documents as serde types: what the server sends and what a client (the
-//! SDK's MCR client) can parse back.
+//! The MCR API's JSON documents as serde types, one definition for both sides: the MCR server
+//! (`peaqos-mcr`) serializes them and the SDK's MCR client deserializes the same structs.
 //!
-//! The types depend only on serde, serde_json, `alloy-primitives` (`U256`) and `peaqos-types`
-//! (the wire enums), so they can move to `peaqos-types` unchanged.
+//! Reading is as lenient as peaq's SDK response guards are (`peaq-os-sdk` 0.1.0), so a client
+//! also reads a server that sends only what peaq documents: `mcr_score` may be `null` (read as
+//! 0), `last_updated` may be `null`, `total_revenue` may be any number, and the fields only this
+//! server adds (the profile's `status`, `nft_token_id`, `revenue_trend`, `mcr_degraded`; an
+//! event entry's indices, hashes and block) may be absent. A [`MachineProfile`] keeps the
+//! top-level keys it does not know in [`MachineProfile::extra`].
 //!
-//! Every document passes peaq's SDK response guards (`peaq-os-sdk` 0.1.0,
+//! Every document the server builds passes peaq's SDK response guards (`peaq-os-sdk` 0.1.0,
 //! `query/_internal/response_guards.py`) by construction:
 //! - integers are Rust integers (never booleans, never strings; `uint256` values above `u64`
 //!   are written as exact JSON integers, see [`JsonUint`]), booleans are `bool`;
@@ -16,10 +20,13 @@
 //!   carry none of them;
 //! - errors are `{"detail": "..."}`.
 
+use crate::{AmountStatus, BondStatus, DataVisibility, Rating, RevenueTrend};
 use alloy_primitives::U256;
-use peaqos_types::{AmountStatus, BondStatus, DataVisibility, Rating, RevenueTrend};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// `usd_subunit` of every revenue entry: USD minor units are cents.
 pub const USD_SUBUNIT: u64 = 100;
@@ -76,6 +83,29 @@ impl<'de> Deserialize<'de> for JsonUint {
     }
 }
 
+/// `mcr_score`: an integer 0..=100; `null` reads as 0 (Provisioned and NR machines), as peaq's
+/// SDK reads it.
+fn score<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    match Option::<u64>::deserialize(d)? {
+        None => Ok(0),
+        Some(s) if s <= 100 => Ok(s as u8),
+        Some(s) => Err(serde::de::Error::custom(format!(
+            "mcr_score {s} out of range 0..100"
+        ))),
+    }
+}
+
+/// A number written as a JSON integer when it is a whole number a `u64` holds exactly (the
+/// server's USD cents), else as a float.
+fn whole_number<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    const EXACT: f64 = (1u64 << 53) as f64;
+    if v.fract() == 0.0 && (0.0..=EXACT).contains(v) {
+        s.serialize_u64(*v as u64)
+    } else {
+        s.serialize_f64(*v)
+    }
+}
+
 /// `Option<Option<T>>` for a key that may be absent (`None`), present as `null` (`Some(None)`)
 /// or present with a value.
 mod double_option {
@@ -119,11 +149,13 @@ pub struct McrResponse {
     pub did: String,
     /// On-chain machine id.
     pub machine_id: u64,
-    /// Score 0..=100.
+    /// Score 0..=100 (`null` reads as 0).
+    #[serde(deserialize_with = "score")]
     pub mcr_score: u8,
     /// Rating letter, `NR` or `Provisioned`.
     pub mcr: Rating,
-    /// True when a scored event used a stale or unavailable FX rate.
+    /// True when a scored event used a stale or unavailable FX rate (absent reads as false).
+    #[serde(default)]
     pub mcr_degraded: bool,
     /// `bonded` / `unbonded`.
     pub bond_status: BondStatus,
@@ -137,12 +169,15 @@ pub struct McrResponse {
     pub activity_event_count: u64,
     /// `up` / `stable` / `down` / `insufficient`.
     pub revenue_trend: RevenueTrend,
-    /// Total revenue in USD cents.
-    pub total_revenue: u64,
+    /// Total revenue: USD cents from this server, written as a JSON integer (peaq documents a
+    /// USD number; any number reads).
+    #[serde(serialize_with = "whole_number")]
+    pub total_revenue: f64,
     /// `total_revenue / revenue_event_count` (0 without revenue events).
     pub average_revenue_per_event: f64,
-    /// Newest event's submission time (unix seconds), 0 without events.
-    pub last_updated: u64,
+    /// Newest event's submission time (unix seconds); this server sends 0 without events, peaq
+    /// allows `null`.
+    pub last_updated: Option<u64>,
 }
 
 /// The model's facts of one machine on `/mcr/{did}/explain`.
@@ -183,11 +218,13 @@ pub struct ExplainResponse {
     pub config: String,
 }
 
-/// One `event_data[]` entry of an `onchain` machine profile.
+/// One `event_data[]` entry of an `onchain` machine profile. The `Option` fields without a
+/// "revenue only" note are this server's additions: it always sends them, peaq documents none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventEntry {
     /// Zero-based index of the event for its machine.
-    pub event_index: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_index: Option<u64>,
     /// 0 revenue, 1 activity.
     pub event_type: u8,
     /// `value` as submitted (minor units of `origin_currency` for revenue).
@@ -199,15 +236,20 @@ pub struct EventEntry {
     /// The event's metadata bytes as a JSON object (see [`metadata_object`]).
     pub metadata: Map<String, Value>,
     /// `dataHash`.
-    pub data_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_hash: Option<String>,
     /// `sourceChainId`.
-    pub source_chain_id: JsonUint,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_chain_id: Option<JsonUint>,
     /// `sourceTxHash`.
-    pub source_tx_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_tx_hash: Option<String>,
     /// Block of the `EventSubmitted` log.
-    pub block_number: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_number: Option<u64>,
     /// Transaction of the `EventSubmitted` log.
-    pub tx_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_hash: Option<String>,
     /// Revenue only: the ISO 4217 code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_currency: Option<String>,
@@ -261,9 +303,9 @@ pub fn metadata_object(bytes: &[u8]) -> Map<String, Value> {
     m
 }
 
-/// The `peaqos` object of a machine profile.
+/// The `peaqos` object of a machine profile (the SDKs' `PeaqosData`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PeaqosProfile {
+pub struct PeaqosData {
     /// Machine id.
     pub machine_id: u64,
     /// Machine DID.
@@ -272,7 +314,8 @@ pub struct PeaqosProfile {
     pub operator: Option<String>,
     /// Rating.
     pub mcr: Rating,
-    /// Score 0..=100.
+    /// Score 0..=100 (`null` reads as 0).
+    #[serde(deserialize_with = "score")]
     pub mcr_score: u8,
     /// Bond status.
     pub bond_status: BondStatus,
@@ -284,14 +327,19 @@ pub struct PeaqosProfile {
     pub data_visibility: DataVisibility,
     /// The machine's `documentation_url` attribute, `null` when unset.
     pub documentation_url: Option<String>,
-    /// Machine NFT token id, `null` before the mint.
+    /// Machine NFT token id, `null` before the mint (this server's addition, as are `status`,
+    /// `revenue_trend` and `mcr_degraded`).
+    #[serde(default)]
     pub nft_token_id: Option<u64>,
     /// Registry status name.
-    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     /// Revenue trend.
-    pub revenue_trend: RevenueTrend,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revenue_trend: Option<RevenueTrend>,
     /// Degraded FX.
-    pub mcr_degraded: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mcr_degraded: Option<bool>,
     /// `private` and `public`: the machine's `data_api` attribute, when set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_api: Option<String>,
@@ -307,17 +355,57 @@ pub struct PeaqosProfile {
 }
 
 /// `GET /machine/{did}` and `GET /metadata/{token_id}`: the machine profile (NFT metadata JSON
-/// v1.0).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// v1.0, the SDKs' `MachineProfileResponse`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MachineProfile {
     /// [`PROFILE_SCHEMA_VERSION`].
     pub schema_version: String,
     /// `Machine #<token_id>` or `Machine (no NFT)`.
     pub name: String,
-    /// `peaqOS machine`.
-    pub description: String,
+    /// `peaqOS machine` (this server's; peaq documents no description).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// The peaqOS data.
-    pub peaqos: PeaqosProfile,
+    pub peaqos: PeaqosData,
+    /// Any further top-level keys (`image`, `attributes`, ...), as read; this server sends none.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Reads the known keys from their exact JSON text (so a `uint256` in `event_data` keeps every
+/// digit, which a `#[serde(flatten)]` buffer would lose) and keeps the rest in `extra`.
+impl<'de> Deserialize<'de> for MachineProfile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut raw = BTreeMap::<String, Box<RawValue>>::deserialize(d)?;
+        fn take<T: DeserializeOwned, E: Error>(
+            raw: &mut BTreeMap<String, Box<RawValue>>,
+            key: &'static str,
+        ) -> Result<Option<T>, E> {
+            raw.remove(key)
+                .map(|v| {
+                    serde_json::from_str(v.get()).map_err(|e| E::custom(format!("{key}: {e}")))
+                })
+                .transpose()
+        }
+        let schema_version = take(&mut raw, "schema_version")?
+            .ok_or_else(|| D::Error::missing_field("schema_version"))?;
+        let name = take(&mut raw, "name")?.ok_or_else(|| D::Error::missing_field("name"))?;
+        let description = take::<Option<String>, _>(&mut raw, "description")?.flatten();
+        let peaqos = take(&mut raw, "peaqos")?.ok_or_else(|| D::Error::missing_field("peaqos"))?;
+        let extra = raw
+            .into_iter()
+            .map(|(k, v)| serde_json::from_str(v.get()).map(|v| (k, v)))
+            .collect::<Result<_, _>>()
+            .map_err(D::Error::custom)?;
+        Ok(Self {
+            schema_version,
+            name,
+            description,
+            peaqos,
+            extra,
+        })
+    }
 }
 
 /// One entry of `GET /operator/{did}/machines`.
@@ -327,7 +415,8 @@ pub struct OperatorMachine {
     pub did: String,
     /// Machine id.
     pub machine_id: u64,
-    /// Score.
+    /// Score (`null` reads as 0).
+    #[serde(deserialize_with = "score")]
     pub mcr_score: u8,
     /// Rating.
     pub mcr: Rating,
@@ -346,9 +435,9 @@ pub struct Pagination {
     pub total: u64,
 }
 
-/// `GET /operator/{did}/machines`.
+/// `GET /operator/{did}/machines` (the SDKs' `OperatorMachinesResponse`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OperatorMachines {
+pub struct OperatorMachinesResponse {
     /// The operator's DID.
     pub operator_did: String,
     /// This page.
@@ -526,19 +615,112 @@ mod tests {
     }
 
     #[test]
+    fn mcr_totals_are_integers_when_whole_and_peaq_nulls_read() {
+        let mut r = McrResponse {
+            did: "did:peaq:0x0000000000000000000000000000000000000001".into(),
+            machine_id: 1,
+            mcr_score: 61,
+            mcr: Rating::BBB,
+            mcr_degraded: false,
+            bond_status: BondStatus::Bonded,
+            negative_flag: false,
+            event_count: 3,
+            revenue_event_count: 2,
+            activity_event_count: 1,
+            revenue_trend: RevenueTrend::Stable,
+            total_revenue: 30_000.0,
+            average_revenue_per_event: 15_000.0,
+            last_updated: Some(0),
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        assert!(v["total_revenue"].is_u64(), "{v}");
+        assert!(v["average_revenue_per_event"].is_f64(), "{v}");
+        assert_eq!(v["last_updated"], 0);
+        assert_eq!(serde_json::from_value::<McrResponse>(v).unwrap(), r);
+        r.total_revenue = 12.5;
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["total_revenue"], 12.5);
+        // what peaq allows: a null score and a null last_updated, no mcr_degraded
+        let mut v = serde_json::to_value(&r).unwrap();
+        v["mcr_score"] = Value::Null;
+        v["last_updated"] = Value::Null;
+        v.as_object_mut().unwrap().remove("mcr_degraded");
+        let back: McrResponse = serde_json::from_value(v).unwrap();
+        assert_eq!(
+            (back.mcr_score, back.last_updated, back.mcr_degraded),
+            (0, None, false)
+        );
+    }
+
+    #[test]
+    fn a_profile_with_only_peaqs_keys_reads_and_keeps_the_rest() {
+        let text = r#"{
+            "schema_version": "1.0", "name": "Machine #1", "image": "ipfs://x",
+            "attributes": [{"trait_type": "tier", "value": "A"}],
+            "peaqos": {
+                "machine_id": 1, "did": "did:peaq:0x0000000000000000000000000000000000000001",
+                "operator": null, "mcr": "Provisioned", "mcr_score": null, "bond_status": "bonded",
+                "negative_flag": false, "event_count": 2, "data_visibility": "onchain",
+                "documentation_url": null,
+                "event_data": [
+                    {"event_type": 1, "origin_value": 0, "timestamp": 5, "trust_level": 0,
+                     "metadata": {}},
+                    {"event_type": 0, "origin_value": 100000000000000000000000000001,
+                     "timestamp": 6, "trust_level": 2, "metadata": {"kwh": 3},
+                     "origin_currency": "USD", "usd_value": null, "origin_subunit": 100,
+                     "usd_subunit": 100, "amount_status": "ok"}
+                ],
+                "partner_data": {"kwh": 1.5}
+            }
+        }"#;
+        let p: MachineProfile = serde_json::from_str(text).unwrap();
+        assert_eq!(p.extra["image"], "ipfs://x");
+        assert_eq!(p.extra["attributes"][0]["value"], "A");
+        assert_eq!(p.description, None);
+        assert_eq!(p.peaqos.mcr_score, 0);
+        assert_eq!(p.peaqos.nft_token_id, None);
+        assert_eq!(p.peaqos.status, None);
+        let events = p.peaqos.event_data.as_ref().unwrap();
+        assert_eq!(events[0].event_index, None);
+        assert_eq!(events[0].origin_currency, None);
+        assert_eq!(
+            events[1].origin_value.0.to_string(),
+            "100000000000000000000000000001",
+            "every digit of a uint256 is kept"
+        );
+        assert_eq!(events[1].origin_subunit, Some(Some(100)));
+        assert_eq!(events[1].usd_value, None);
+        assert_eq!(p.peaqos.partner_data, Some(serde_json::json!({"kwh": 1.5})));
+        // the extra keys are written back at the top level
+        let again: MachineProfile =
+            serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+        assert_eq!(again, p);
+        // a missing required key is an error, as is a wrongly typed one
+        assert!(
+            serde_json::from_str::<MachineProfile>(r#"{"schema_version":"1.0","name":"x"}"#)
+                .is_err()
+        );
+        let bad = text.replace(
+            r#""data_visibility": "onchain""#,
+            r#""data_visibility": "secret""#,
+        );
+        assert!(serde_json::from_str::<MachineProfile>(&bad).is_err());
+    }
+
+    #[test]
     fn origin_subunit_null_is_kept_and_absent_is_skipped() {
         let mut e = EventEntry {
-            event_index: 0,
+            event_index: Some(0),
             event_type: 0,
             origin_value: JsonUint::from(5),
             timestamp: 1,
             trust_level: 0,
             metadata: Map::new(),
-            data_hash: String::new(),
-            source_chain_id: JsonUint::default(),
-            source_tx_hash: String::new(),
-            block_number: 1,
-            tx_hash: String::new(),
+            data_hash: Some(String::new()),
+            source_chain_id: Some(JsonUint::default()),
+            source_tx_hash: Some(String::new()),
+            block_number: Some(1),
+            tx_hash: Some(String::new()),
             origin_currency: Some("ZZZ".into()),
             usd_value: Some(0),
             origin_subunit: Some(None),
