@@ -39,6 +39,8 @@ pub struct ChainConfig {
     pub coinbase: Address,
     /// Widest block range one `eth_getLogs` may ask for.
     pub max_log_range: u64,
+    /// peaq's precompiles (DID, Batch, native ERC-20) are present (false for the Base devnet).
+    pub peaq_precompiles: bool,
 }
 
 impl Default for ChainConfig {
@@ -49,6 +51,7 @@ impl Default for ChainConfig {
             block_gas_limit: 60_000_000,
             coinbase: Address::ZERO,
             max_log_range: 10_000,
+            peaq_precompiles: true,
         }
     }
 }
@@ -468,7 +471,7 @@ impl Chain {
         let mut evm = Evm::<_, (), _, _, EthFrame<EthInterpreter>>::new(
             ctx,
             EthInstructions::new_mainnet_with_spec(SPEC),
-            PeaqPrecompiles::new(SPEC),
+            PeaqPrecompiles::with_peaq(SPEC, self.config.peaq_precompiles),
         );
         let res = evm.transact(tx).map_err(|e| match e {
             EVMError::Transaction(
@@ -768,7 +771,7 @@ impl Chain {
             data,
             gas_limit,
         } = msg;
-        if to == Some(BATCH_PRECOMPILE_ADDRESS) {
+        if to == Some(BATCH_PRECOMPILE_ADDRESS) && self.config.peaq_precompiles {
             if !self.code(caller).is_empty() {
                 return Ok(Outcome {
                     success: false,
@@ -928,7 +931,7 @@ impl Chain {
         if n == self.latest().header.number {
             return self.call(req);
         }
-        if req.to == Some(BATCH_PRECOMPILE_ADDRESS) {
+        if req.to == Some(BATCH_PRECOMPILE_ADDRESS) && self.config.peaq_precompiles {
             return Err(Unsupported::BatchAtPastBlock.into());
         }
         let header = &self.block(n).expect("state_at checked the block").header;

@@ -31,6 +31,46 @@ pub fn dev_signers() -> Vec<PrivateKeySigner> {
     (0..DEV_ACCOUNTS).map(dev_signer).collect()
 }
 
+/// Which chain a devnet plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChainKind {
+    /// The peaq devnet: chain id 31337, peaq's precompiles and the peaqOS contracts.
+    #[default]
+    Peaq,
+    /// A chain playing Base for the bridge: chain id 31338, the same dev accounts, Ethereum's
+    /// precompiles only, no peaqOS contracts (only the deterministic deployment proxy the bridge
+    /// deploys through).
+    Base,
+}
+
+/// EVM chain id of the Base devnet (distinct from Base mainnet's 8453, so nothing signed locally
+/// replays there).
+pub const BASE_DEVNET_CHAIN_ID: u64 = 31338;
+/// Default JSON-RPC port of the Base devnet.
+pub const DEFAULT_BASE_DEVNET_PORT: u16 = 8546;
+
+impl ChainKind {
+    /// Default chain parameters of this kind.
+    pub fn chain_config(self) -> crate::ChainConfig {
+        match self {
+            Self::Peaq => crate::ChainConfig::default(),
+            Self::Base => crate::ChainConfig {
+                chain_id: BASE_DEVNET_CHAIN_ID,
+                peaq_precompiles: false,
+                ..crate::ChainConfig::default()
+            },
+        }
+    }
+
+    /// Default JSON-RPC port of this kind.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Self::Peaq => peaqos_types::constants::DEFAULT_DEVNET_PORT,
+            Self::Base => DEFAULT_BASE_DEVNET_PORT,
+        }
+    }
+}
+
 /// Funds the dev accounts, marks the precompile addresses as having code (so `eth_getCode`
 /// and `extcodesize` checks see them, as on the node) and deploys the contracts.
 pub fn build(
@@ -38,6 +78,27 @@ pub fn build(
     accounts: &[Address],
     base_uri: Option<&str>,
 ) -> Result<Deployment, DevnetError> {
+    fund_and_deployer(chain, accounts);
+    build_peaq(chain, accounts, base_uri)
+}
+
+/// The Base devnet's genesis: the funded dev accounts and the deterministic deployment proxy,
+/// nothing else. Its [`Deployment`] names no contract (every address zero) but the owner.
+pub fn build_base(chain: &mut Chain, accounts: &[Address]) -> Deployment {
+    fund_and_deployer(chain, accounts);
+    Deployment {
+        identity_registry: Address::ZERO,
+        identity_staking: Address::ZERO,
+        event_registry: Address::ZERO,
+        machine_nft: Address::ZERO,
+        admin_flags: Address::ZERO,
+        entry_point: Address::ZERO,
+        machine_account_factory: Address::ZERO,
+        owner: accounts[0],
+    }
+}
+
+fn fund_and_deployer(chain: &mut Chain, accounts: &[Address]) {
     for a in accounts {
         chain.db_mut().insert_account_info(
             *a,
@@ -47,6 +108,21 @@ pub fn build(
             },
         );
     }
+    // The deterministic deployment proxy, as on every public chain (its presigned deployment is not
+    // EIP-155, so its code is placed here): EntryPoint v0.6 and the bridge deploy through it.
+    chain.db_mut().insert_account_info(
+        peaqos_contracts::DETERMINISTIC_DEPLOYER,
+        AccountInfo::default().with_code(Bytecode::new_raw(alloy::primitives::Bytes::from_static(
+            &peaqos_contracts::DETERMINISTIC_DEPLOYER_CODE,
+        ))),
+    );
+}
+
+fn build_peaq(
+    chain: &mut Chain,
+    accounts: &[Address],
+    base_uri: Option<&str>,
+) -> Result<Deployment, DevnetError> {
     for p in [
         peaqos_types::constants::DID_PRECOMPILE_ADDRESS,
         peaqos_types::constants::BATCH_PRECOMPILE_ADDRESS,
@@ -60,14 +136,6 @@ pub fn build(
             .db_mut()
             .insert_account_info(p, AccountInfo::default().with_code(code));
     }
-    // The deterministic deployment proxy, as on every public chain (its presigned deployment is not
-    // EIP-155, so its code is placed here): EntryPoint v0.6 is deployed through it below.
-    chain.db_mut().insert_account_info(
-        peaqos_contracts::DETERMINISTIC_DEPLOYER,
-        AccountInfo::default().with_code(Bytecode::new_raw(alloy::primitives::Bytes::from_static(
-            &peaqos_contracts::DETERMINISTIC_DEPLOYER_CODE,
-        ))),
-    );
     let deployer = accounts[0];
     let plan = DeploymentPlan::new(
         deployer,

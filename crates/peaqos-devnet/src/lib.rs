@@ -24,6 +24,7 @@ pub mod rpc;
 
 pub use chain::ChainConfig;
 pub use error::{DevnetError, StateProblem, TxRejected, Unsupported};
+pub use genesis::{BASE_DEVNET_CHAIN_ID, ChainKind, DEFAULT_BASE_DEVNET_PORT};
 pub use node::Node;
 pub use peaqos_contracts::Deployment;
 
@@ -52,6 +53,8 @@ pub struct DevnetConfig {
     pub chain: ChainConfig,
     /// Base URI for the NFTs' `tokenURI` (the MCR API).
     pub base_uri: Option<String>,
+    /// The chain this devnet plays (peaq unless told otherwise).
+    pub kind: ChainKind,
 }
 
 impl Default for DevnetConfig {
@@ -63,6 +66,7 @@ impl Default for DevnetConfig {
             state: None,
             chain: ChainConfig::default(),
             base_uri: None,
+            kind: ChainKind::Peaq,
         }
     }
 }
@@ -72,6 +76,16 @@ impl DevnetConfig {
     pub fn ephemeral() -> Self {
         Self {
             port: 0,
+            ..Self::default()
+        }
+    }
+
+    /// A devnet of `kind` with that kind's port and chain parameters.
+    pub fn of_kind(kind: ChainKind) -> Self {
+        Self {
+            port: kind.default_port(),
+            chain: kind.chain_config(),
+            kind,
             ..Self::default()
         }
     }
@@ -89,7 +103,10 @@ pub fn build_node(config: &DevnetConfig) -> Result<Node, DevnetError> {
         return Ok(Node::new(chain, accounts, deployment, Some(path.clone())));
     }
     let mut chain = chain::Chain::new(config.chain.clone(), instant, None);
-    let deployment = genesis::build(&mut chain, &accounts, config.base_uri.as_deref())?;
+    let deployment = match config.kind {
+        ChainKind::Peaq => genesis::build(&mut chain, &accounts, config.base_uri.as_deref())?,
+        ChainKind::Base => genesis::build_base(&mut chain, &accounts),
+    };
     Ok(Node::new(chain, accounts, deployment, config.state.clone()))
 }
 

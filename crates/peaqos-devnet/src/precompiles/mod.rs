@@ -27,19 +27,29 @@ use revm::primitives::hardfork::SpecId;
 pub struct PeaqPrecompiles {
     eth: EthPrecompiles,
     warm: AddressSet,
+    peaq: bool,
 }
 
 impl PeaqPrecompiles {
     /// Precompiles for `spec`.
     pub fn new(spec: SpecId) -> Self {
-        let eth = EthPrecompiles::new(spec);
-        let warm = Self::warm_set(&eth);
-        Self { eth, warm }
+        Self::with_peaq(spec, true)
     }
 
-    fn warm_set(eth: &EthPrecompiles) -> AddressSet {
+    /// Ethereum's precompiles for `spec`, plus peaq's when `peaq` (a chain without them, like the
+    /// Base devnet, runs Ethereum's alone).
+    pub fn with_peaq(spec: SpecId, peaq: bool) -> Self {
+        let eth = EthPrecompiles::new(spec);
+        let warm = Self::warm_set(&eth, peaq);
+        Self { eth, warm, peaq }
+    }
+
+    fn warm_set(eth: &EthPrecompiles, peaq: bool) -> AddressSet {
         let mut warm = AddressSet::default();
         warm.clone_from(eth.warm_addresses());
+        if !peaq {
+            return warm;
+        }
         warm.insert(DID_PRECOMPILE_ADDRESS);
         warm.insert(BATCH_PRECOMPILE_ADDRESS);
         warm.insert(NATIVE_ERC20_PRECOMPILE_ADDRESS);
@@ -133,7 +143,7 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for PeaqPrecompiles {
     fn set_spec(&mut self, spec: <CTX::Cfg as Cfg>::Spec) -> bool {
         let changed = <EthPrecompiles as PrecompileProvider<CTX>>::set_spec(&mut self.eth, spec);
         if changed {
-            self.warm = Self::warm_set(&self.eth);
+            self.warm = Self::warm_set(&self.eth, self.peaq);
         }
         changed
     }
@@ -144,9 +154,10 @@ impl<CTX: ContextTr> PrecompileProvider<CTX> for PeaqPrecompiles {
         inputs: &CallInputs,
     ) -> Result<Option<InterpreterResult>, String> {
         let address = inputs.bytecode_address;
-        if address != DID_PRECOMPILE_ADDRESS
-            && address != BATCH_PRECOMPILE_ADDRESS
-            && address != NATIVE_ERC20_PRECOMPILE_ADDRESS
+        if !self.peaq
+            || (address != DID_PRECOMPILE_ADDRESS
+                && address != BATCH_PRECOMPILE_ADDRESS
+                && address != NATIVE_ERC20_PRECOMPILE_ADDRESS)
         {
             return <EthPrecompiles as PrecompileProvider<CTX>>::run(&mut self.eth, ctx, inputs);
         }

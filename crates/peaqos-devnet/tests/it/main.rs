@@ -8,8 +8,10 @@
 //! - [`precompiles`]: DID, Batch and the native ERC-20 as on the node;
 //! - [`rpc`]: the JSON-RPC surface clients and indexers rely on;
 //! - [`rpc_fuzz`]: property tests of framing and dispatch (malformed, huge, nested input);
-//! - [`persistence`]: `--state FILE` across restarts.
+//! - [`persistence`]: `--state FILE` across restarts;
+//! - [`base`]: the chain that plays Base for the bridge (`ChainKind::Base`).
 
+mod base;
 mod contracts;
 mod flow;
 mod gas;
