@@ -3,43 +3,8 @@
 
 use qrcode::{Color, EcLevel, QrCode};
 
-/// Image formats of `/2fa/setup`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum QrFormat {
-    /// `image/svg+xml` (default).
-    #[default]
-    Svg,
-    /// `image/png`.
-    Png,
-}
-
-impl QrFormat {
-    /// File extension / stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Svg => "svg",
-            Self::Png => "png",
-        }
-    }
-
-    /// MIME type.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Self::Svg => "image/svg+xml",
-            Self::Png => "image/png",
-        }
-    }
-
-    /// Parses "svg" / "png".
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "svg" => Some(Self::Svg),
-            "png" => Some(Self::Png),
-            _ => None,
-        }
-    }
-}
+/// Image formats of `/2fa/setup` (defined once, with the SDK's client, in `peaqos-types`).
+pub use peaqos_types::QrFormat;
 
 /// Pixels per module of the PNG.
 const SCALE: usize = 8;

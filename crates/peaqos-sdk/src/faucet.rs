@@ -18,49 +18,16 @@ use std::fmt;
 use std::time::Duration;
 
 use alloy::primitives::{B256, U256};
+use peaqos_types::ErrorCode;
 use peaqos_types::error::ErrorCategory;
-use peaqos_types::{ErrorCode, ValidationError};
 use serde_json::{Value, json};
 
 use crate::client::PeaqosClient;
 use crate::config::{DEFAULT_HTTP_TIMEOUT, REDACTED, validate_http_url};
 use crate::error::{PeaqosError, Result};
 
-/// QR image format of the 2FA setup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum QrFormat {
-    /// SVG (the default).
-    #[default]
-    Svg,
-    /// PNG.
-    Png,
-}
-
-impl QrFormat {
-    /// `"svg"` / `"png"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            QrFormat::Svg => "svg",
-            QrFormat::Png => "png",
-        }
-    }
-}
-
-impl std::str::FromStr for QrFormat {
-    type Err = ValidationError;
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        match s {
-            "svg" => Ok(QrFormat::Svg),
-            "png" => Ok(QrFormat::Png),
-            _ => Err(ValidationError::new(
-                "qr_format",
-                "one_of_svg_png",
-                "qrFormat must be svg or png",
-            )),
-        }
-    }
-}
+/// QR image format of the 2FA setup (the Gas Station's own type, from `peaqos-types`).
+pub use peaqos_types::QrFormat;
 
 /// Result of the 2FA setup (the SDKs' `FaucetSetupResponse`). `otpauth_uri` holds the TOTP
 /// secret: `Debug` redacts it.

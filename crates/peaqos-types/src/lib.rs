@@ -22,6 +22,7 @@ pub mod did;
 pub mod envfile;
 pub mod error;
 pub mod event;
+pub mod gas_station;
 pub mod identity;
 pub mod limits;
 pub mod mcr_wire;
@@ -35,6 +36,7 @@ pub use event::{
     BatchValidationError, EventType, PreparedEvent, SubmitEventParams, TrustLevel,
     compute_data_hash, resolve_currency, validate_submit_event_params,
 };
+pub use gas_station::QrFormat;
 pub use identity::MachineStatus;
 pub use limits::{
     EventTracker, LimitError, OperationalLimits, RateTracker, check_operational_limits,
