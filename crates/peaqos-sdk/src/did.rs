@@ -1,6 +1,7 @@
 //! DID attributes on the peaq DID precompile: the machine and proxy attribute writers (one
 //! `batchAll` through the Batch precompile, adding absent attributes and updating existing
-//! ones), `read_attribute` and `encode_add_attribute`.
+//! ones), `read_attribute`, and the one DID-write encoder [`encode_did_change`] (with
+//! `encode_add_attribute`, peaq's name for its `addAttribute` case).
 
 use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::sol_types::SolCall;
@@ -129,45 +130,57 @@ fn positive(field: &str, display: &str, v: u64) -> std::result::Result<(), Valid
     Ok(())
 }
 
-/// ABI call data of `addAttribute(did_account, name, value, valid_for)` on the DID precompile
-/// (the SDKs' `encodeAddAttribute`). `valid_for` is in blocks, `0` = never expires.
+/// ABI call data of one DID write on the DID precompile, the one DID-write encoder:
+/// `addAttribute` / `updateAttribute(did_account, name, value, valid_for)` (`valid_for` in
+/// blocks, `0` = never expires) or `removeAttribute(did_account, name)`.
 ///
 /// Errors: name empty / non-ASCII / over 64 bytes, value non-ASCII / over 2560 bytes.
+pub fn encode_did_change(
+    did_account: Address,
+    change: &DidChange,
+    valid_for: u32,
+) -> Result<Bytes> {
+    validate_attribute_name(change.name())?;
+    let name = Bytes::copy_from_slice(change.name().as_bytes());
+    let checked = |value: &str| -> Result<Bytes> {
+        validate_attribute_value("value", "value", value)?;
+        Ok(Bytes::copy_from_slice(value.as_bytes()))
+    };
+    let data = match change {
+        DidChange::Add { value, .. } => DidRegistry::addAttributeCall {
+            did_account,
+            name,
+            value: checked(value)?,
+            validity_for: valid_for,
+        }
+        .abi_encode(),
+        DidChange::Update { value, .. } => DidRegistry::updateAttributeCall {
+            did_account,
+            name,
+            value: checked(value)?,
+            validity_for: valid_for,
+        }
+        .abi_encode(),
+        DidChange::Remove { .. } => {
+            DidRegistry::removeAttributeCall { did_account, name }.abi_encode()
+        }
+    };
+    Ok(data.into())
+}
+
+/// ABI call data of `addAttribute(did_account, name, value, valid_for)` (the SDKs'
+/// `encodeAddAttribute`): [`encode_did_change`] of a [`DidChange::Add`].
 pub fn encode_add_attribute(
     did_account: Address,
     name: &str,
     value: &str,
     valid_for: u32,
 ) -> Result<Bytes> {
-    validate_attribute_name(name)?;
-    validate_attribute_value("value", "value", value)?;
-    Ok(DidRegistry::addAttributeCall {
-        did_account,
-        name: Bytes::copy_from_slice(name.as_bytes()),
-        value: Bytes::copy_from_slice(value.as_bytes()),
-        validity_for: valid_for,
-    }
-    .abi_encode()
-    .into())
-}
-
-/// ABI call data of `updateAttribute(did_account, name, value, valid_for)`, with the same checks.
-pub fn encode_update_attribute(
-    did_account: Address,
-    name: &str,
-    value: &str,
-    valid_for: u32,
-) -> Result<Bytes> {
-    validate_attribute_name(name)?;
-    validate_attribute_value("value", "value", value)?;
-    Ok(DidRegistry::updateAttributeCall {
-        did_account,
-        name: Bytes::copy_from_slice(name.as_bytes()),
-        value: Bytes::copy_from_slice(value.as_bytes()),
-        validity_for: valid_for,
-    }
-    .abi_encode()
-    .into())
+    let add = DidChange::Add {
+        name: name.to_owned(),
+        value: value.to_owned(),
+    };
+    encode_did_change(did_account, &add, valid_for)
 }
 
 /// Validates machine DID parameters and returns the attributes to write, in documentation
@@ -443,21 +456,7 @@ impl DidChange {
 pub fn encode_did_changes(did_account: Address, changes: &[DidChange]) -> Result<Vec<Bytes>> {
     changes
         .iter()
-        .map(|c| match c {
-            DidChange::Add { name, value } => encode_add_attribute(did_account, name, value, 0),
-            DidChange::Update { name, value } => {
-                encode_update_attribute(did_account, name, value, 0)
-            }
-            DidChange::Remove { name } => {
-                validate_attribute_name(name)?;
-                Ok(DidRegistry::removeAttributeCall {
-                    did_account,
-                    name: Bytes::copy_from_slice(name.as_bytes()),
-                }
-                .abi_encode()
-                .into())
-            }
-        })
+        .map(|c| encode_did_change(did_account, c, 0))
         .collect()
 }
 
@@ -634,6 +633,61 @@ mod tests {
         assert_eq!(
             msg(encode_add_attribute(a, "n", &"v".repeat(2561), 0)),
             "value must be at most 2560 bytes"
+        );
+    }
+
+    #[test]
+    fn one_encoder_for_add_update_and_remove() {
+        let a = Address::repeat_byte(9);
+        let (name, value) = ("data_api".to_owned(), "https://x".to_owned());
+        let changes = [
+            DidChange::Add {
+                name: name.clone(),
+                value: value.clone(),
+            },
+            DidChange::Update {
+                name: name.clone(),
+                value: value.clone(),
+            },
+            DidChange::Remove { name: name.clone() },
+        ];
+        let calls = encode_did_changes(a, &changes).unwrap();
+        let add = DidRegistry::addAttributeCall::abi_decode(&calls[0]).unwrap();
+        assert_eq!((add.did_account, add.validity_for), (a, 0));
+        assert_eq!(add.value.as_ref(), value.as_bytes());
+        let update = DidRegistry::updateAttributeCall::abi_decode(&calls[1]).unwrap();
+        assert_eq!(update.name.as_ref(), name.as_bytes());
+        assert_eq!(update.value.as_ref(), value.as_bytes());
+        let remove = DidRegistry::removeAttributeCall::abi_decode(&calls[2]).unwrap();
+        assert_eq!(
+            (remove.did_account, remove.name.as_ref()),
+            (a, name.as_bytes())
+        );
+        assert_eq!(
+            encode_did_change(a, &changes[1], 7).unwrap(),
+            DidRegistry::updateAttributeCall {
+                did_account: a,
+                name: name.as_bytes().to_vec().into(),
+                value: value.as_bytes().to_vec().into(),
+                validity_for: 7,
+            }
+            .abi_encode()
+        );
+        // every kind checks the name; add and update check the value too
+        let bad_value = DidChange::Update {
+            name: "n".into(),
+            value: "ü".into(),
+        };
+        assert_eq!(
+            encode_did_change(a, &bad_value, 0).unwrap_err().to_string(),
+            "value must be ASCII"
+        );
+        let bad_name = DidChange::Remove {
+            name: String::new(),
+        };
+        assert_eq!(
+            encode_did_changes(a, &[bad_name]).unwrap_err().to_string(),
+            "name must not be empty"
         );
     }
 }

@@ -49,7 +49,7 @@ pub use config::{
 };
 pub use did::{
     DidAttribute, DidChange, WriteMachineDidParams, WriteProxyDidParams, encode_add_attribute,
-    encode_did_changes,
+    encode_did_change, encode_did_changes,
 };
 pub use error::{DecodedRevert, KNOWN_REVERTS, PeaqosError, Result, decode_revert};
 pub use faucet::{FaucetSetupResponse, FundParams, FundResult, GasStationClient, QrFormat};
