@@ -463,6 +463,42 @@ impl SmartAccount {
         })
     }
 
+    /// A deployed account at `address` (any factory): its owner and machine read from it, no
+    /// `initCode`. Errors with `ValidationError` (field `account`) when it has no code.
+    pub async fn at(
+        client: &PeaqosClient,
+        bundler: BundlerClient,
+        address: Address,
+        signer: impl Signer + Send + Sync + 'static,
+    ) -> Result<Self> {
+        let code = client
+            .provider()
+            .get_code_at(address)
+            .await
+            .map_err(|e| from_rpc("eth_getCode", e))?;
+        if code.is_empty() {
+            return Err(validation(
+                "account",
+                "deployed",
+                format!("no smart account is deployed at {address}"),
+            ));
+        }
+        let (owner, machine) = tokio::try_join!(
+            view(client, address, &MachineSmartAccount::ownerCall {}),
+            view(client, address, &MachineSmartAccount::machineCall {}),
+        )?;
+        Ok(Self {
+            client: client.clone(),
+            bundler,
+            address,
+            owner,
+            machine,
+            init_code: Bytes::new(),
+            signer: Arc::new(signer),
+            receipt_timeout: client.config().tx.receipt_timeout,
+        })
+    }
+
     /// This account signing with another key (e.g. the new machine key after `setMachine`).
     pub fn with_signer(mut self, signer: impl Signer + Send + Sync + 'static) -> Self {
         self.signer = Arc::new(signer);
