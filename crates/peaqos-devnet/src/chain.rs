@@ -217,6 +217,27 @@ fn calldata_cost(data: &[u8]) -> u64 {
     data.iter().map(|b| if *b == 0 { 4 } else { 16 }).sum()
 }
 
+/// Decodes an EIP-2718 signed transaction (legacy, EIP-2930 or EIP-1559) and recovers its
+/// sender: the stateless, CPU-heavy part of `eth_sendRawTransaction`.
+pub fn decode_signed_transaction(raw: &[u8]) -> Result<(TxEnvelope, Address), DevnetError> {
+    let mut buf = raw;
+    let envelope = TxEnvelope::decode_2718(&mut buf)
+        .map_err(|e| DevnetError::InvalidParams(format!("could not decode transaction: {e}")))?;
+    if !buf.is_empty() {
+        return Err(DevnetError::InvalidParams(
+            "trailing bytes after the transaction".into(),
+        ));
+    }
+    match envelope {
+        TxEnvelope::Legacy(_) | TxEnvelope::Eip2930(_) | TxEnvelope::Eip1559(_) => {}
+        _ => return Err(TxRejected::UnsupportedType.into()),
+    }
+    let sender = envelope
+        .recover_signer()
+        .map_err(|e| TxRejected::InvalidSignature(e.to_string()))?;
+    Ok((envelope, sender))
+}
+
 impl Chain {
     /// An empty chain with a genesis block at `timestamp` (wall clock when `None`).
     pub fn new(config: ChainConfig, instant: bool, timestamp: Option<u64>) -> Self {
@@ -1019,24 +1040,17 @@ impl Chain {
     /// (with any queued transactions of the same sender that it unblocks); otherwise it waits
     /// in the pool for the next block.
     pub fn send_raw_transaction(&mut self, raw: &[u8]) -> Result<B256, DevnetError> {
-        let mut buf = raw;
-        let envelope = TxEnvelope::decode_2718(&mut buf).map_err(|e| {
-            DevnetError::InvalidParams(format!("could not decode transaction: {e}"))
-        })?;
-        if !buf.is_empty() {
-            return Err(DevnetError::InvalidParams(
-                "trailing bytes after the transaction".into(),
-            ));
-        }
-        match envelope {
-            TxEnvelope::Legacy(_) | TxEnvelope::Eip2930(_) | TxEnvelope::Eip1559(_) => {}
-            _ => {
-                return Err(TxRejected::UnsupportedType.into());
-            }
-        }
-        let sender = envelope
-            .recover_signer()
-            .map_err(|e| TxRejected::InvalidSignature(e.to_string()))?;
+        let (envelope, sender) = decode_signed_transaction(raw)?;
+        self.submit_signed(envelope, sender)
+    }
+
+    /// Accepts a transaction already decoded and recovered by [`decode_signed_transaction`]
+    /// (which needs no chain state, so callers run it before taking the chain's lock).
+    pub fn submit_signed(
+        &mut self,
+        envelope: TxEnvelope,
+        sender: Address,
+    ) -> Result<B256, DevnetError> {
         let hash = *envelope.tx_hash();
         if self.txs.contains_key(&hash) || self.pending_transaction(&hash).is_some() {
             return Err(TxRejected::AlreadyKnown.into());

@@ -3,7 +3,7 @@
 use crate::chain::Chain;
 use crate::error::DevnetError;
 use alloy::primitives::Address;
-use parking_lot::Mutex;
+use parking_lot::RwLock;
 use peaqos_contracts::Deployment;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ struct Inner {
 /// A shareable handle to the chain.
 #[derive(Clone)]
 pub struct Node {
-    inner: Arc<Mutex<Inner>>,
+    inner: Arc<RwLock<Inner>>,
     chain_id: u64,
     accounts: Arc<Vec<Address>>,
     deployment: Deployment,
@@ -42,7 +42,7 @@ impl Node {
     ) -> Self {
         Self {
             chain_id: chain.config().chain_id,
-            inner: Arc::new(Mutex::new(Inner {
+            inner: Arc::new(RwLock::new(Inner {
                 chain,
                 snapshots: Vec::new(),
                 next_snapshot: 1,
@@ -68,19 +68,20 @@ impl Node {
         self.deployment
     }
 
-    /// Runs `f` with shared access to the chain.
+    /// Runs `f` with shared access to the chain: reads (calls, balances, receipts, logs) run
+    /// side by side and never wait for each other, only for a writer.
     pub fn read<T>(&self, f: impl FnOnce(&Chain) -> T) -> T {
-        f(&self.inner.lock().chain)
+        f(&self.inner.read().chain)
     }
 
     /// Runs `f` with exclusive access to the chain.
     pub fn write<T>(&self, f: impl FnOnce(&mut Chain) -> T) -> T {
-        f(&mut self.inner.lock().chain)
+        f(&mut self.inner.write().chain)
     }
 
     /// `evm_snapshot`: remembers the whole chain; returns the snapshot id.
     pub fn snapshot(&self) -> u64 {
-        let mut g = self.inner.lock();
+        let mut g = self.inner.write();
         let id = g.next_snapshot;
         g.next_snapshot += 1;
         let copy = g.chain.clone();
@@ -90,7 +91,7 @@ impl Node {
 
     /// `evm_revert`: restores snapshot `id` and drops it and every later one.
     pub fn revert(&self, id: u64) -> bool {
-        let mut g = self.inner.lock();
+        let mut g = self.inner.write();
         let Some(pos) = g.snapshots.iter().position(|(s, _)| *s == id) else {
             return false;
         };
@@ -105,7 +106,7 @@ impl Node {
         let Some(path) = &self.state_path else {
             return Err(crate::error::Unsupported::NoStateFile.into());
         };
-        let g = self.inner.lock();
+        let g = self.inner.read();
         crate::persist::save(&g.chain, &self.deployment, path)?;
         Ok(path.display().to_string())
     }
@@ -117,6 +118,6 @@ impl Node {
 
     /// Mines a block with whatever is pending (the block-time miner).
     pub fn mine(&self) -> u64 {
-        self.inner.lock().chain.mine_pending()
+        self.inner.write().chain.mine_pending()
     }
 }

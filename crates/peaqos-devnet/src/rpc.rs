@@ -571,7 +571,9 @@ pub fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, Rp
         }
         "eth_sendRawTransaction" => {
             let raw: Bytes = param(params, 0, "signed transaction")?;
-            node.write(|c| Ok(json!(c.send_raw_transaction(&raw)?)))
+            // Decoding and signature recovery need no state: done before taking the lock.
+            let (envelope, sender) = crate::chain::decode_signed_transaction(&raw)?;
+            node.write(|c| Ok(json!(c.submit_signed(envelope, sender)?)))
         }
         "eth_getTransactionByHash" => {
             let hash: B256 = param(params, 0, "transaction hash")?;
