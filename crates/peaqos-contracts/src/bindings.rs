@@ -63,6 +63,21 @@ alloy::sol!(
     "../../contracts/out/EntryPointV06.json"
 );
 
+alloy::sol!(
+    /// peaq side of the Machine NFT bridge (LayerZero V2 ONFT721Adapter over MachineNFT).
+    #[sol(rpc)]
+    #[derive(Debug, PartialEq, Eq)]
+    MachineNFTAdapter,
+    "../../contracts/out/MachineNFTAdapter.json"
+);
+alloy::sol!(
+    /// Base side of the Machine NFT bridge (LayerZero V2 ONFT721).
+    #[sol(rpc)]
+    #[derive(Debug, PartialEq, Eq)]
+    MachineNFTBase,
+    "../../contracts/out/MachineNFTBase.json"
+);
+
 /// Runtime code of the deterministic deployment proxy (`0x4e59b44847b379578588920ca78fbf26c0b4956c`, "Nick's
 /// factory"): `CALL` it with `salt (32 bytes) ‖ init code` and it `CREATE2`s the contract.
 pub const DETERMINISTIC_DEPLOYER_CODE: [u8; 69] = alloy::primitives::hex!(

@@ -1,0 +1,558 @@
+//! LayerZero on the two devnets: EndpointV2 and SimpleMessageLib from the bytecode LayerZero's npm
+//! packages ship (read from `contracts/node_modules` at run time: LZBL-1.2, never committed), and
+//! the Machine NFT OApps (MachineNFTAdapter on peaq, MachineNFTBase on Base) wired to each other.
+//!
+//! Addresses are deterministic across chains: the endpoints and the OApps are created through the
+//! deterministic deployment proxy (CREATE2, fixed salt), so each side knows its peer's address
+//! without asking the other chain. The message library is created by the owner (it is `Ownable`
+//! without arguments) and only its own chain needs its address. Installing is idempotent.
+
+use crate::abi::{EndpointV2, SimpleMessageLib};
+use crate::error::BridgeError;
+use crate::packet::{address_to_bytes32, lz_receive_option};
+use alloy::network::{EthereumWallet, TransactionBuilder};
+use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::TransactionRequest;
+use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::{SolCall, SolConstructor, SolValue};
+use peaqos_contracts::{DETERMINISTIC_DEPLOYER, MachineNFTAdapter, MachineNFTBase};
+use peaqos_types::constants::{LAYERZERO_EID_BASE, LAYERZERO_EID_PEAQ};
+use std::path::{Path, PathBuf};
+
+/// The pinned version of `@layerzerolabs/lz-evm-protocol-v2` (contracts/package.json).
+pub const LZ_PROTOCOL_VERSION: &str = "3.0.168";
+/// npm package of EndpointV2 and SimpleMessageLib.
+pub const LZ_PROTOCOL_PACKAGE: &str = "@layerzerolabs/lz-evm-protocol-v2";
+/// CREATE2 salt of the bridge's contracts.
+pub const SALT: B256 = B256::ZERO;
+/// The native fee SimpleMessageLib charges per message on the devnets (0.0001 of the native token).
+pub const DEVNET_NATIVE_FEE: U256 = U256::from_limbs([100_000_000_000_000, 0, 0, 0]);
+/// Gas of `lzReceive` in the OApps' enforced options (what peaq's SDK asks for, too).
+pub const ENFORCED_LZ_RECEIVE_GAS: u128 = 200_000;
+/// MachineNFTBase's ERC-721 name and symbol (MachineNFT's on peaq).
+pub const BASE_NFT_NAME: &str = "peaqOS Machine";
+/// See [`BASE_NFT_NAME`].
+pub const BASE_NFT_SYMBOL: &str = "PEAQM";
+/// The dev account the relayer signs with by default on the devnets (m/44'/60'/0'/0/8; the test
+/// kit funds from 9).
+pub const DEFAULT_RELAYER_DEV_INDEX: u32 = 8;
+
+/// Which side of the bridge.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// peaq: MachineNFTAdapter, eid 30302.
+    Peaq,
+    /// Base: MachineNFTBase, eid 30184.
+    Base,
+}
+
+impl Side {
+    /// LayerZero endpoint id (peaq's SDK's built-in EIDs).
+    pub fn eid(self) -> u32 {
+        match self {
+            Self::Peaq => LAYERZERO_EID_PEAQ,
+            Self::Base => LAYERZERO_EID_BASE,
+        }
+    }
+
+    /// The other side.
+    pub fn remote(self) -> Self {
+        match self {
+            Self::Peaq => Self::Base,
+            Self::Base => Self::Peaq,
+        }
+    }
+
+    /// `peaq` / `base`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Peaq => "peaq",
+            Self::Base => "base",
+        }
+    }
+}
+
+/// EndpointV2's and SimpleMessageLib's init code, from the installed npm package.
+#[derive(Clone)]
+pub struct LzArtifacts {
+    endpoint: Bytes,
+    simple_message_lib: Bytes,
+}
+
+impl std::fmt::Debug for LzArtifacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LzArtifacts")
+            .field("endpoint_init_code_len", &self.endpoint.len())
+            .field(
+                "simple_message_lib_init_code_len",
+                &self.simple_message_lib.len(),
+            )
+            .finish()
+    }
+}
+
+/// The project's `contracts/` directory: `PEAQOS_CONTRACTS_DIR` when set, else the one of this
+/// source tree.
+pub fn contracts_dir() -> PathBuf {
+    std::env::var_os("PEAQOS_CONTRACTS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts"))
+}
+
+fn read_json(path: &Path) -> Result<serde_json::Value, BridgeError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            BridgeError::LzNotInstalled {
+                path: path.to_path_buf(),
+            }
+        } else {
+            BridgeError::Artifact {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            }
+        }
+    })?;
+    serde_json::from_str(&text).map_err(|e| BridgeError::Artifact {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+fn init_code(path: &Path) -> Result<Bytes, BridgeError> {
+    let v = read_json(path)?;
+    let hex = v["bytecode"].as_str().unwrap_or_default();
+    let code: Bytes = hex.parse().map_err(|_| BridgeError::Artifact {
+        path: path.to_path_buf(),
+        reason: "no bytecode".into(),
+    })?;
+    if code.is_empty() {
+        return Err(BridgeError::Artifact {
+            path: path.to_path_buf(),
+            reason: "empty bytecode".into(),
+        });
+    }
+    Ok(code)
+}
+
+impl LzArtifacts {
+    /// Reads the artifacts under `contracts_dir/node_modules`, checking the pinned version.
+    pub fn load(contracts_dir: &Path) -> Result<Self, BridgeError> {
+        let pkg = contracts_dir.join("node_modules").join(LZ_PROTOCOL_PACKAGE);
+        let found = read_json(&pkg.join("package.json"))?["version"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if found != LZ_PROTOCOL_VERSION {
+            return Err(BridgeError::LzVersion {
+                package: LZ_PROTOCOL_PACKAGE,
+                found,
+                pinned: LZ_PROTOCOL_VERSION,
+            });
+        }
+        let art = pkg.join("artifacts/contracts");
+        Ok(Self {
+            endpoint: init_code(&art.join("EndpointV2.sol/EndpointV2.json"))?,
+            simple_message_lib: init_code(
+                &art.join("messagelib/SimpleMessageLib.sol/SimpleMessageLib.json"),
+            )?,
+        })
+    }
+
+    /// [`LzArtifacts::load`] from [`contracts_dir`].
+    pub fn locate() -> Result<Self, BridgeError> {
+        Self::load(&contracts_dir())
+    }
+
+    fn endpoint_init(&self, eid: u32, owner: Address) -> Vec<u8> {
+        [self.endpoint.as_ref(), &(eid, owner).abi_encode_params()].concat()
+    }
+}
+
+/// Where everything is, on both chains, before anything is deployed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BridgeLayout {
+    /// Owner and delegate of every bridge contract (dev account 0 on the devnets).
+    pub owner: Address,
+    /// MachineNFT on peaq (the adapted token).
+    pub machine_nft: Address,
+    /// EndpointV2 on peaq (eid 30302).
+    pub peaq_endpoint: Address,
+    /// EndpointV2 on Base (eid 30184).
+    pub base_endpoint: Address,
+    /// MachineNFTAdapter on peaq.
+    pub adapter: Address,
+    /// MachineNFTBase on Base.
+    pub base_nft: Address,
+}
+
+fn create2(init: &[u8]) -> Address {
+    DETERMINISTIC_DEPLOYER.create2(SALT, keccak256(init))
+}
+
+fn adapter_init(machine_nft: Address, endpoint: Address, owner: Address) -> Vec<u8> {
+    let args = MachineNFTAdapter::constructorCall {
+        _token: machine_nft,
+        _lzEndpoint: endpoint,
+        _delegate: owner,
+    }
+    .abi_encode();
+    [MachineNFTAdapter::BYTECODE.as_ref(), &args].concat()
+}
+
+fn base_nft_init(endpoint: Address, owner: Address) -> Vec<u8> {
+    let args = MachineNFTBase::constructorCall {
+        _name: BASE_NFT_NAME.into(),
+        _symbol: BASE_NFT_SYMBOL.into(),
+        _lzEndpoint: endpoint,
+        _delegate: owner,
+    }
+    .abi_encode();
+    [MachineNFTBase::BYTECODE.as_ref(), &args].concat()
+}
+
+impl BridgeLayout {
+    /// The layout for `owner` and the peaq MachineNFT at `machine_nft`.
+    pub fn new(artifacts: &LzArtifacts, owner: Address, machine_nft: Address) -> Self {
+        let peaq_endpoint = create2(&artifacts.endpoint_init(LAYERZERO_EID_PEAQ, owner));
+        let base_endpoint = create2(&artifacts.endpoint_init(LAYERZERO_EID_BASE, owner));
+        Self {
+            owner,
+            machine_nft,
+            peaq_endpoint,
+            base_endpoint,
+            adapter: create2(&adapter_init(machine_nft, peaq_endpoint, owner)),
+            base_nft: create2(&base_nft_init(base_endpoint, owner)),
+        }
+    }
+
+    /// The endpoint on `side`.
+    pub fn endpoint(&self, side: Side) -> Address {
+        match side {
+            Side::Peaq => self.peaq_endpoint,
+            Side::Base => self.base_endpoint,
+        }
+    }
+
+    /// The OApp on `side` (the adapter on peaq, MachineNFTBase on Base).
+    pub fn oapp(&self, side: Side) -> Address {
+        match side {
+            Side::Peaq => self.adapter,
+            Side::Base => self.base_nft,
+        }
+    }
+}
+
+/// One side, deployed and wired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SideDeployment {
+    /// Which side.
+    pub side: Side,
+    /// Its endpoint id.
+    pub eid: u32,
+    /// EndpointV2.
+    pub endpoint: Address,
+    /// SimpleMessageLib (send and receive library for the remote eid).
+    pub message_lib: Address,
+    /// The OApp (MachineNFTAdapter / MachineNFTBase).
+    pub oapp: Address,
+    /// The peer OApp on the other side.
+    pub peer: Address,
+    /// The only address allowed to verify packets (`SimpleMessageLib.whitelistCaller`).
+    pub verifier: Address,
+}
+
+/// A signing provider for `rpc_url`.
+pub fn signing_provider(rpc_url: &str, key: PrivateKeySigner) -> Result<DynProvider, BridgeError> {
+    let url = rpc_url
+        .parse()
+        .map_err(|_| BridgeError::Config(format!("{rpc_url:?} is not a URL")))?;
+    Ok(ProviderBuilder::new()
+        .wallet(EthereumWallet::from(key))
+        .connect_http(url)
+        .erased())
+}
+
+struct Installer<'a> {
+    p: &'a DynProvider,
+    chain: &'static str,
+}
+
+impl Installer<'_> {
+    fn rpc(&self, what: &str) -> impl FnOnce(alloy::transports::TransportError) -> BridgeError {
+        let chain = self.chain.to_string();
+        let what = what.to_string();
+        move |source| BridgeError::Rpc {
+            chain,
+            what,
+            source,
+        }
+    }
+
+    async fn has_code(&self, a: Address) -> Result<bool, BridgeError> {
+        let code = self
+            .p
+            .get_code_at(a)
+            .await
+            .map_err(self.rpc("eth_getCode"))?;
+        Ok(!code.is_empty())
+    }
+
+    async fn send(
+        &self,
+        what: &str,
+        tx: TransactionRequest,
+    ) -> Result<Option<Address>, BridgeError> {
+        let pending = self
+            .p
+            .send_transaction(tx)
+            .await
+            .map_err(|e| BridgeError::Tx {
+                chain: self.chain.into(),
+                what: what.into(),
+                reason: e.to_string(),
+            })?;
+        let r = pending.get_receipt().await.map_err(|e| BridgeError::Tx {
+            chain: self.chain.into(),
+            what: what.into(),
+            reason: e.to_string(),
+        })?;
+        if !r.status() {
+            return Err(BridgeError::Tx {
+                chain: self.chain.into(),
+                what: what.into(),
+                reason: format!("reverted in {}", r.transaction_hash),
+            });
+        }
+        Ok(r.contract_address)
+    }
+
+    async fn create2(&self, what: &str, init: Vec<u8>) -> Result<Address, BridgeError> {
+        let at = create2(&init);
+        if !self.has_code(DETERMINISTIC_DEPLOYER).await? {
+            return Err(BridgeError::Config(format!(
+                "{}: no deterministic deployment proxy at {DETERMINISTIC_DEPLOYER}",
+                self.chain
+            )));
+        }
+        if !self.has_code(at).await? {
+            let data = [SALT.as_slice(), &init].concat();
+            self.send(
+                what,
+                TransactionRequest::default()
+                    .with_to(DETERMINISTIC_DEPLOYER)
+                    .with_input(data),
+            )
+            .await?;
+            if !self.has_code(at).await? {
+                return Err(BridgeError::Tx {
+                    chain: self.chain.into(),
+                    what: what.into(),
+                    reason: format!("no code at {at} after CREATE2"),
+                });
+            }
+        }
+        Ok(at)
+    }
+
+    async fn call(&self, what: &str, to: Address, call: impl SolCall) -> Result<(), BridgeError> {
+        self.send(
+            what,
+            TransactionRequest::default()
+                .with_to(to)
+                .with_input(call.abi_encode()),
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
+/// Deploys and wires `side` on the chain at `rpc_url`, signing with `owner` (who owns everything
+/// and is the OApps' delegate); `verifier` becomes the only address allowed to verify packets on
+/// this side (the relayer's). Idempotent: what is already there is kept and re-checked.
+pub async fn install(
+    rpc_url: &str,
+    side: Side,
+    artifacts: &LzArtifacts,
+    owner: PrivateKeySigner,
+    machine_nft: Address,
+    verifier: Address,
+) -> Result<SideDeployment, BridgeError> {
+    let owner_address = owner.address();
+    let layout = BridgeLayout::new(artifacts, owner_address, machine_nft);
+    let p = signing_provider(rpc_url, owner)?;
+    let i = Installer {
+        p: &p,
+        chain: side.name(),
+    };
+    let remote = side.remote();
+    let endpoint = i
+        .create2(
+            "deploy EndpointV2",
+            artifacts.endpoint_init(side.eid(), owner_address),
+        )
+        .await?;
+    debug_assert_eq!(endpoint, layout.endpoint(side));
+    let ep = EndpointV2::new(endpoint, &p);
+    let mut lib = ep
+        .defaultReceiveLibrary(remote.eid())
+        .call()
+        .await
+        .map_err(|e| BridgeError::Tx {
+            chain: side.name().into(),
+            what: "defaultReceiveLibrary".into(),
+            reason: e.to_string(),
+        })?;
+    if lib == Address::ZERO {
+        let init = [
+            artifacts.simple_message_lib.as_ref(),
+            &(endpoint, owner_address).abi_encode_params(),
+        ]
+        .concat();
+        lib = i
+            .send(
+                "deploy SimpleMessageLib",
+                TransactionRequest::default().with_deploy_code(init),
+            )
+            .await?
+            .ok_or_else(|| BridgeError::Tx {
+                chain: side.name().into(),
+                what: "deploy SimpleMessageLib".into(),
+                reason: "no contract address in the receipt".into(),
+            })?;
+        i.call(
+            "registerLibrary",
+            endpoint,
+            EndpointV2::registerLibraryCall { lib },
+        )
+        .await?;
+        i.call(
+            "setDefaultSendLibrary",
+            endpoint,
+            EndpointV2::setDefaultSendLibraryCall {
+                eid: remote.eid(),
+                newLib: lib,
+            },
+        )
+        .await?;
+        i.call(
+            "setDefaultReceiveLibrary",
+            endpoint,
+            EndpointV2::setDefaultReceiveLibraryCall {
+                eid: remote.eid(),
+                newLib: lib,
+                gracePeriod: U256::ZERO,
+            },
+        )
+        .await?;
+        i.call(
+            "setMessagingFee",
+            lib,
+            SimpleMessageLib::setMessagingFeeCall {
+                nativeFee: DEVNET_NATIVE_FEE,
+                lzTokenFee: U256::ZERO,
+            },
+        )
+        .await?;
+    }
+    let current = SimpleMessageLib::new(lib, &p)
+        .whitelistCaller()
+        .call()
+        .await
+        .map_err(|e| BridgeError::Tx {
+            chain: side.name().into(),
+            what: "whitelistCaller".into(),
+            reason: e.to_string(),
+        })?;
+    if current != verifier {
+        i.call(
+            "setWhitelistCaller",
+            lib,
+            SimpleMessageLib::setWhitelistCallerCall {
+                whitelistCaller: verifier,
+            },
+        )
+        .await?;
+    }
+    let (oapp, init) = match side {
+        Side::Peaq => {
+            if !i.has_code(machine_nft).await? {
+                return Err(BridgeError::Config(format!(
+                    "peaq: no MachineNFT at {machine_nft}"
+                )));
+            }
+            (
+                layout.adapter,
+                adapter_init(machine_nft, endpoint, owner_address),
+            )
+        }
+        Side::Base => (layout.base_nft, base_nft_init(endpoint, owner_address)),
+    };
+    let deployed = i.create2("deploy the OApp", init).await?;
+    debug_assert_eq!(deployed, oapp);
+    let peer = layout.oapp(remote);
+    // Both OApps share the OAppCore surface; the adapter's bindings drive either.
+    let o = MachineNFTAdapter::new(oapp, &p);
+    let current_peer = o
+        .peers(remote.eid())
+        .call()
+        .await
+        .map_err(|e| BridgeError::Tx {
+            chain: side.name().into(),
+            what: "peers".into(),
+            reason: e.to_string(),
+        })?;
+    if current_peer != address_to_bytes32(peer) {
+        i.call(
+            "setPeer",
+            oapp,
+            MachineNFTAdapter::setPeerCall {
+                _eid: remote.eid(),
+                _peer: address_to_bytes32(peer),
+            },
+        )
+        .await?;
+    }
+    let enforced = Bytes::from(lz_receive_option(ENFORCED_LZ_RECEIVE_GAS, 0));
+    let current_options = o
+        .enforcedOptions(remote.eid(), 1)
+        .call()
+        .await
+        .map_err(|e| BridgeError::Tx {
+            chain: side.name().into(),
+            what: "enforcedOptions".into(),
+            reason: e.to_string(),
+        })?;
+    if current_options != enforced {
+        let params = [1u16, 2u16]
+            .into_iter()
+            .map(|msg_type| MachineNFTAdapter::EnforcedOptionParam {
+                eid: remote.eid(),
+                msgType: msg_type,
+                options: enforced.clone(),
+            })
+            .collect();
+        i.call(
+            "setEnforcedOptions",
+            oapp,
+            MachineNFTAdapter::setEnforcedOptionsCall {
+                _enforcedOptions: params,
+            },
+        )
+        .await?;
+    }
+    Ok(SideDeployment {
+        side,
+        eid: side.eid(),
+        endpoint,
+        message_lib: lib,
+        oapp,
+        peer,
+        verifier,
+    })
+}
