@@ -1,6 +1,6 @@
 //! The local peaqOS stack in one process: the embedded devnet, the MCR service (indexer +
-//! API) and the Gas Station (funded from dev account 8), used by `peaqos up`, `peaqos demo`
-//! and the tests.
+//! API), the Gas Station (funded from dev account 8) and the ERC-4337 bundler (paying from dev
+//! account 9), used by `peaqos up`, `peaqos demo` and the tests.
 
 use crate::CliError;
 use crate::error::from_mcr;
@@ -19,8 +19,10 @@ use std::time::{Duration, Instant};
 
 /// The dev account whose key funds the Gas Station's hot wallet.
 pub const GAS_STATION_DEV_ACCOUNT: u32 = 8;
+/// The dev account whose key signs and pays the bundler's `handleOps`.
+pub const BUNDLER_DEV_ACCOUNT: u32 = 9;
 
-/// Ports of the three services (0 picks a free one).
+/// Ports of the services (0 picks a free one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StackPorts {
     /// Devnet JSON-RPC.
@@ -29,15 +31,18 @@ pub struct StackPorts {
     pub mcr: u16,
     /// Gas Station API.
     pub gas_station: u16,
+    /// ERC-4337 bundler JSON-RPC.
+    pub bundler: u16,
 }
 
 impl StackPorts {
-    /// The default ports: 8545, 8000, 8090.
+    /// The default ports: 8545, 8000, 8090, 4337.
     pub fn defaults() -> Self {
         Self {
             devnet: peaqos_types::constants::DEFAULT_DEVNET_PORT,
             mcr: peaqos_types::constants::DEFAULT_MCR_API_PORT,
             gas_station: 8090,
+            bundler: peaqos_aa::DEFAULT_PORT,
         }
     }
     /// Free ports everywhere (tests, demo).
@@ -46,6 +51,7 @@ impl StackPorts {
             devnet: 0,
             mcr: 0,
             gas_station: 0,
+            bundler: 0,
         }
     }
 }
@@ -59,6 +65,8 @@ pub struct Stack {
     pub mcr: McrHandle,
     /// The Gas Station.
     pub gas_station: GasStationHandle,
+    /// The ERC-4337 bundler.
+    pub bundler: peaqos_aa::BundlerHandle,
     data_dir: PathBuf,
     _temp: Option<tempfile::TempDir>,
 }
@@ -81,6 +89,10 @@ impl Stack {
     pub fn gas_station_url(&self) -> String {
         self.gas_station.url()
     }
+    /// Bundler URL.
+    pub fn bundler_url(&self) -> String {
+        self.bundler.url()
+    }
     /// Contract addresses.
     pub fn contracts(&self) -> ContractAddresses {
         contracts_of(&self.devnet.deployment())
@@ -97,7 +109,8 @@ impl Stack {
     pub fn env_text(&self) -> String {
         let mut f = peaqos_devnet::env_file(&self.rpc_url(), &self.devnet.deployment());
         f.set("PEAQOS_MCR_API_URL", &self.mcr_url())
-            .set("PEAQOS_GAS_STATION_URL", &self.gas_station_url());
+            .set("PEAQOS_GAS_STATION_URL", &self.gas_station_url())
+            .set("PEAQOS_BUNDLER_URL", &self.bundler_url());
         f.render()
     }
     /// Waits until the MCR indexer has processed the chain's current head.
@@ -108,11 +121,13 @@ impl Stack {
             .await
             .map_err(from_mcr)
     }
-    /// Stops the three services (the devnet saves its state file when it has one).
+    /// Stops the services (the devnet saves its state file when it has one).
     pub async fn shutdown(self) -> Result<(), CliError> {
+        let bundler = self.bundler.shutdown().await;
         let gs = self.gas_station.shutdown().await;
         let mcr = self.mcr.shutdown().await;
         let dev = self.devnet.shutdown().await;
+        bundler.map_err(|e| CliError::network(format!("bundler shutdown: {e}")))?;
         gs.map_err(|e| CliError::network(format!("Gas Station shutdown: {e}")))?;
         mcr.map_err(from_mcr)?;
         dev.map_err(|e| CliError::network(format!("devnet shutdown: {e}")))?;
@@ -187,10 +202,19 @@ pub async fn start_stack(ports: StackPorts, state: Option<PathBuf>) -> Result<St
         .await
         .map_err(|e| CliError::network(format!("Gas Station: {e}")))?;
 
+    let mut bundler_cfg =
+        peaqos_aa::BundlerConfig::new(rpc.clone(), devnet.signer(BUNDLER_DEV_ACCOUNT));
+    bundler_cfg.port = ports.bundler;
+    bundler_cfg.entry_point = devnet.deployment().entry_point;
+    let bundler = peaqos_aa::spawn(bundler_cfg)
+        .await
+        .map_err(|e| CliError::network(format!("bundler: {e}")))?;
+
     let stack = Stack {
         devnet,
         mcr,
         gas_station,
+        bundler,
         data_dir,
         _temp: temp,
     };
@@ -310,9 +334,4 @@ async fn wait_ready(stack: &Stack, timeout: Duration) -> Result<(), CliError> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// `value` PEAQ in wei.
-pub fn peaq_wei(value: u64) -> U256 {
-    U256::from(value) * U256::from(10u64).pow(U256::from(18))
 }

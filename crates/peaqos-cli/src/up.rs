@@ -1,4 +1,4 @@
-//! `peaqos up`: devnet + MCR service + Gas Station in one process.
+//! `peaqos up`: devnet + MCR service + Gas Station + bundler in one process.
 
 use crate::CliError;
 use crate::stack::{StackPorts, start_stack};
@@ -6,8 +6,9 @@ use crate::ui::Ui;
 use clap::Args;
 use std::path::PathBuf;
 
-/// Run the whole local stack: the embedded devnet, the MCR service (indexer + API) and the Gas
-/// Station (funded from dev account 8), all on 127.0.0.1.
+/// Run the whole local stack: the embedded devnet, the MCR service (indexer + API), the Gas
+/// Station (funded from dev account 8) and the ERC-4337 bundler (paying from dev account 9), all on
+/// 127.0.0.1.
 ///
 /// Examples:
 ///   peaqos up --env-out .env                 # then: peaqos whoami, peaqos activate, ...
@@ -15,7 +16,7 @@ use std::path::PathBuf;
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct UpArgs {
-    /// Write a ready .env (mode 0600): RPC, dev account 0's key, contracts, MCR and Gas Station URLs.
+    /// Write a ready .env (mode 0600): RPC, dev account 0's key, contracts, MCR, Gas Station and bundler URLs.
     #[arg(long, value_name = "FILE")]
     pub env_out: Option<PathBuf>,
     /// Load the chain from FILE when it exists and save it there on Ctrl-C; the databases live in FILE.d/.
@@ -30,6 +31,9 @@ pub struct UpArgs {
     /// Gas Station port.
     #[arg(long, default_value_t = 8090)]
     pub gas_station_port: u16,
+    /// ERC-4337 bundler port.
+    #[arg(long, default_value_t = 4337)]
+    pub bundler_port: u16,
     /// Print the ready line as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -41,8 +45,9 @@ pub async fn run(args: UpArgs, ui: &Ui) -> Result<(), CliError> {
         devnet: args.devnet_port,
         mcr: args.mcr_port,
         gas_station: args.gas_station_port,
+        bundler: args.bundler_port,
     };
-    ui.info("starting devnet, MCR service and Gas Station ...");
+    ui.info("starting devnet, MCR service, Gas Station and bundler ...");
     let stack = start_stack(ports, args.state.clone()).await?;
     if let Some(p) = &args.env_out {
         peaqos_devnet::write_secret_file(p, &stack.env_text())
@@ -57,6 +62,7 @@ pub async fn run(args: UpArgs, ui: &Ui) -> Result<(), CliError> {
                 "chainId": peaqos_types::constants::DEVNET_CHAIN_ID,
                 "mcrApiUrl": stack.mcr_url(),
                 "gasStationUrl": stack.gas_station_url(),
+                "bundlerUrl": stack.bundler_url(),
                 "contracts": stack.devnet.deployment(),
                 "envFile": args.env_out,
             })
@@ -74,13 +80,19 @@ pub async fn run(args: UpArgs, ui: &Ui) -> Result<(), CliError> {
             stack.gas_station_url(),
             crate::stack::GAS_STATION_DEV_ACCOUNT
         )?;
+        crate::outln!(
+            "  bundler      {}  (EntryPoint v0.6 {}, pays from dev account {})",
+            stack.bundler_url(),
+            stack.devnet.deployment().entry_point,
+            crate::stack::BUNDLER_DEV_ACCOUNT
+        )?;
         if let Some(p) = &args.env_out {
             crate::outln!("  env file     {} (mode 0600)", p.display())?;
         }
     }
-    tokio::signal::ctrl_c()
+    peaqos_server::until_ctrl_c()
         .await
-        .map_err(|e| CliError::user(format!("cannot wait for Ctrl-C: {e}")))?;
+        .map_err(|e| CliError::user(e.to_string()))?;
     ui.info(if args.state.is_some() {
         "shutting down and saving state"
     } else {

@@ -96,3 +96,58 @@ fn a_saved_chain_gets_the_new_mcr_url() {
         second.shutdown().await.unwrap();
     });
 }
+
+/// `up`'s bundler serves the devnet's EntryPoint and chain, and the env file names every
+/// service the stack runs.
+#[test]
+fn the_stack_runs_a_bundler_for_its_entry_point() {
+    let env = Env::start();
+    let stack = env.stack();
+    let env_text = stack.env_text();
+    let file = peaqos_types::EnvFile::parse(&env_text);
+    assert_eq!(file.get("PEAQOS_BUNDLER_URL"), Some(stack.bundler_url()));
+    assert_eq!(file.get("PEAQOS_MCR_API_URL"), Some(stack.mcr_url()));
+    assert_eq!(
+        file.get("PEAQOS_GAS_STATION_URL"),
+        Some(stack.gas_station_url())
+    );
+    let entry_point = stack.devnet.deployment().entry_point;
+    assert_eq!(
+        file.get("MACHINE_ACCOUNT_FACTORY_ADDRESS"),
+        Some(
+            stack
+                .devnet
+                .deployment()
+                .machine_account_factory
+                .to_checksum(None)
+        )
+    );
+    env.rt.block_on(async {
+        let rpc = |method: &str| {
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": []})
+        };
+        let http = reqwest::Client::new();
+        let eps: serde_json::Value = http
+            .post(stack.bundler_url())
+            .json(&rpc("eth_supportedEntryPoints"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let listed: Vec<alloy::primitives::Address> =
+            serde_json::from_value(eps["result"].clone()).unwrap();
+        assert_eq!(listed, vec![entry_point]);
+        let chain: serde_json::Value = http
+            .post(stack.bundler_url())
+            .json(&rpc("eth_chainId"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(chain["result"], "0x7a69");
+    });
+}
