@@ -1,7 +1,7 @@
 //! Prints the median time of one `score()` call for 1k, 10k and 100k events, and the cost of
 //! parsing the embedded ECB history and of one FX conversion.
 //!
-//! `cargo run --release -p peaqos-mcr-model --example bench_scoring`
+//! `cargo run --release -p peaqos-mcr-model --features bench --example bench_scoring`
 
 use std::hint::black_box;
 use std::time::Instant;

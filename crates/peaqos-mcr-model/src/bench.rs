@@ -1,4 +1,5 @@
-//! Scoring benchmark helpers (`cargo run --release -p peaqos-mcr-model --example bench_scoring`).
+//! Scoring benchmark helpers, behind the `bench` feature
+//! (`cargo run --release -p peaqos-mcr-model --features bench --example bench_scoring`).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

@@ -28,11 +28,13 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod error;
 pub mod fx;
 pub mod scoring;
 
+#[cfg(feature = "bench")]
 pub use bench::{bench_scoring, synthetic_history};
 pub use error::FxError;
 pub use fx::{FxConversion, FxSource, FxTable, minor_unit_digits};

@@ -3,7 +3,7 @@
 //! batches of `MAX_QUERY_LIMIT()`), and cached vs uncached `/mcr` throughput under a bounded
 //! loopback load.
 //!
-//! `cargo run --release -p peaqos-mcr --example bench_mcr -- [EVENTS] [REQUESTS] [CONCURRENCY]`
+//! `cargo run --release -p peaqos-mcr --features bench --example bench_mcr -- [EVENTS] [REQUESTS] [CONCURRENCY]`
 //! (defaults 20000 2000 16; set PEAQOS_TEST_POSTGRES_URL to also index into PostgreSQL).
 
 use alloy::network::EthereumWallet;

@@ -1,5 +1,5 @@
-//! Benchmarks callable from the CLI or `examples/bench_mcr.rs`: indexing rate against a filled
-//! chain, and `/mcr` throughput under a bounded loopback load.
+//! Benchmarks for `examples/bench_mcr.rs`, behind the `bench` feature: indexing rate against a
+//! filled chain, and `/mcr` throughput under a bounded loopback load.
 
 use crate::McrError;
 use crate::cache::Cache;

@@ -12,6 +12,7 @@
 //! ```
 
 pub mod api;
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod cache;
 pub mod cli;

@@ -1,7 +1,7 @@
 //! SDK event throughput on an embedded devnet (or `PEAQOS_RPC_URL` with `PEAQOS_MACHINE_IDS`,
 //! comma-separated machines the key may submit for).
 //!
-//! `cargo run --release -p peaqos-sdk --example bench_sdk -- [events] [concurrency] [batch] [machines]`
+//! `cargo run --release -p peaqos-sdk --features bench --example bench_sdk -- [events] [concurrency] [batch] [machines]`
 //! (defaults 2000 32 100 20).
 
 use peaqos_sdk::bench::bench_events;

@@ -1,8 +1,9 @@
 //! Event throughput benchmark: events per second and gas per event through concurrent
 //! `submit_event` calls and through `batch_submit_events` batches, from one client.
 //!
-//! `cargo run --release -p peaqos-sdk --example bench_sdk` runs it on an embedded devnet;
-//! [`bench_events`] works against any chain where the client may submit for `machine_ids`.
+//! Behind the `bench` feature: `cargo run --release -p peaqos-sdk --features bench --example
+//! bench_sdk` runs it on an embedded devnet; [`bench_events`] works against any chain where the
+//! client may submit for `machine_ids`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -146,4 +147,39 @@ pub async fn bench_events(
         batch_events_per_sec: n / batch_secs,
         batch_gas_per_event: batch_gas as f64 / n,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{PeaqosConfig, PrivateKey};
+    use peaqos_testkit::TestNet;
+
+    #[tokio::test]
+    async fn bench_function_reports_consistent_figures() {
+        let net = TestNet::start().await;
+        let key = PrivateKey::from(&net.handle.signer(7));
+        let c = PeaqosClient::new(PeaqosConfig::new(net.url(), Some(key), net.contracts())).unwrap();
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            ids.push(
+                c.register_for(PeaqosClient::generate_keypair().0)
+                    .await
+                    .unwrap(),
+            );
+        }
+        let r = bench_events(&c, &ids, 30, 4, 10)
+            .await
+            .unwrap();
+        assert_eq!((r.events, r.machines, r.batch_size), (30, 3, 10));
+        for m in &ids {
+            assert_eq!(
+                c.event_count(*m).await.unwrap(),
+                20,
+                "10 single + 10 batched per machine"
+            );
+        }
+        assert!(r.single_gas_per_event > 0.0 && r.batch_gas_per_event > 0.0);
+        assert!(r.batch_gas_per_event < r.single_gas_per_event, "{r}");
+    }
 }

@@ -1,13 +1,11 @@
 //! Events, limits, reverts, concurrency and the nonce manager against the embedded devnet.
 
-mod common;
-
 use std::time::Duration;
 
 use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::providers::Provider;
 use alloy::sol_types::SolCall;
-use common::{Net, SdkNet};
+use crate::common::{Net, SdkNet};
 use peaqos_contracts::{AdminFlags, EventRegistry, IdentityRegistry};
 use peaqos_devnet::DevnetConfig;
 use peaqos_sdk::{
@@ -470,31 +468,4 @@ async fn receipt_timeout_keeps_the_hash() {
     assert!(e.to_string().contains(&hash.to_string()));
     let pending = c.provider().get_transaction_by_hash(hash).await.unwrap();
     assert!(pending.is_some(), "the transaction is known to the node");
-}
-
-#[tokio::test]
-async fn bench_function_reports_consistent_figures() {
-    let net = Net::start().await;
-    let c = net.dev(7);
-    let mut ids = Vec::new();
-    for _ in 0..3 {
-        ids.push(
-            c.register_for(PeaqosClient::generate_keypair().0)
-                .await
-                .unwrap(),
-        );
-    }
-    let r = peaqos_sdk::bench::bench_events(&c, &ids, 30, 4, 10)
-        .await
-        .unwrap();
-    assert_eq!((r.events, r.machines, r.batch_size), (30, 3, 10));
-    for m in &ids {
-        assert_eq!(
-            c.event_count(*m).await.unwrap(),
-            20,
-            "10 single + 10 batched per machine"
-        );
-    }
-    assert!(r.single_gas_per_event > 0.0 && r.batch_gas_per_event > 0.0);
-    assert!(r.batch_gas_per_event < r.single_gas_per_event, "{r}");
 }
