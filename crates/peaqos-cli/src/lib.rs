@@ -5,8 +5,10 @@
 //! error, 3 configuration error ([`CliError`], the table in [`error::exit`]). A closed stdout
 //! (`peaqos show ... | head -1`) is a normal end.
 
+pub mod account;
 pub mod activate;
 pub mod bench;
+pub mod bundler;
 pub mod demo;
 pub mod devnet;
 pub mod env;
@@ -77,6 +79,11 @@ pub enum Command {
     Wallet(peaqos_wallet::cli::WalletCommand),
     /// Measure transaction throughput of the embedded devnet (or of a local node with --rpc).
     Bench(bench::BenchArgs),
+    /// An ERC-4337 v0.6 bundler against any JSON-RPC node (127.0.0.1:4337 by default).
+    Bundler(bundler::BundlerArgs),
+    /// Machine smart accounts: address, deploy, call (through a bundler), status.
+    #[command(subcommand)]
+    Account(account::AccountCommand),
 }
 
 /// `peaqos gas-station ...`.
@@ -188,5 +195,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             .map_err(error::from_wallet),
         Command::Devnet(args) => devnet::run(args, cli.quiet).await,
         Command::Bench(args) => bench::run(args, &ctx).await,
+        Command::Bundler(args) => bundler::run(args).await,
+        Command::Account(cmd) => account::run(cmd, &ctx).await,
     }
 }
