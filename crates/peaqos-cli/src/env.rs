@@ -2,7 +2,7 @@
 
 use crate::error::config_from_sdk;
 use crate::{CliError, Command};
-use peaqos_sdk::{McrClient, Network, PeaqosClient, PeaqosConfig};
+use peaqos_sdk::{McrClient, Network, PeaqosClient};
 use peaqos_types::network::env as vars;
 use std::path::Path;
 
@@ -41,13 +41,6 @@ pub fn network() -> Result<Option<Network>, CliError> {
             .map(Some)
             .map_err(|e| CliError::config(format!("configuration: {}: {e}", vars::PEAQOS_NETWORK))),
     }
-}
-
-/// The configuration of any lookup (`init` reads the file it just wrote): the SDK's
-/// [`PeaqosConfig::from_env_lookup`]. With `PEAQOS_OWS_WALLET` it has no key (the wallet
-/// signs and wins over `PEAQOS_PRIVATE_KEY`).
-pub fn config_from(lookup: &dyn Fn(&str) -> Option<String>) -> Result<PeaqosConfig, CliError> {
-    PeaqosConfig::from_env_lookup(lookup).map_err(config_from_sdk)
 }
 
 /// `PEAQOS_OWS_WALLET` when set.

@@ -111,11 +111,6 @@ impl CliError {
             detail: None,
         }
     }
-    /// Adds detail shown with `-v`.
-    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
-        self
-    }
     /// Prefixes the message with what was being done.
     pub fn context(mut self, what: &str) -> Self {
         self.message = format!("{what}: {}", self.message);

@@ -12,7 +12,7 @@ use std::sync::Arc;
 pub const PEAQ: u128 = 1_000_000_000_000_000_000;
 
 /// Default listening port.
-pub const DEFAULT_PORT: u16 = 8090;
+pub const DEFAULT_PORT: u16 = peaqos_types::constants::DEFAULT_GAS_STATION_PORT;
 
 /// Per-chain funding limits.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -749,27 +749,6 @@ impl Store {
             .collect())
     }
 
-    /// Event counts of a machine.
-    pub async fn event_counts(&self, machine_id: u64) -> Result<EventCounts, McrError> {
-        let rows = sqlx::query(
-            "SELECT event_type, COUNT(*) FROM events WHERE machine_id = $1 GROUP BY event_type",
-        )
-        .bind(i(machine_id))
-        .fetch_all(&self.pool)
-        .await?;
-        let mut c = EventCounts::default();
-        for r in rows {
-            let n = u(r.get::<i64, _>(1));
-            c.total += n;
-            match r.get::<i64, _>(0) {
-                0 => c.revenue += n,
-                1 => c.activity += n,
-                _ => {}
-            }
-        }
-        Ok(c)
-    }
-
     /// Total number of stored events.
     pub async fn total_events(&self) -> Result<u64, McrError> {
         let r = sqlx::query("SELECT COUNT(*) FROM events")

@@ -14,9 +14,6 @@ use crate::error::{PeaqosError, Result};
 /// Most subcalls the Batch precompile accepts in one call.
 pub const MAX_BATCH_EVENTS: usize = 512;
 
-/// The legacy 9-argument `submitEvent` selector (without `currency`) some agung deployments had.
-pub const LEGACY_SUBMIT_EVENT_SELECTOR: [u8; 4] = [0x6b, 0x58, 0xc7, 0xdc];
-
 /// Call data of `EventRegistry.submitEvent` for prepared arguments.
 pub fn encode_submit_event(e: &PreparedEvent) -> Bytes {
     EventRegistry::submitEventCall::from(e).abi_encode().into()

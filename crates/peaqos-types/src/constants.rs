@@ -34,10 +34,14 @@ pub const SUPPORTED_SOURCE_CHAIN_IDS: [u64; 3] = [
 
 /// Returns `true` when `chain_id` is one of [`SUPPORTED_SOURCE_CHAIN_IDS`].
 pub const fn is_supported_source_chain_id(chain_id: u64) -> bool {
-    matches!(
-        chain_id,
-        OFFCHAIN_SOURCE_CHAIN_ID | PEAQ_MAINNET_CHAIN_ID | BASE_CHAIN_ID
-    )
+    let mut i = 0;
+    while i < SUPPORTED_SOURCE_CHAIN_IDS.len() {
+        if SUPPORTED_SOURCE_CHAIN_IDS[i] == chain_id {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 /// The SDKs' `SUPPORTED_CHAIN_IDS` map (EVM chains the wallet layer knows about), as
@@ -61,11 +65,9 @@ pub const DID_PRECOMPILE_ADDRESS: Address = address!("0x000000000000000000000000
 /// peaq Batch precompile (`batchAll` / `batchSome` / `batchSomeUntilFailure`).
 pub const BATCH_PRECOMPILE_ADDRESS: Address =
     address!("0x0000000000000000000000000000000000000805");
-/// Native balance exposed as an ERC-20 ("WPEAQ" in the docs).
+/// Native balance exposed as an ERC-20 ("WPEAQ" in the docs, the staking token).
 pub const NATIVE_ERC20_PRECOMPILE_ADDRESS: Address =
     address!("0x0000000000000000000000000000000000000809");
-/// Alias of [`NATIVE_ERC20_PRECOMPILE_ADDRESS`] under the name the docs use.
-pub const WPEAQ_PRECOMPILE_ADDRESS: Address = NATIVE_ERC20_PRECOMPILE_ADDRESS;
 
 /// Canonical ERC-4337 EntryPoint v0.6 (same address on every EVM network).
 pub const ENTRY_POINT_V06: Address = address!("0x5FF137D4b0FDCD49DcA30c7CF57E578a026d2789");
@@ -140,17 +142,6 @@ pub const DID_ATTR_DATA_VISIBILITY: &str = "data_visibility";
 /// DID attribute (proxy DIDs only): JSON array of managed machine ids.
 pub const DID_ATTR_MACHINES: &str = "machines";
 
-/// Every DID attribute name peaqOS writes, in documentation order.
-pub const DID_ATTRIBUTE_NAMES: [&str; 7] = [
-    DID_ATTR_MACHINE_ID,
-    DID_ATTR_NFT_TOKEN_ID,
-    DID_ATTR_OPERATOR,
-    DID_ATTR_DOCUMENTATION_URL,
-    DID_ATTR_DATA_API,
-    DID_ATTR_DATA_VISIBILITY,
-    DID_ATTR_MACHINES,
-];
-
 /// The MCR API reads at most this many machine ids from a proxy's `machines` attribute.
 pub const MAX_OPERATOR_MACHINES_READ: usize = 100;
 
@@ -158,9 +149,7 @@ pub const MAX_OPERATOR_MACHINES_READ: usize = 100;
 // Identity / bond
 // ---------------------------------------------------------------------------
 
-/// The documented minimum bond (`IdentityRegistry.minBond()`), 1 PEAQ, in wei as `u128`.
-pub const MIN_BOND_WEI_U128: u128 = 1_000_000_000_000_000_000;
-/// The documented minimum bond, 1 PEAQ = 10^18 wei.
+/// The documented minimum bond (`IdentityRegistry.minBond()`), 1 PEAQ = 10^18 wei.
 pub const MIN_BOND_WEI: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
 
 // ---------------------------------------------------------------------------
@@ -217,7 +206,6 @@ mod tests {
             NATIVE_ERC20_PRECOMPILE_ADDRESS.to_string(),
             "0x0000000000000000000000000000000000000809"
         );
-        assert_eq!(WPEAQ_PRECOMPILE_ADDRESS, NATIVE_ERC20_PRECOMPILE_ADDRESS);
     }
 
     #[test]
@@ -231,7 +219,7 @@ mod tests {
     #[test]
     fn min_bond_is_one_peaq() {
         assert_eq!(MIN_BOND_WEI, U256::from(10u64).pow(U256::from(18u64)));
-        assert_eq!(MIN_BOND_WEI, U256::from(MIN_BOND_WEI_U128));
+        assert_eq!(MIN_BOND_WEI, U256::from(1_000_000_000_000_000_000u128));
     }
 
     #[test]
@@ -259,6 +247,17 @@ mod tests {
         // Last 16 bytes are the executor gas: 200000.
         assert_eq!(0x030d40, 200_000);
     }
+
+    /// Every DID attribute name peaqOS writes, in documentation order.
+    const DID_ATTRIBUTE_NAMES: [&str; 7] = [
+        DID_ATTR_MACHINE_ID,
+        DID_ATTR_NFT_TOKEN_ID,
+        DID_ATTR_OPERATOR,
+        DID_ATTR_DOCUMENTATION_URL,
+        DID_ATTR_DATA_API,
+        DID_ATTR_DATA_VISIBILITY,
+        DID_ATTR_MACHINES,
+    ];
 
     #[test]
     fn did_attribute_names_and_limits() {

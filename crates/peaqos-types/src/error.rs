@@ -249,30 +249,6 @@ error_codes! {
     ChainNotSupported => "CHAIN_NOT_SUPPORTED", Wallet;
 }
 
-/// The revert names the SDKs decode into a code (FACTS.md list, in order).
-pub const KNOWN_REVERT_NAMES: [&str; 20] = [
-    "AlreadyRegistered",
-    "InvalidMachineAddress",
-    "InvalidAddress",
-    "AmountZero",
-    "AlreadyStaked",
-    "MachineNotBonded",
-    "AlreadyMinted",
-    "NotMachineOwner",
-    "RecipientMustBeMachineOwner",
-    "MachineNotFound",
-    "MachineDeactivated",
-    "NotAuthorizedSubmitter",
-    "InvalidEventType",
-    "InvalidTrustLevel",
-    "FutureTimestamp",
-    "MetadataTooLarge",
-    "InvalidCurrencyShape",
-    "IncorrectBondAmount",
-    "IdentityNFTSoulbound",
-    "InvalidTrustOverride",
-];
-
 impl ErrorCode {
     /// Maps a decoded revert name to its code; anything unknown becomes [`ErrorCode::TxReverted`].
     ///
@@ -290,21 +266,6 @@ impl ErrorCode {
     /// `true` for codes that are contract revert names.
     pub const fn is_revert(self) -> bool {
         matches!(self.category(), ErrorCategory::Revert)
-    }
-
-    /// The peaqos CLI exit code for this error: `1` user / validation / limit errors,
-    /// `3` configuration errors (no signer, unknown vault wallet, wrong passphrase),
-    /// `2` everything network, RPC, chain or API related.
-    pub const fn exit_code(self) -> i32 {
-        match self {
-            ErrorCode::WalletNotConfigured
-            | ErrorCode::WalletNotFound
-            | ErrorCode::InvalidPassphrase => 3,
-            _ => match self.category() {
-                ErrorCategory::Validation | ErrorCategory::Limit => 1,
-                _ => 2,
-            },
-        }
     }
 }
 
@@ -348,6 +309,30 @@ impl<'de> serde::Deserialize<'de> for ErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The revert names the SDKs decode into a code (FACTS.md list, in order).
+    const KNOWN_REVERT_NAMES: [&str; 20] = [
+        "AlreadyRegistered",
+        "InvalidMachineAddress",
+        "InvalidAddress",
+        "AmountZero",
+        "AlreadyStaked",
+        "MachineNotBonded",
+        "AlreadyMinted",
+        "NotMachineOwner",
+        "RecipientMustBeMachineOwner",
+        "MachineNotFound",
+        "MachineDeactivated",
+        "NotAuthorizedSubmitter",
+        "InvalidEventType",
+        "InvalidTrustLevel",
+        "FutureTimestamp",
+        "MetadataTooLarge",
+        "InvalidCurrencyShape",
+        "IncorrectBondAmount",
+        "IdentityNFTSoulbound",
+        "InvalidTrustOverride",
+    ];
     use std::collections::HashSet;
 
     #[test]
@@ -442,19 +427,6 @@ mod tests {
             })
             .collect();
         assert_eq!(faucet.len(), 20);
-    }
-
-    #[test]
-    fn exit_codes() {
-        assert_eq!(ErrorCode::ValidationError.exit_code(), 1);
-        assert_eq!(ErrorCode::ValueCapExceeded.exit_code(), 1);
-        assert_eq!(ErrorCode::RateLimitExceeded.exit_code(), 1);
-        assert_eq!(ErrorCode::MachineNotFound.exit_code(), 2);
-        assert_eq!(ErrorCode::TxReverted.exit_code(), 2);
-        assert_eq!(ErrorCode::NetworkError.exit_code(), 2);
-        assert_eq!(ErrorCode::Invalid2fa.exit_code(), 2);
-        assert_eq!(ErrorCode::WalletNotConfigured.exit_code(), 3);
-        assert_eq!(ErrorCode::InvalidPassphrase.exit_code(), 3);
     }
 
     #[test]

@@ -130,11 +130,6 @@ impl Service {
         &self.store
     }
 
-    /// The runtime of a configured chain.
-    pub fn chain_runtime(&self, chain_id: u64) -> Option<&Arc<ChainRuntime>> {
-        self.chains.get(&chain_id)
-    }
-
     pub(super) fn now(&self) -> u64 {
         self.cfg.clock.now()
     }
