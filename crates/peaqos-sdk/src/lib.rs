@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod aa;
+pub mod bridge;
 #[cfg(any(test, feature = "bench"))]
 pub mod bench;
 pub mod client;

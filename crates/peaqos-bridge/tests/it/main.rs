@@ -4,9 +4,12 @@
 //!
 //! - [`deploy`]: addresses, wiring, idempotence, the ABIs against peaq's;
 //! - [`round_trip`]: peaq -> Base -> peaq, fees, owners, pauses;
-//! - [`crash`]: a relayer killed with SIGKILL between verification and delivery.
+//! - [`crash`]: a relayer killed with SIGKILL between verification and delivery;
+//! - [`sdk`]: `PeaqosClient::bridge_nft` and `wait_for_bridge_arrival` both ways, the relayer
+//!   running as a service.
 
 mod crash;
 mod deploy;
 mod round_trip;
+mod sdk;
 mod util;
