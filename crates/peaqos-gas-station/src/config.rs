@@ -176,10 +176,10 @@ impl Default for IpRateLimit {
     }
 }
 
-/// Where a fault-injection run "crashes" (tests only: the service stops there when built with
-/// the feature `fault-injection` and configured with `crash_after`; otherwise nothing happens).
+/// Where a crash-recovery test "crashes": the service stops there when `crash_after` names it.
+/// `crash_after` exists in this crate's test builds only; in every other build nothing happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CrashPoint {
+pub(crate) enum CrashPoint {
     /// After the signed transaction is journalled, before it is broadcast.
     AfterJournal,
     /// After the node accepted the transaction, before its receipt is recorded.
@@ -217,9 +217,9 @@ pub struct GasStationConfig {
     pub reconcile_interval_secs: u64,
     /// Time source.
     pub clock: Arc<dyn Clock>,
-    /// Fault injection for the crash-recovery tests.
-    #[cfg(feature = "fault-injection")]
-    pub crash_after: Option<CrashPoint>,
+    /// Fault injection for the crash-recovery tests (test builds of this crate only).
+    #[cfg(test)]
+    pub(crate) crash_after: Option<CrashPoint>,
 }
 
 impl GasStationConfig {
@@ -242,7 +242,7 @@ impl GasStationConfig {
             receipt_timeout_secs: 60,
             reconcile_interval_secs: 15,
             clock: Arc::new(SystemClock),
-            #[cfg(feature = "fault-injection")]
+            #[cfg(test)]
             crash_after: None,
         }
     }

@@ -9,8 +9,8 @@
 //!   `submitEvent` and `mint` return nothing).
 //! - [`Ev`]: the ten fields of one `submitEvent`, with [`revenue`] and [`activity`] builders.
 //! - [`Db`] and, with the `postgres` feature, `fresh_postgres_database`: a throwaway PostgreSQL
-//!   database per test, following the `PEAQOS_TEST_POSTGRES_URL` / `PEAQOS_REQUIRE_POSTGRES`
-//!   convention.
+//!   database per test on the server of `PEAQOS_TEST_POSTGRES_URL` (such tests are `#[ignore]`d
+//!   and fail when run without the server).
 
 use alloy::contract::{CallBuilder, CallDecoder};
 use alloy::network::{Ethereum, EthereumWallet};
@@ -461,19 +461,16 @@ pub enum Db {
 /// A new, empty PostgreSQL database named `<name>_<random>` on the server of
 /// `PEAQOS_TEST_POSTGRES_URL`; returns its URL.
 ///
-/// When the variable is unset this prints a "skipped" line and returns `None`, unless
-/// `PEAQOS_REQUIRE_POSTGRES=1`, in which case it panics. `name` must be a lower-case SQL
-/// identifier prefix.
+/// Panics when the variable is unset or the server unreachable: a test that needs PostgreSQL
+/// fails without it. Such tests are `#[ignore = "needs PostgreSQL: set PEAQOS_TEST_POSTGRES_URL;
+/// CI runs it with --ignored"]`, so a plain `cargo test` lists them as ignored and
+/// `cargo test -- --ignored` runs them. `name` must be a lower-case SQL identifier prefix.
 #[cfg(feature = "postgres")]
-pub async fn fresh_postgres_database(name: &str) -> Option<String> {
+pub async fn fresh_postgres_database(name: &str) -> String {
     use sqlx::{Connection, Executor};
-    let Ok(base) = std::env::var("PEAQOS_TEST_POSTGRES_URL") else {
-        if std::env::var("PEAQOS_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-            panic!("PEAQOS_REQUIRE_POSTGRES=1 but PEAQOS_TEST_POSTGRES_URL is unset");
-        }
-        println!("skipped: PEAQOS_TEST_POSTGRES_URL is unset");
-        return None;
-    };
+    let base = std::env::var("PEAQOS_TEST_POSTGRES_URL").expect(
+        "this test needs PostgreSQL: set PEAQOS_TEST_POSTGRES_URL (e.g. $(bash .ci/postgres.sh))",
+    );
     let db = format!("{name}_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect(&base)
         .await
@@ -483,7 +480,7 @@ pub async fn fresh_postgres_database(name: &str) -> Option<String> {
         .expect("create database");
     conn.close().await.expect("close");
     let (prefix, _) = base.rsplit_once('/').expect("postgres URL with a database");
-    Some(format!("{prefix}/{db}"))
+    format!("{prefix}/{db}")
 }
 
 #[cfg(test)]

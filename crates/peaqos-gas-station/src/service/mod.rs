@@ -29,7 +29,6 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use peaqos_types::ErrorCode;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 type Result<T> = std::result::Result<T, GasStationError>;
 
@@ -70,7 +69,9 @@ pub struct Service {
     base_url: String,
     /// Requests this process is currently paying (skipped by the periodic reconciler).
     inflight: parking_lot::Mutex<HashSet<String>>,
-    crashed: AtomicBool,
+    /// Set by an injected crash (test builds only).
+    #[cfg(test)]
+    crashed: std::sync::atomic::AtomicBool,
 }
 
 pub(super) fn signer_hex(a: &Address) -> String {
@@ -116,7 +117,8 @@ impl Service {
             chains,
             base_url,
             inflight: parking_lot::Mutex::new(HashSet::new()),
-            crashed: AtomicBool::new(false),
+            #[cfg(test)]
+            crashed: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -134,8 +136,11 @@ impl Service {
         self.cfg.clock.now()
     }
 
+    /// Fails every call once an injected crash happened (test builds only; always `Ok`
+    /// otherwise).
     pub(super) fn check_alive(&self) -> Result<()> {
-        if self.crashed.load(Ordering::SeqCst) {
+        #[cfg(test)]
+        if self.has_crashed() {
             return Err(api(
                 ErrorCode::InternalError,
                 "the service stopped (injected crash)",
@@ -144,22 +149,24 @@ impl Service {
         Ok(())
     }
 
-    /// Stops the service at `point` when the configuration asks for it (feature
-    /// `fault-injection`; a no-op otherwise), then fails like every later call.
+    /// Stops the service at `point` when a crash-recovery test asks for it (`crash_after`, test
+    /// builds only; a no-op otherwise), then fails like every later call.
     pub(super) fn crash_point(&self, point: CrashPoint) -> Result<()> {
-        #[cfg(feature = "fault-injection")]
+        #[cfg(test)]
         if self.cfg.crash_after == Some(point) {
-            self.crashed.store(true, Ordering::SeqCst);
+            self.crashed
+                .store(true, std::sync::atomic::Ordering::SeqCst);
             tracing::warn!(?point, "injected crash");
         }
-        #[cfg(not(feature = "fault-injection"))]
+        #[cfg(not(test))]
         let _ = point;
         self.check_alive()
     }
 
-    /// `true` once an injected crash happened (tests).
-    pub fn has_crashed(&self) -> bool {
-        self.crashed.load(Ordering::SeqCst)
+    /// `true` once an injected crash happened (test builds only).
+    #[cfg(test)]
+    pub(crate) fn has_crashed(&self) -> bool {
+        self.crashed.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn owner(&self, s: &str) -> Result<OwnerAddress> {

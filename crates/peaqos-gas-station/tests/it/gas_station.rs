@@ -1,18 +1,14 @@
 //! End-to-end behaviour of the Gas Station over HTTP against the embedded devnet, on SQLite and
 //! on PostgreSQL.
 
-mod common;
-
+use crate::common::*;
 use alloy::primitives::U256;
 use alloy::providers::Provider;
-use common::*;
 use peaqos_gas_station::error::{COMPAT_CODES, FAUCET_CODES, http_status};
 use serde_json::json;
 
 async fn enrol_fund_skip_and_replay(db: Db) {
-    let Some(env) = Env::start(db).await else {
-        return;
-    };
+    let env = Env::start(db).await;
     let owner = new_owner();
     let uri = env.enrol(&owner).await;
     let target = random_address();
@@ -85,9 +81,7 @@ async fn enrol_fund_skip_and_replay(db: Db) {
 both_dbs!(enrol_fund_skip_and_replay_, enrol_fund_skip_and_replay);
 
 async fn two_factor_states(db: Db) {
-    let Some(env) = Env::start(db).await else {
-        return;
-    };
+    let env = Env::start(db).await;
     let owner = new_owner();
     let target = random_address();
     assert_error(
@@ -195,9 +189,7 @@ async fn two_factor_states(db: Db) {
 both_dbs!(two_factor_states_, two_factor_states);
 
 async fn replay_and_lockout(db: Db) {
-    let Some(env) = Env::start(db).await else {
-        return;
-    };
+    let env = Env::start(db).await;
     let owner = new_owner();
     let uri = env.enrol(&owner).await;
     env.clock.advance(30);
@@ -298,9 +290,7 @@ both_dbs!(replay_and_lockout_, replay_and_lockout);
 /// peaq's CLI confirms with a code and funds with the same code in the same time step: the
 /// activating code may be spent once more by the active secret, and only once.
 async fn the_confirming_code_funds_once(db: Db) {
-    let Some(env) = Env::start(db).await else {
-        return;
-    };
+    let env = Env::start(db).await;
     let owner = new_owner();
     let (s, v) = env.post("/2fa/setup", json!({"ownerAddress": owner})).await;
     assert_eq!(s, 200, "{v}");
@@ -326,9 +316,7 @@ both_dbs!(
 );
 
 async fn qr_images(db: Db) {
-    let Some(env) = Env::start(db).await else {
-        return;
-    };
+    let env = Env::start(db).await;
     let owner = new_owner();
     let (_, v) = env
         .post(
@@ -394,9 +382,7 @@ async fn qr_images(db: Db) {
 both_dbs!(qr_images_, qr_images);
 
 async fn validation_errors(db: Db) {
-    let Some(env) = Env::start(db).await else {
-        return;
-    };
+    let env = Env::start(db).await;
     let owner = new_owner();
     let uri = env.enrol(&owner).await;
     let target = random_address().to_checksum(None);
@@ -567,7 +553,7 @@ both_dbs!(validation_errors_, validation_errors);
 /// target is answered `skipped` from its balance, so no transfer is signed for them.
 #[tokio::test]
 async fn chain_id_names_and_numbers() {
-    let mut env = Env::start(Db::Sqlite).await.unwrap();
+    let mut env = Env::start(Db::Sqlite).await;
     let url = env.devnet.url();
     let hot = env.hot.clone();
     env.restart(move |c| {
@@ -649,9 +635,7 @@ async fn rate_limit_across_window(db: Db) {
         l.rate_limit_requests = 2;
         l.rate_window_secs = 300;
     });
-    let Some(env) = Env::start_with(db, limits).await else {
-        return;
-    };
+    let env = Env::start_with(db, limits).await;
     let owner = new_owner();
     let uri = env.enrol(&owner).await;
     let first = env.clock.now_secs();
@@ -707,9 +691,7 @@ async fn daily_caps_across_utc_midnight(db: Db) {
         l.owner_daily_cap = peaq(6);
         l.wallet_daily_cap = peaq(4);
     });
-    let Some(env) = Env::start_with(db, limits).await else {
-        return;
-    };
+    let env = Env::start_with(db, limits).await;
     let midnight = (T0 / 86_400 + 1) * 86_400;
     env.clock.set(midnight - 600);
     let owner = new_owner();
@@ -774,9 +756,7 @@ both_dbs!(
 /// A recorded amount that is not decimal wei makes a daily cap uncomputable: the funding is
 /// refused (INTERNAL_ERROR), nothing is sent, and the code is not used up.
 async fn uncomputable_caps_refuse_funding(db: Db) {
-    let Some(env) = Env::start(db).await else {
-        return;
-    };
+    let env = Env::start(db).await;
     let owner = new_owner();
     let uri = env.enrol(&owner).await;
     let owner_key = owner.to_lowercase();
@@ -867,9 +847,7 @@ both_dbs!(
 );
 
 async fn upstream_failures(db: Db) {
-    let Some(mut env) = Env::start(db).await else {
-        return;
-    };
+    let mut env = Env::start(db).await;
     // A hot wallet without funds: the node refuses the transfer, the nonce is not consumed and
     // the requestId can be retried.
     let poor = alloy::signers::local::PrivateKeySigner::random();
@@ -916,7 +894,7 @@ both_dbs!(upstream_failures_, upstream_failures);
 /// service clock; GET endpoints are not counted.
 #[tokio::test]
 async fn per_ip_rate_limit_on_posts() {
-    let mut env = Env::start(Db::Sqlite).await.unwrap();
+    let mut env = Env::start(Db::Sqlite).await;
     // Off (the harness default): many POSTs from one address pass.
     for _ in 0..20 {
         let r = env
@@ -975,7 +953,7 @@ async fn per_ip_rate_limit_on_posts() {
 
 #[tokio::test]
 async fn health_and_openapi() {
-    let env = Env::start(Db::Sqlite).await.unwrap();
+    let env = Env::start(Db::Sqlite).await;
     let (s, _, body) = env.get(&format!("{}/health", env.url())).await;
     assert_eq!(s, 200);
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();

@@ -2,8 +2,7 @@
 //! (the RPC link fails after the node took the transaction, and the follow-up lookup fails too),
 //! and a hot-wallet nonce consumed outside the service ("nonce too low").
 
-mod common;
-
+use crate::common::*;
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, U256};
 use alloy::rpc::types::TransactionRequest;
@@ -11,7 +10,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use common::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -77,9 +75,7 @@ async fn start_proxy(upstream: String) -> (String, Arc<AtomicBool>) {
 }
 
 async fn outcome_unknown_is_finished_by_the_reconciler(db: Db) {
-    let Some(mut env) = Env::start(db).await else {
-        return;
-    };
+    let mut env = Env::start(db).await;
     let (proxy, broken) = start_proxy(env.devnet.url()).await;
     env.restart(|c| c.chains[0].rpc_url = proxy.clone()).await;
     let (owner, uri) = {
@@ -157,9 +153,7 @@ both_dbs!(
 );
 
 async fn nonce_taken_outside_the_service(db: Db) {
-    let Some(env) = Env::start(db).await else {
-        return;
-    };
+    let env = Env::start(db).await;
     let owner = new_owner();
     let uri = env.enrol(&owner).await;
     let r = env

@@ -1,8 +1,6 @@
 //! Property tests of the scoring model.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use peaqos_mcr_model::{MachineFacts, McrResult, ScoredEvent, ScoringConfig, score};
 use peaqos_types::rating::{AmountStatus, Rating};
 use proptest::prelude::*;

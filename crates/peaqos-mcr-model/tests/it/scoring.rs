@@ -1,8 +1,6 @@
 //! Unit tests of every term of the scoring model on small hand-made histories.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use peaqos_mcr_model::{GateStatus, MachineFacts, ScoredEvent, ScoringConfig, score};
 use peaqos_types::rating::{AmountStatus, Rating, RevenueTrend};
 

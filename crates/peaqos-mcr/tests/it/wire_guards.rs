@@ -3,10 +3,8 @@
 //! (ported rule for rule in `common/guards.rs`); the error bodies have the `{"detail"}` shape.
 //! Pure: no chain, no database; the same documents over HTTP are checked in `service.rs`.
 
-mod common;
-
+use crate::common::guards;
 use alloy::primitives::{Address, B256, Bytes, U256};
-use common::guards;
 use peaqos_mcr::api::ApiError;
 use peaqos_mcr::store::{EventRow, MachineRow, MachineState};
 use peaqos_mcr::view::{self, MachineView, VisibilityData};

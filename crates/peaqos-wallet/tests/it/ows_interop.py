@@ -15,7 +15,7 @@ import sys
 def main():
     try:
         import ows
-    except ImportError as e:  # the Rust test decides whether this is a skip or a failure
+    except ImportError as e:  # the Rust test fails with this error
         print(json.dumps({"available": False, "error": str(e)}))
         return
     cmd = sys.argv[1]

@@ -64,10 +64,11 @@ pub fn check_guards(path: &str, status: u16, body: &Value) {
     }
 }
 
-/// A fresh database URL: a SQLite file in `dir`, or a new PostgreSQL database.
-pub async fn database(kind: Db, dir: &std::path::Path, name: &str) -> Option<String> {
+/// A fresh database URL: a SQLite file in `dir`, or a new PostgreSQL database (a PostgreSQL test
+/// fails without a server).
+pub async fn database(kind: Db, dir: &std::path::Path, name: &str) -> String {
     match kind {
-        Db::Sqlite => Some(dir.join(format!("{name}.sqlite")).display().to_string()),
+        Db::Sqlite => dir.join(format!("{name}.sqlite")).display().to_string(),
         Db::Postgres => fresh_postgres_database(&format!("mcr_{name}")).await,
     }
 }
