@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
+use crate::common::{Net, SdkNet};
 use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::providers::Provider;
 use alloy::sol_types::SolCall;
-use crate::common::{Net, SdkNet};
 use peaqos_contracts::{AdminFlags, EventRegistry, IdentityRegistry};
 use peaqos_devnet::DevnetConfig;
 use peaqos_sdk::{

@@ -1,16 +1,14 @@
 //! Runs the main logic of every example against an embedded devnet, so CI exercises them.
 
-mod common;
-
-#[path = "../examples/proxy_fleet.rs"]
+#[path = "../../examples/proxy_fleet.rs"]
 mod proxy_fleet;
-#[path = "../examples/self_managed.rs"]
+#[path = "../../examples/self_managed.rs"]
 mod self_managed;
-#[path = "../examples/submit_events.rs"]
+#[path = "../../examples/submit_events.rs"]
 mod submit_events;
 
+use crate::common::{Net, SdkNet};
 use alloy::providers::Provider;
-use common::{Net, SdkNet};
 
 trait ReceiptOk {
     async fn provider_receipt_ok(&self, h: alloy::primitives::B256) -> bool;

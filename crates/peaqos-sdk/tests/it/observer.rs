@@ -1,12 +1,10 @@
 //! The `TxObserver` hook on the send path, and pre-signed transactions, against the devnet.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
+use crate::common::{Net, SdkNet};
 use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::providers::Provider;
-use common::{Net, SdkNet};
 use peaqos_sdk::{PeaqosError, Receipt, TxCall, TxObserver};
 
 /// Records every call as `(stage, label, hash)`; optionally refuses to let a label through.

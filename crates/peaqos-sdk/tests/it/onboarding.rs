@@ -1,10 +1,8 @@
 //! register / mint / DID against the embedded devnet.
 
-mod common;
-
+use crate::common::{Net, SdkNet, peaq};
 use alloy::primitives::{Address, U256};
 use alloy::providers::Provider;
-use common::{Net, SdkNet, peaq};
 use peaqos_sdk::{
     DataVisibility, ErrorCode, PeaqosError, WriteMachineDidParams, WriteProxyDidParams,
 };

@@ -1,10 +1,8 @@
 //! `PeaqosClient::from_wallet`: a client signing through an OWS vault wallet registers a
 //! machine on the devnet, in OWS-native mode and in raw-key mode.
 
-mod common;
-
+use crate::common::{Net, SdkNet};
 use alloy::primitives::Address;
-use common::{Net, SdkNet};
 use peaqos_sdk::wallet::vault::{Vault, create_wallet};
 use peaqos_sdk::{PeaqosClient, PeaqosConfig};
 use peaqos_types::ErrorCode;
