@@ -1,8 +1,6 @@
 //! `qualify event|events|mcr` and `show` against a stack, with every exit code.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn events_go_on_chain_and_ratings_and_profiles_read_back() {

@@ -1,12 +1,10 @@
 //! `peaqos account ...` and `peaqos bundler` as a user runs them, against a stack in this
 //! process and a bundler on its chain.
 
-mod common;
-
+use crate::common::*;
 use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
-use common::*;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 

@@ -1,9 +1,7 @@
 //! `init`, `whoami`, `activate` (self, proxy, re-runs) driving the real binary against a stack.
 
-mod common;
-
+use crate::common::*;
 use alloy::primitives::{Address, B256};
-use common::*;
 use peaqos_cli::journal::Journal;
 use peaqos_sdk::{PeaqosClient, QrFormat};
 

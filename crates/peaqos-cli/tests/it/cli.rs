@@ -1,8 +1,6 @@
 //! The `peaqos` binary as a user runs it: demo, up, devnet, usage errors.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;

@@ -1,10 +1,8 @@
 //! The in-process stack (`peaqos up` / `peaqos demo`): the NFTs' tokenURI points at the MCR
 //! service that is actually listening, also after a saved chain comes back on another port.
 
-mod common;
-
+use crate::common::*;
 use alloy::primitives::U256;
-use common::*;
 use peaqos_cli::stack::{StackPorts, start_stack, sync_base_uri};
 use peaqos_contracts::{IdentityRegistry, MachineNFT};
 use std::time::Duration;

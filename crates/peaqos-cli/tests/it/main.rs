@@ -1,0 +1,17 @@
+//! The CLI's integration tests, one binary (`cargo test -p peaqos-cli --test it`), driving the
+//! real `peaqos` binary:
+//!
+//! - [`cli`]: demo, up, devnet, usage errors;
+//! - [`activate`]: `init`, `whoami`, `activate` (self, proxy, re-runs) against a stack;
+//! - [`qualify`]: `qualify event|events|mcr` and `show` against a stack, with every exit code;
+//! - [`stack`]: the in-process stack's tokenURI points at the MCR service that is listening;
+//! - [`account`]: `peaqos account ...` and `peaqos bundler` against a stack and a bundler;
+//! - [`shipped`]: the binary under test carries no test-only code (fault injection).
+
+mod account;
+mod activate;
+mod cli;
+mod common;
+mod qualify;
+mod shipped;
+mod stack;
