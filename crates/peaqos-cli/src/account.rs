@@ -177,11 +177,7 @@ fn signer(
 ) -> Result<Either<peaqos_wallet::VaultSigner, PrivateKeySigner>, CliError> {
     use peaqos_types::network::env as vars;
     if let Some(name) = &client.config().ows_wallet {
-        let vault = peaqos_wallet::Vault::resolve(
-            env::var(peaqos_wallet::OWS_VAULT_PATH_ENV)
-                .map(std::path::PathBuf::from)
-                .as_deref(),
-        );
+        let vault = peaqos_wallet::Vault::resolve(&env::var);
         let s = peaqos_wallet::VaultSigner::open(
             name,
             env::var(vars::OWS_PASSPHRASE).as_deref(),

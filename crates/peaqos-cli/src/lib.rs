@@ -188,9 +188,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 })
         }
         Command::Mcr(McrCommand::Serve(args)) => {
-            peaqos_mcr::cli::run(args).await.map_err(error::from_mcr)
+            peaqos_mcr::cli::run(args, |k| std::env::var(k).ok())
+                .await
+                .map_err(error::from_mcr)
         }
-        Command::Wallet(cmd) => peaqos_wallet::cli::run(cmd, &env_file)
+        Command::Wallet(cmd) => peaqos_wallet::cli::run(cmd, &env_file, &|k| std::env::var(k).ok())
             .await
             .map_err(error::from_wallet),
         Command::Devnet(args) => devnet::run(args, cli.quiet).await,

@@ -1,4 +1,8 @@
 //! `peaqos mcr serve`: the arguments and the entry point the CLI wires in.
+//!
+//! The library reads no process environment: the binary passes an environment lookup
+//! (`|name| std::env::var(name).ok()`) to [`run`] / [`config_from_args`], and tests pass a map.
+//! A flag wins over its variable; empty variables count as unset.
 
 use crate::{McrError, McrServiceConfig};
 use peaqos_types::network::{ContractAddresses, Network, env};
@@ -9,21 +13,22 @@ use std::time::Duration;
 /// Arguments of `peaqos mcr serve`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
-    /// JSON-RPC endpoint of the chain to index.
-    #[arg(long, env = "PEAQOS_RPC_URL")]
-    pub rpc_url: String,
-    /// Network preset for the contract addresses (mainnet, testnet); the *_ADDRESS variables win.
-    #[arg(long, env = "PEAQOS_NETWORK")]
+    /// JSON-RPC endpoint of the chain to index [default: PEAQOS_RPC_URL; one is required].
+    #[arg(long)]
+    pub rpc_url: Option<String>,
+    /// Network preset for the contract addresses (mainnet, testnet); the *_ADDRESS variables win
+    /// [default: PEAQOS_NETWORK].
+    #[arg(long)]
     pub network: Option<String>,
-    /// SQLite file or URL, or a postgres:// URL.
-    #[arg(long, env = "MCR_DATABASE_URL", default_value = crate::DEFAULT_DATABASE_URL)]
-    pub database_url: String,
+    /// SQLite file or URL, or a postgres:// URL [default: MCR_DATABASE_URL, else mcr.sqlite].
+    #[arg(long)]
+    pub database_url: Option<String>,
     /// Listen address.
     #[arg(long, default_value = "127.0.0.1:8000")]
     pub listen: SocketAddr,
     /// Public base URL of this service, where the Machine Card's image and MCR endpoints point
-    /// (default: http://<listen address>).
-    #[arg(long, env = "MCR_PUBLIC_URL")]
+    /// [default: MCR_PUBLIC_URL, else http://<listen address>].
+    #[arg(long)]
     pub public_url: Option<String>,
     /// First block to index.
     #[arg(long, default_value_t = 0)]
@@ -31,9 +36,9 @@ pub struct ServeArgs {
     /// Confirmations to wait (default: 0 on the devnet chain id 31337, 10 elsewhere).
     #[arg(long)]
     pub confirmations: Option<u64>,
-    /// Response cache TTL in seconds (0 disables).
-    #[arg(long, env = "MCR_CACHE_TTL", default_value_t = peaqos_types::constants::DEFAULT_MCR_CACHE_TTL_SECS)]
-    pub cache_ttl: u64,
+    /// Response cache TTL in seconds, 0 disables [default: MCR_CACHE_TTL, else 3600].
+    #[arg(long)]
+    pub cache_ttl: Option<u64>,
     /// Requests per minute and client IP (0 disables).
     #[arg(long, default_value_t = crate::DEFAULT_RATE_LIMIT_PER_MINUTE)]
     pub rate_limit: u32,
@@ -48,6 +53,33 @@ pub struct ServeArgs {
     pub poll_interval_ms: u64,
 }
 
+/// Environment variable of the database URL (when `--database-url` is not given).
+pub const DATABASE_URL_ENV: &str = "MCR_DATABASE_URL";
+/// Environment variable of the public base URL (when `--public-url` is not given).
+pub const PUBLIC_URL_ENV: &str = "MCR_PUBLIC_URL";
+/// Environment variable of the cache TTL in seconds (when `--cache-ttl` is not given).
+pub const CACHE_TTL_ENV: &str = "MCR_CACHE_TTL";
+
+/// The flag's value, else the variable's (not empty).
+fn flag_or_env(
+    flag: Option<&str>,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    var: &str,
+) -> Option<String> {
+    flag.map(str::to_owned)
+        .or_else(|| lookup(var).filter(|v| !v.trim().is_empty()))
+}
+
+/// The RPC URL: `--rpc-url`, else `PEAQOS_RPC_URL`.
+pub fn rpc_url(
+    args: &ServeArgs,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, McrError> {
+    flag_or_env(args.rpc_url.as_deref(), lookup, env::PEAQOS_RPC_URL).ok_or_else(|| {
+        McrError::Config(format!("--rpc-url or {} is required", env::PEAQOS_RPC_URL))
+    })
+}
+
 /// Builds the service configuration from the arguments and `lookup` (the environment).
 pub fn config_from_args<F>(
     args: &ServeArgs,
@@ -57,7 +89,9 @@ pub fn config_from_args<F>(
 where
     F: Fn(&str) -> Option<String>,
 {
-    let preset = match args.network.as_deref().filter(|s| !s.is_empty()) {
+    let lookup: &dyn Fn(&str) -> Option<String> = &lookup;
+    let network = flag_or_env(args.network.as_deref(), lookup, env::PEAQOS_NETWORK);
+    let preset = match network.as_deref().filter(|s| !s.is_empty()) {
         Some(n) => n
             .parse::<Network>()
             .map_err(|e| McrError::Config(e.to_string()))?
@@ -89,11 +123,13 @@ where
     }
     .map_err(|e| McrError::Config(e.message))?;
     let devnet = chain_id == peaqos_types::constants::DEVNET_CHAIN_ID;
-    let mut c = McrServiceConfig::new(args.rpc_url.clone(), contracts);
+    let mut c = McrServiceConfig::new(rpc_url(args, lookup)?, contracts);
     c.chain_id = Some(chain_id);
-    c.database_url = args.database_url.clone();
+    c.database_url = flag_or_env(args.database_url.as_deref(), lookup, DATABASE_URL_ENV)
+        .unwrap_or_else(|| crate::DEFAULT_DATABASE_URL.to_owned());
     c.listen = args.listen;
-    c.public_url = match args.public_url.as_deref().map(str::trim) {
+    let public_url = flag_or_env(args.public_url.as_deref(), lookup, PUBLIC_URL_ENV);
+    c.public_url = match public_url.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(u) if u.starts_with("http://") || u.starts_with("https://") => Some(u.to_owned()),
         Some(u) => {
@@ -108,7 +144,18 @@ where
     } else {
         crate::DEFAULT_CONFIRMATIONS
     });
-    c.cache_ttl = Duration::from_secs(args.cache_ttl);
+    let cache_ttl = match args.cache_ttl {
+        Some(s) => s,
+        None => match lookup(CACHE_TTL_ENV).filter(|v| !v.trim().is_empty()) {
+            Some(v) => v.trim().parse().map_err(|_| {
+                McrError::Config(format!(
+                    "{CACHE_TTL_ENV} must be a number of seconds, got {v:?}"
+                ))
+            })?,
+            None => peaqos_types::constants::DEFAULT_MCR_CACHE_TTL_SECS,
+        },
+    };
+    c.cache_ttl = Duration::from_secs(cache_ttl);
     c.rate_limit_per_minute = args.rate_limit;
     c.allow_loopback_partner_data = args.allow_loopback_partner_data;
     c.fx_path = args.fx_path.clone();
@@ -116,15 +163,15 @@ where
     Ok(c)
 }
 
-/// Runs the service until Ctrl-C.
-pub async fn run(args: ServeArgs) -> Result<(), McrError> {
+/// Runs the service until Ctrl-C; `env` as in [`config_from_args`].
+pub async fn run(args: ServeArgs, env: impl Fn(&str) -> Option<String>) -> Result<(), McrError> {
     use alloy::providers::Provider;
-    let provider = crate::provider(&args.rpc_url)?;
+    let provider = crate::provider(&rpc_url(&args, &env)?)?;
     let chain_id = provider
         .get_chain_id()
         .await
         .map_err(|e| McrError::Rpc(format!("eth_chainId: {e}")))?;
-    let config = config_from_args(&args, |k| std::env::var(k).ok(), chain_id)?;
+    let config = config_from_args(&args, &env, chain_id)?;
     let handle = crate::spawn(config).await?;
     println!("MCR API listening on {}", handle.url());
     peaqos_server::until_ctrl_c().await?;
@@ -187,5 +234,71 @@ mod tests {
                 .contains("IDENTITY_REGISTRY_ADDRESS is required"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_lookup_fills_what_no_flag_gives() {
+        let vars: std::collections::HashMap<&str, &str> = [
+            (env::PEAQOS_RPC_URL, "http://127.0.0.1:9545"),
+            (env::PEAQOS_NETWORK, "mainnet"),
+            (DATABASE_URL_ENV, "sqlite://from-env.sqlite"),
+            (PUBLIC_URL_ENV, "https://env.example"),
+            (CACHE_TTL_ENV, "60"),
+        ]
+        .into_iter()
+        .collect();
+        let lookup = |k: &str| vars.get(k).map(|v| v.to_string());
+        let cli = Cli::try_parse_from(["x"]).unwrap();
+        let c = config_from_args(&cli.serve, lookup, 3338).unwrap();
+        assert_eq!(c.rpc_url, "http://127.0.0.1:9545");
+        assert_eq!(c.contracts, peaqos_types::network::MAINNET_ADDRESSES);
+        assert_eq!(c.database_url, "sqlite://from-env.sqlite");
+        assert_eq!(c.public_url.as_deref(), Some("https://env.example"));
+        assert_eq!(c.cache_ttl, Duration::from_secs(60));
+        // flags win
+        let cli = Cli::try_parse_from([
+            "x",
+            "--rpc-url",
+            "http://127.0.0.1:8545",
+            "--database-url",
+            "sqlite://flag.sqlite",
+            "--cache-ttl",
+            "0",
+        ])
+        .unwrap();
+        let c = config_from_args(&cli.serve, lookup, 3338).unwrap();
+        assert_eq!(c.rpc_url, "http://127.0.0.1:8545");
+        assert_eq!(c.database_url, "sqlite://flag.sqlite");
+        assert_eq!(c.cache_ttl, Duration::ZERO);
+        // defaults without either
+        let cli = Cli::try_parse_from([
+            "x",
+            "--rpc-url",
+            "http://127.0.0.1:8545",
+            "--network",
+            "mainnet",
+        ])
+        .unwrap();
+        let c = config_from_args(&cli.serve, |_| None, 3338).unwrap();
+        assert_eq!(c.database_url, crate::DEFAULT_DATABASE_URL);
+        assert_eq!(
+            c.cache_ttl,
+            Duration::from_secs(peaqos_types::constants::DEFAULT_MCR_CACHE_TTL_SECS)
+        );
+        // no RPC URL at all, and a TTL that is not a number: configuration errors
+        let cli = Cli::try_parse_from(["x", "--network", "mainnet"]).unwrap();
+        let e = config_from_args(&cli.serve, |_| None, 3338).unwrap_err();
+        assert!(matches!(e, McrError::Config(_)), "{e}");
+        assert!(e.to_string().contains("PEAQOS_RPC_URL"), "{e}");
+        let e = config_from_args(
+            &cli.serve,
+            |k| match k {
+                CACHE_TTL_ENV => Some("soon".into()),
+                _ => lookup(k),
+            },
+            3338,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("MCR_CACHE_TTL"), "{e}");
     }
 }

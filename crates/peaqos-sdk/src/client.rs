@@ -157,7 +157,8 @@ impl PeaqosClient {
         Self::build(config, signer)
     }
 
-    /// The client of the process environment, signer included: [`PeaqosConfig::from_env`],
+    /// The client of the process environment, signer included (the SDK's one reader of the
+    /// process environment; everything else takes a lookup): [`PeaqosConfig::from_env_lookup`],
     /// then the OWS vault wallet named by `PEAQOS_OWS_WALLET` (passphrase `OWS_PASSPHRASE`,
     /// vault `OWS_VAULT_PATH` or `~/.ows`) when set — it wins over `PEAQOS_PRIVATE_KEY` —
     /// else `PEAQOS_PRIVATE_KEY`. See [`PeaqosClient::from_env_lookup`].

@@ -234,11 +234,6 @@ impl PeaqosConfig {
         Ok(())
     }
 
-    /// Reads the documented environment variables (see [`PeaqosConfig::from_env_lookup`]).
-    pub fn from_env() -> Result<Self> {
-        Self::from_env_lookup(|k| std::env::var(k).ok())
-    }
-
     /// Builds the configuration from an environment lookup (pure, for tests).
     ///
     /// * `PEAQOS_NETWORK` (optional: `mainnet`/`peaq`, `testnet`/`agung`, `devnet`/`local`)

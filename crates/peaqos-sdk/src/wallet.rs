@@ -2,6 +2,11 @@
 //! the vault operations as static methods of [`PeaqosClient`] and
 //! [`PeaqosClient::from_wallet`], which signs through a wallet of the vault.
 //!
+//! The default vault is the one an environment lookup names ([`Vault::resolve`]:
+//! `OWS_VAULT_PATH` or `~/.ows`, passphrase `OWS_PASSPHRASE`); these methods take that lookup
+//! (`&|k| std::env::var(k).ok()` for the process environment) and read nothing else. With an
+//! explicit vault: [`PeaqosClient::from_wallet_in`] and the [`vault`] functions.
+//!
 //! The vault itself is the `peaqos-wallet` crate, re-exported here as [`vault`].
 
 pub use peaqos_wallet as vault;
@@ -11,15 +16,18 @@ use crate::config::{PeaqosConfig, PrivateKey};
 use crate::error::Result;
 use alloy::network::EthereumWallet;
 use alloy::primitives::B256;
-use peaqos_types::network::env;
-use peaqos_wallet::{OWS_VAULT_PATH_ENV, Vault, VaultSigner, WalletInfo};
-use std::path::PathBuf;
+use peaqos_wallet::{Vault, VaultSigner, WalletInfo};
 use zeroize::Zeroizing;
 
+/// An environment lookup: `|k| std::env::var(k).ok()`, or a map in tests.
+type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 impl PeaqosClient {
-    /// A client signing with wallet `name_or_id` of the vault (`OWS_VAULT_PATH` or `~/.ows`).
+    /// A client signing with wallet `name_or_id` of the vault of `env` (`OWS_VAULT_PATH` or
+    /// `~/.ows`).
     ///
-    /// The passphrase comes from `passphrase` or `OWS_PASSPHRASE` and is checked once here.
+    /// The passphrase comes from `passphrase` or `env`'s `OWS_PASSPHRASE` and is checked once
+    /// here.
     /// With `ows_signing` (the default of the other SDKs) the key is decrypted only for each
     /// signature and wiped right after; without it the EVM key is decrypted once and the
     /// client behaves like a raw-key client. `config.private_key` must be `None`.
@@ -28,17 +36,19 @@ impl PeaqosClient {
         passphrase: Option<&str>,
         ows_signing: bool,
         config: PeaqosConfig,
+        env: Env<'_>,
     ) -> Result<Self> {
         Self::from_wallet_in(
             name_or_id,
             passphrase,
             ows_signing,
             config,
-            &Vault::resolve(None),
+            &Vault::resolve(env),
         )
     }
 
-    /// [`PeaqosClient::from_wallet`] with an explicit vault.
+    /// [`PeaqosClient::from_wallet`] with an explicit vault (a `passphrase` of `None` uses the
+    /// vault's environment passphrase, see [`Vault::passphrase`]).
     pub fn from_wallet_in(
         name_or_id: &str,
         passphrase: Option<&str>,
@@ -86,87 +96,87 @@ impl PeaqosClient {
         let Some(name) = config.ows_wallet.clone() else {
             return Self::new(config);
         };
-        let set = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
-        let vault = Vault::resolve(set(OWS_VAULT_PATH_ENV).map(PathBuf::from).as_deref());
-        let passphrase: Option<Zeroizing<String>> = set(env::OWS_PASSPHRASE).map(Zeroizing::new);
-        Self::from_wallet_in(
-            &name,
-            passphrase.as_ref().map(|p| p.as_str()),
-            true,
-            config,
-            &vault,
-        )
+        Self::from_wallet(&name, None, true, config, &lookup)
     }
 
-    /// Creates a mnemonic wallet (12 or 24 words) in the default vault.
-    pub fn create_wallet(name: &str, passphrase: Option<&str>, words: usize) -> Result<WalletInfo> {
+    /// Creates a mnemonic wallet (12 or 24 words) in the vault of `env`.
+    pub fn create_wallet(
+        name: &str,
+        passphrase: Option<&str>,
+        words: usize,
+        env: Env<'_>,
+    ) -> Result<WalletInfo> {
         Ok(peaqos_wallet::create_wallet(
             name,
             passphrase,
             words,
-            &Vault::resolve(None),
+            &Vault::resolve(env),
         )?)
     }
 
-    /// Imports a private key (`chain` = `evm`, `solana`, ...) into the default vault.
+    /// Imports a private key (`chain` = `evm`, `solana`, ...) into the vault of `env`.
     pub fn import_wallet(
         name: &str,
         private_key: &str,
         passphrase: Option<&str>,
         chain: &str,
+        env: Env<'_>,
     ) -> Result<WalletInfo> {
         Ok(peaqos_wallet::import_wallet(
             name,
             private_key,
             passphrase,
             chain,
-            &Vault::resolve(None),
+            &Vault::resolve(env),
         )?)
     }
 
-    /// Imports a BIP-39 mnemonic (account `index`) into the default vault.
+    /// Imports a BIP-39 mnemonic (account `index`) into the vault of `env`.
     pub fn import_wallet_mnemonic(
         name: &str,
         mnemonic: &str,
         passphrase: Option<&str>,
         index: u32,
+        env: Env<'_>,
     ) -> Result<WalletInfo> {
         Ok(peaqos_wallet::import_wallet_mnemonic(
             name,
             mnemonic,
             passphrase,
             index,
-            &Vault::resolve(None),
+            &Vault::resolve(env),
         )?)
     }
 
-    /// Every wallet of the default vault.
-    pub fn list_wallets() -> Result<Vec<WalletInfo>> {
-        Ok(peaqos_wallet::list_wallets(&Vault::resolve(None))?)
+    /// Every wallet of the vault of `env`.
+    pub fn list_wallets(env: Env<'_>) -> Result<Vec<WalletInfo>> {
+        Ok(peaqos_wallet::list_wallets(&Vault::resolve(env))?)
     }
 
-    /// One wallet of the default vault, by name or id.
-    pub fn get_wallet(name_or_id: &str) -> Result<WalletInfo> {
-        Ok(peaqos_wallet::get_wallet(
-            name_or_id,
-            &Vault::resolve(None),
-        )?)
+    /// One wallet of the vault of `env`, by name or id.
+    pub fn get_wallet(name_or_id: &str, env: Env<'_>) -> Result<WalletInfo> {
+        Ok(peaqos_wallet::get_wallet(name_or_id, &Vault::resolve(env))?)
     }
 
-    /// The wallet's secret (mnemonic phrase or key JSON). Handle with care.
-    pub fn export_wallet(name_or_id: &str, passphrase: Option<&str>) -> Result<Zeroizing<String>> {
+    /// The wallet's secret (mnemonic phrase or key JSON) from the vault of `env`. Handle with
+    /// care.
+    pub fn export_wallet(
+        name_or_id: &str,
+        passphrase: Option<&str>,
+        env: Env<'_>,
+    ) -> Result<Zeroizing<String>> {
         Ok(peaqos_wallet::export_wallet(
             name_or_id,
             passphrase,
-            &Vault::resolve(None),
+            &Vault::resolve(env),
         )?)
     }
 
-    /// Deletes a wallet (overwritten, then unlinked).
-    pub fn delete_wallet(name_or_id: &str) -> Result<()> {
+    /// Deletes a wallet of the vault of `env` (overwritten, then unlinked).
+    pub fn delete_wallet(name_or_id: &str, env: Env<'_>) -> Result<()> {
         Ok(peaqos_wallet::delete_wallet(
             name_or_id,
-            &Vault::resolve(None),
+            &Vault::resolve(env),
         )?)
     }
 }
@@ -175,6 +185,8 @@ impl PeaqosClient {
 mod tests {
     use super::*;
     use crate::config::{DEVNET_DEPLOYER, devnet_addresses};
+    use peaqos_types::network::env;
+    use peaqos_wallet::OWS_VAULT_PATH_ENV;
     use std::collections::HashMap;
 
     const KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -193,6 +205,43 @@ mod tests {
             m.insert(k.to_string(), v.to_string());
         }
         m
+    }
+
+    #[test]
+    fn the_static_helpers_use_the_vault_of_the_lookup() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = env_of(dir.path(), &[(env::OWS_PASSPHRASE, PASS)]);
+        let lookup = |k: &str| m.get(k).cloned();
+        let info = PeaqosClient::import_wallet("ops", KEY1, None, "evm", &lookup).unwrap();
+        assert!(
+            dir.path().join("wallets").is_dir(),
+            "written under OWS_VAULT_PATH"
+        );
+        let listed = PeaqosClient::list_wallets(&lookup).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            PeaqosClient::get_wallet("ops", &lookup).unwrap().id,
+            info.id
+        );
+        let secret = PeaqosClient::export_wallet("ops", None, &lookup).unwrap();
+        assert!(secret.contains(&KEY1[2..]));
+        let c = PeaqosClient::from_wallet("ops", None, true, config_of(&m), &lookup).unwrap();
+        assert_eq!(c.address().to_checksum(None), info.peaq_address);
+        // without OWS_PASSPHRASE in the lookup there is no passphrase (the process
+        // environment is never read)
+        let bare = env_of(dir.path(), &[]);
+        let bare_lookup = |k: &str| bare.get(k).cloned();
+        let e = PeaqosClient::export_wallet("ops", None, &bare_lookup).unwrap_err();
+        assert_eq!(e.code(), Some(peaqos_types::ErrorCode::WalletNotConfigured));
+        PeaqosClient::delete_wallet("ops", &bare_lookup).unwrap();
+        assert!(PeaqosClient::list_wallets(&bare_lookup).unwrap().is_empty());
+    }
+
+    /// The configuration of `m` naming wallet `ops` as the signer (no key).
+    fn config_of(m: &HashMap<String, String>) -> PeaqosConfig {
+        let mut m = m.clone();
+        m.insert(env::PEAQOS_OWS_WALLET.into(), "ops".into());
+        PeaqosConfig::from_env_lookup(|k| m.get(k).cloned()).unwrap()
     }
 
     #[test]

@@ -11,6 +11,10 @@
 //! - [`Db`] and, with the `postgres` feature, `fresh_postgres_database`: a throwaway PostgreSQL
 //!   database per test on the server of `PEAQOS_TEST_POSTGRES_URL` (such tests are `#[ignore]`d
 //!   and fail when run without the server).
+//! - [`env_scan`]: which sources read the process environment; its test holds every library
+//!   crate of the workspace to reading none (the binary passes configuration in).
+
+pub mod env_scan;
 
 use alloy::contract::{CallBuilder, CallDecoder};
 use alloy::network::{Ethereum, EthereumWallet};

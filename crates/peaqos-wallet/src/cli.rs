@@ -1,7 +1,8 @@
 //! `peaqos wallet ...`: clap subcommands and their runner, for the CLI crate to wire.
 //!
-//! Secrets (passphrase, mnemonic) are read from `OWS_PASSPHRASE` / a hidden prompt when stdin is
-//! a terminal, else one line of stdin each. `export` and `delete` ask for confirmation unless
+//! Secrets (passphrase, mnemonic) are read from the vault's environment (`OWS_PASSPHRASE`, the
+//! passphrase only, see [`Vault::resolve`]) / a hidden prompt when stdin is a terminal, else one
+//! line of stdin each. `export` and `delete` ask for confirmation unless
 //! `--yes`; without a terminal and without `--yes` they abort.
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -11,7 +12,7 @@ use clap::Subcommand;
 use zeroize::Zeroizing;
 
 use crate::error::WalletError;
-use crate::vault::{OWS_PASSPHRASE_ENV, Vault, write_atomic};
+use crate::vault::{Vault, write_atomic};
 use crate::wallet::{self, WalletInfo};
 
 /// The `.env` key `peaqos wallet use` writes.
@@ -97,9 +98,15 @@ fn parse_words(s: &str) -> Result<usize, String> {
     }
 }
 
-/// Runs a subcommand against the default vault (`OWS_VAULT_PATH` or `~/.ows`), printing to stdout.
-pub async fn run(cmd: WalletCommand, env_file: &Path) -> Result<(), WalletError> {
-    let vault = Vault::resolve(None);
+/// Runs a subcommand against the vault of the environment lookup `env` (`OWS_VAULT_PATH` or
+/// `~/.ows`, passphrase `OWS_PASSPHRASE`: [`Vault::resolve`]), printing to stdout. The binary
+/// passes `|k| std::env::var(k).ok()`.
+pub async fn run(
+    cmd: WalletCommand,
+    env_file: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), WalletError> {
+    let vault = Vault::resolve(env);
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let tty = std::io::stdin().is_terminal();
@@ -133,12 +140,13 @@ fn read_secret(
 }
 
 fn passphrase(
+    vault: &Vault,
     input: &mut dyn BufRead,
     tty: bool,
     confirm: bool,
 ) -> Result<Zeroizing<String>, WalletError> {
-    if let Ok(p) = std::env::var(OWS_PASSPHRASE_ENV) {
-        return Ok(Zeroizing::new(p));
+    if let Some(p) = vault.env_passphrase() {
+        return Ok(p.clone());
     }
     let p = read_secret("Vault passphrase: ", input, tty)?;
     if confirm && tty {
@@ -223,7 +231,7 @@ pub fn run_in(
 ) -> Result<(), WalletError> {
     match cmd {
         WalletCommand::Create { name, words, json } => {
-            let pass = passphrase(input, tty, true)?;
+            let pass = passphrase(vault, input, tty, true)?;
             let info = wallet::create_wallet(&name, Some(&pass), words, vault)?;
             print_info(out, &info, json)?;
             if !json {
@@ -243,7 +251,7 @@ pub fn run_in(
         } => {
             let info = if mnemonic {
                 let phrase = read_secret("Mnemonic: ", input, tty)?;
-                let pass = passphrase(input, tty, true)?;
+                let pass = passphrase(vault, input, tty, true)?;
                 wallet::import_wallet_mnemonic(&name, &phrase, Some(&pass), index, vault)?
             } else {
                 let file = private_key_file.ok_or_else(|| {
@@ -257,7 +265,7 @@ pub fn run_in(
                     std::fs::read_to_string(&file)
                         .map_err(|e| WalletError::io(format!("read {}", file.display()), e))?,
                 );
-                let pass = passphrase(input, tty, true)?;
+                let pass = passphrase(vault, input, tty, true)?;
                 wallet::import_wallet(&name, key.trim(), Some(&pass), "evm", vault)?
             };
             print_info(out, &info, json)
@@ -321,7 +329,7 @@ pub fn run_in(
                 input,
                 tty,
             )?;
-            let pass = passphrase(input, tty, false)?;
+            let pass = passphrase(vault, input, tty, false)?;
             let secret = wallet::export_wallet(&info.id, Some(&pass), vault)?;
             w(out, &secret)
         }

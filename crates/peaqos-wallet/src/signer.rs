@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::error::WalletError;
 use crate::vault::{Vault, WalletFile};
-use crate::wallet::{evm_key_from_file, extract_peaq_address, resolve_passphrase};
+use crate::wallet::{evm_key_from_file, extract_peaq_address};
 
 /// An alloy signer for a vault wallet's EVM account.
 ///
@@ -37,14 +37,15 @@ impl std::fmt::Debug for VaultSigner {
 }
 
 impl VaultSigner {
-    /// Opens `name_or_id` in `vault`. The passphrase (argument or `OWS_PASSPHRASE`) is checked
-    /// once here (one decryption, key wiped), and the derived address must match the file's.
+    /// Opens `name_or_id` in `vault`. The passphrase (argument, else the vault's environment's,
+    /// see [`Vault::passphrase`]) is checked once here (one decryption, key wiped), and the
+    /// derived address must match the file's.
     pub fn open(
         name_or_id: &str,
         passphrase: Option<&str>,
         vault: &Vault,
     ) -> Result<Self, WalletError> {
-        let pass = resolve_passphrase(passphrase)?;
+        let pass = vault.passphrase(passphrase)?;
         let (_, file) = vault.find(name_or_id)?;
         Self::from_file(file, pass)
     }

@@ -6,6 +6,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use crate::crypto::CryptoEnvelope;
 use crate::error::WalletError;
@@ -92,10 +93,27 @@ pub struct AuditEntry {
     pub details: Option<String>,
 }
 
-/// A vault directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A vault directory, and the passphrase its environment holds (`OWS_PASSPHRASE`, taken by
+/// [`Vault::resolve`]): the one that operations given no passphrase use.
+///
+/// The library reads no process environment: the binary hands [`Vault::resolve`] a lookup
+/// (`|k| std::env::var(k).ok()`). `Debug` never shows the passphrase.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Vault {
     root: PathBuf,
+    env_passphrase: Option<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("root", &self.root)
+            .field(
+                "env_passphrase",
+                &self.env_passphrase.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 /// Current time in the reference's format (`2026-01-01T00:00:00.123456789+00:00`).
@@ -109,29 +127,51 @@ fn set_mode(path: &Path, mode: u32) -> Result<(), WalletError> {
 }
 
 impl Vault {
-    /// A vault at an explicit directory.
+    /// A vault at an explicit directory, without an environment passphrase (operations need
+    /// theirs).
     pub fn at(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
-    }
-
-    /// `OWS_VAULT_PATH`, else `~/.ows`.
-    pub fn default_path() -> PathBuf {
-        if let Some(p) = std::env::var_os(OWS_VAULT_PATH_ENV).filter(|p| !p.is_empty()) {
-            return PathBuf::from(p);
+        Self {
+            root: root.into(),
+            env_passphrase: None,
         }
-        let home = std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("."));
-        home.join(".ows")
     }
 
-    /// The explicit path when given, else [`Vault::default_path`].
-    pub fn resolve(explicit: Option<&Path>) -> Self {
-        Self::at(
-            explicit
-                .map(Path::to_path_buf)
-                .unwrap_or_else(Self::default_path),
-        )
+    /// The vault directory of an environment lookup: `OWS_VAULT_PATH`, else `$HOME/.ows` (else
+    /// `./.ows`). Empty values count as unset.
+    pub fn default_path(env: &dyn Fn(&str) -> Option<String>) -> PathBuf {
+        let get = |k: &str| env(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+        if let Some(p) = get(OWS_VAULT_PATH_ENV) {
+            return p;
+        }
+        get("HOME")
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(".ows")
+    }
+
+    /// The vault of an environment lookup: [`Vault::default_path`], with `OWS_PASSPHRASE` (when
+    /// set and not empty) as the passphrase of operations given none.
+    pub fn resolve(env: &dyn Fn(&str) -> Option<String>) -> Self {
+        Self {
+            root: Self::default_path(env),
+            env_passphrase: env(OWS_PASSPHRASE_ENV)
+                .filter(|p| !p.is_empty())
+                .map(Zeroizing::new),
+        }
+    }
+
+    /// The passphrase of an operation: `explicit`, else the environment's
+    /// ([`Vault::resolve`]), else [`WalletError::PassphraseMissing`].
+    pub fn passphrase(&self, explicit: Option<&str>) -> Result<Zeroizing<String>, WalletError> {
+        match (explicit, &self.env_passphrase) {
+            (Some(p), _) => Ok(Zeroizing::new(p.to_owned())),
+            (None, Some(p)) => Ok(p.clone()),
+            (None, None) => Err(WalletError::PassphraseMissing),
+        }
+    }
+
+    /// The environment's passphrase, when [`Vault::resolve`] found one.
+    pub fn env_passphrase(&self) -> Option<&Zeroizing<String>> {
+        self.env_passphrase.as_ref()
     }
 
     /// The vault root.
@@ -284,4 +324,52 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WalletError> {
         return Err(WalletError::io(format!("write {}", path.display()), e));
     }
     set_mode(path, 0o600)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn the_vault_of_an_environment_lookup() {
+        let env = lookup(&[("HOME", "/home/op"), (OWS_VAULT_PATH_ENV, "/srv/ows")]);
+        assert_eq!(Vault::default_path(&env), PathBuf::from("/srv/ows"));
+        let env = lookup(&[("HOME", "/home/op"), (OWS_VAULT_PATH_ENV, "")]);
+        assert_eq!(Vault::default_path(&env), PathBuf::from("/home/op/.ows"));
+        assert_eq!(Vault::default_path(&lookup(&[])), PathBuf::from("./.ows"));
+        let v = Vault::resolve(&lookup(&[(OWS_VAULT_PATH_ENV, "/srv/ows")]));
+        assert_eq!(v.root(), Path::new("/srv/ows"));
+        assert_eq!(v.env_passphrase(), None);
+    }
+
+    #[test]
+    fn passphrase_argument_then_environment_then_missing() {
+        let v = Vault::resolve(&lookup(&[(OWS_PASSPHRASE_ENV, "from-env")]));
+        assert_eq!(v.passphrase(Some("arg")).unwrap().as_str(), "arg");
+        assert_eq!(v.passphrase(None).unwrap().as_str(), "from-env");
+        let shown = format!("{v:?}");
+        assert!(
+            !shown.contains("from-env") && shown.contains("redacted"),
+            "{shown}"
+        );
+        // an empty OWS_PASSPHRASE is unset; an explicit vault has none
+        let empty = Vault::resolve(&lookup(&[(OWS_PASSPHRASE_ENV, "")]));
+        assert!(matches!(
+            empty.passphrase(None),
+            Err(WalletError::PassphraseMissing)
+        ));
+        assert!(matches!(
+            Vault::at("/x").passphrase(None),
+            Err(WalletError::PassphraseMissing)
+        ));
+    }
 }

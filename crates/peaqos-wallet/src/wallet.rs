@@ -11,9 +11,7 @@ use crate::chains::{ChainFamily, Curve};
 use crate::crypto;
 use crate::error::WalletError;
 use crate::hd;
-use crate::vault::{
-    KeyType, OWS_PASSPHRASE_ENV, OWS_VERSION, StoredAccount, Vault, WalletFile, now_rfc3339,
-};
+use crate::vault::{KeyType, OWS_VERSION, StoredAccount, Vault, WalletFile, now_rfc3339};
 
 /// A decrypted wallet secret. `Debug` never prints it; memory is wiped on drop.
 pub enum WalletSecret {
@@ -293,17 +291,6 @@ impl WalletInfo {
     }
 }
 
-/// The passphrase argument, else `OWS_PASSPHRASE`, else [`WalletError::PassphraseMissing`].
-pub fn resolve_passphrase(passphrase: Option<&str>) -> Result<Zeroizing<String>, WalletError> {
-    if let Some(p) = passphrase {
-        return Ok(Zeroizing::new(p.to_string()));
-    }
-    match std::env::var(OWS_PASSPHRASE_ENV) {
-        Ok(p) => Ok(Zeroizing::new(p)),
-        Err(_) => Err(WalletError::PassphraseMissing),
-    }
-}
-
 fn check_name(vault: &Vault, name: &str) -> Result<(), WalletError> {
     if name.trim().is_empty() || name.len() > 128 || name.chars().any(char::is_control) {
         return Err(WalletError::invalid(
@@ -358,7 +345,7 @@ pub fn create_wallet(
     words: usize,
     vault: &Vault,
 ) -> Result<WalletInfo, WalletError> {
-    let pass = resolve_passphrase(passphrase)?;
+    let pass = vault.passphrase(passphrase)?;
     let phrase = hd::generate_mnemonic(words)?;
     let secret = WalletSecret::Mnemonic(phrase);
     store(
@@ -383,7 +370,7 @@ pub fn import_wallet(
 ) -> Result<WalletInfo, WalletError> {
     let family = ChainFamily::parse(chain)?;
     let key = parse_key_hex(private_key, "private_key")?;
-    let pass = resolve_passphrase(passphrase)?;
+    let pass = vault.passphrase(passphrase)?;
     let mut other = Zeroizing::new([0u8; 32]);
     let secret = match family.curve() {
         Curve::Secp256k1 => {
@@ -427,7 +414,7 @@ pub fn import_wallet_mnemonic(
     vault: &Vault,
 ) -> Result<WalletInfo, WalletError> {
     let phrase = hd::normalize_mnemonic(mnemonic)?;
-    let pass = resolve_passphrase(passphrase)?;
+    let pass = vault.passphrase(passphrase)?;
     let secret = WalletSecret::Mnemonic(phrase);
     store(
         vault,
@@ -467,7 +454,7 @@ pub fn export_wallet(
     passphrase: Option<&str>,
     vault: &Vault,
 ) -> Result<Zeroizing<String>, WalletError> {
-    let pass = resolve_passphrase(passphrase)?;
+    let pass = vault.passphrase(passphrase)?;
     let (_, file) = vault.find(name_or_id)?;
     let secret = decrypt_wallet(&file, &pass)?;
     let out = Zeroizing::new(String::from_utf8(secret.to_plaintext().to_vec()).expect("utf8"));
@@ -499,7 +486,7 @@ pub fn evm_private_key(
     passphrase: Option<&str>,
     vault: &Vault,
 ) -> Result<Zeroizing<[u8; 32]>, WalletError> {
-    let pass = resolve_passphrase(passphrase)?;
+    let pass = vault.passphrase(passphrase)?;
     let (_, file) = vault.find(name_or_id)?;
     evm_key_from_file(&file, &pass)
 }
