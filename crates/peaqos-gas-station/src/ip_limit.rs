@@ -33,7 +33,7 @@ type Keyed =
 
 /// A keyed limiter per client address (IPv6 per /64).
 #[derive(Debug)]
-pub struct IpLimiter {
+pub(crate) struct IpLimiter {
     limiter: Keyed,
     clock: ServiceClock,
     settings: IpRateLimit,
@@ -57,7 +57,7 @@ fn client_key(ip: IpAddr) -> IpAddr {
 
 impl IpLimiter {
     /// A limiter with `settings` on `clock`.
-    pub fn new(settings: IpRateLimit, clock: Arc<dyn Clock>) -> Self {
+    pub(crate) fn new(settings: IpRateLimit, clock: Arc<dyn Clock>) -> Self {
         let period = Duration::from_secs(settings.window_secs) / settings.requests.get();
         let quota = Quota::with_period(period.max(Duration::from_nanos(1)))
             .unwrap_or_else(|| Quota::per_second(settings.requests))
@@ -72,7 +72,7 @@ impl IpLimiter {
     }
 
     /// Counts one request of `ip`: `RATE_LIMITED` when its allowance is used up.
-    pub fn check(&self, ip: IpAddr) -> Result<(), GasStationError> {
+    pub(crate) fn check(&self, ip: IpAddr) -> Result<(), GasStationError> {
         if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             self.limiter.retain_recent();
         }

@@ -215,9 +215,17 @@ pub enum Decoded {
     /// A change complete from the log alone.
     Change(Change),
     /// `Registered`: the machine wallet is read with `machineWalletOf` at the log's block.
-    Registered { machine_id: u64, owner: Address },
+    Registered {
+        /// The machine.
+        machine_id: u64,
+        /// Its owner (the registrant).
+        owner: Address,
+    },
     /// `MachineReactivated`: the restored status is read with `getMachineStatus` at the block.
-    Reactivated { machine_id: u64 },
+    Reactivated {
+        /// The machine.
+        machine_id: u64,
+    },
     /// `EventSubmitted`: the record is read with `getEvents`.
     Event(EventLog),
     /// Decoded, and nothing the index keeps (a DID attribute written by a stranger, an event of
@@ -502,9 +510,17 @@ fn event_row(log: &EventLog, r: EventRegistry::MachineEvent, at: &Located) -> Ev
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// Indexed a range up to this block (more may follow).
-    Indexed { to: u64, logs: usize },
+    Indexed {
+        /// The range's last block.
+        to: u64,
+        /// Logs the range held.
+        logs: usize,
+    },
     /// Rolled back to this block after a reorg.
-    RolledBack { to: Option<u64> },
+    RolledBack {
+        /// The common ancestor kept; `None` when nothing was kept.
+        to: Option<u64>,
+    },
     /// Nothing to do: the index is at the safe head.
     CaughtUp,
 }

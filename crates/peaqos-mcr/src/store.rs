@@ -158,32 +158,70 @@ pub enum Change {
     /// `Registered` (with the wallet read at its block).
     Registered(MachineRow),
     /// `OperatorSet`.
-    OperatorSet { machine_id: u64, operator: Address },
+    OperatorSet {
+        /// The machine.
+        machine_id: u64,
+        /// Its operator.
+        operator: Address,
+    },
     /// A status event (the status after it).
-    Status { machine_id: u64, status: u8 },
+    Status {
+        /// The machine.
+        machine_id: u64,
+        /// Its status after the event.
+        status: u8,
+    },
     /// `Staked`.
-    Staked { machine_id: u64, amount: U256 },
+    Staked {
+        /// The machine.
+        machine_id: u64,
+        /// The staked amount (wei).
+        amount: U256,
+    },
     /// `MachineMinted`.
     Nft {
+        /// The machine.
         machine_id: u64,
+        /// Its Machine NFT.
         token_id: u64,
+        /// Who received the NFT.
         recipient: Address,
     },
     /// `EventSubmitted` with its record.
     Event(Box<EventRow>),
     /// `MachineFlagged`.
-    Flagged { machine_id: u64, flagged_at: u64 },
+    Flagged {
+        /// The machine.
+        machine_id: u64,
+        /// The event's `flaggedAt` (unix seconds).
+        flagged_at: u64,
+    },
     /// `FlagCleared`.
-    FlagCleared { machine_id: u64 },
-    /// `TrustOverrideSet` (value 0..=100).
-    TrustSet { machine_id: u64, value: u8 },
+    FlagCleared {
+        /// The machine.
+        machine_id: u64,
+    },
+    /// `TrustOverrideSet`.
+    TrustSet {
+        /// The machine.
+        machine_id: u64,
+        /// The trust override, 0..=100.
+        value: u8,
+    },
     /// `TrustOverrideCleared`.
-    TrustCleared { machine_id: u64 },
+    TrustCleared {
+        /// The machine.
+        machine_id: u64,
+    },
     /// A trusted DID attribute add / update (`value` Some) or a removal (`None`).
     DidAttribute {
+        /// The DID account.
         account: Address,
+        /// The attribute's name.
         name: String,
+        /// Its new value; `None` for a removal.
         value: Option<String>,
+        /// Who sent the change.
         sender: Address,
     },
     /// A log the indexer could not take as it came.

@@ -159,7 +159,8 @@ mod tests {
     async fn bench_function_reports_consistent_figures() {
         let net = TestNet::start().await;
         let key = PrivateKey::from(&net.handle.signer(7));
-        let c = PeaqosClient::new(PeaqosConfig::new(net.url(), Some(key), net.contracts())).unwrap();
+        let c =
+            PeaqosClient::new(PeaqosConfig::new(net.url(), Some(key), net.contracts())).unwrap();
         let mut ids = Vec::new();
         for _ in 0..3 {
             ids.push(
@@ -168,9 +169,7 @@ mod tests {
                     .unwrap(),
             );
         }
-        let r = bench_events(&c, &ids, 30, 4, 10)
-            .await
-            .unwrap();
+        let r = bench_events(&c, &ids, 30, 4, 10).await.unwrap();
         assert_eq!((r.events, r.machines, r.batch_size), (30, 3, 10));
         for m in &ids {
             assert_eq!(

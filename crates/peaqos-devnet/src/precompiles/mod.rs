@@ -65,7 +65,7 @@ pub(crate) struct Outcome {
 }
 
 impl Outcome {
-    pub fn ok(gas_used: u64, output: impl Into<Bytes>) -> Self {
+    pub(crate) fn ok(gas_used: u64, output: impl Into<Bytes>) -> Self {
         Self {
             gas_used,
             reverted: false,
@@ -73,7 +73,7 @@ impl Outcome {
         }
     }
     /// A revert carrying `Error(string)`, as the node reports precompile errors.
-    pub fn revert(gas_used: u64, reason: &str) -> Self {
+    pub(crate) fn revert(gas_used: u64, reason: &str) -> Self {
         Self {
             gas_used,
             reverted: true,

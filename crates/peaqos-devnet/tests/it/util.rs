@@ -18,25 +18,25 @@ use peaqos_testkit::{Ev, EvExt, TestNet, event, mined};
 use peaqos_types::constants::{BATCH_PRECOMPILE_ADDRESS, NATIVE_ERC20_PRECOMPILE_ADDRESS};
 use std::fmt::Debug;
 
-pub type Registry = IdentityRegistry::IdentityRegistryInstance<DynProvider>;
-pub type Staking = IdentityStaking::IdentityStakingInstance<DynProvider>;
-pub type Events = EventRegistry::EventRegistryInstance<DynProvider>;
-pub type Nft = MachineNFT::MachineNFTInstance<DynProvider>;
-pub type Flags = AdminFlags::AdminFlagsInstance<DynProvider>;
+pub(crate) type Registry = IdentityRegistry::IdentityRegistryInstance<DynProvider>;
+pub(crate) type Staking = IdentityStaking::IdentityStakingInstance<DynProvider>;
+pub(crate) type Events = EventRegistry::EventRegistryInstance<DynProvider>;
+pub(crate) type Nft = MachineNFT::MachineNFTInstance<DynProvider>;
+pub(crate) type Flags = AdminFlags::AdminFlagsInstance<DynProvider>;
 
 /// `IdentityRegistry.MachineStatus`.
-pub const STATUS_NONE: u8 = 0;
-pub const STATUS_PENDING: u8 = 1;
-pub const STATUS_VERIFIED: u8 = 2;
-pub const STATUS_REJECTED: u8 = 3;
-pub const STATUS_DEACTIVATED: u8 = 4;
+pub(crate) const STATUS_NONE: u8 = 0;
+pub(crate) const STATUS_PENDING: u8 = 1;
+pub(crate) const STATUS_VERIFIED: u8 = 2;
+pub(crate) const STATUS_REJECTED: u8 = 3;
+pub(crate) const STATUS_DEACTIVATED: u8 = 4;
 
 /// `IdentityStaking.StakeStatus`.
-pub const STAKE_NONE: u8 = 0;
-pub const STAKE_ACTIVE: u8 = 1;
+pub(crate) const STAKE_NONE: u8 = 0;
+pub(crate) const STAKE_ACTIVE: u8 = 1;
 
 /// ERC-1967 implementation slot: `bytes32(uint256(keccak256("eip1967.proxy.implementation")) - 1)`.
-pub const IMPLEMENTATION_SLOT: B256 =
+pub(crate) const IMPLEMENTATION_SLOT: B256 =
     b256!("360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc");
 
 /// Gas limit of a transaction sent on purpose to revert (no estimation, so that it is mined).
@@ -48,7 +48,7 @@ const REVERT_GAS: u64 = 3_000_000;
 /// Name of the error in ABI-encoded revert data, decoded completely with the generated error enum
 /// of each peaqOS contract (`IdentityRegistry::IdentityRegistryErrors`, ...); `Error` for an
 /// `Error(string)` (the precompiles' reverts). Panics on anything else.
-pub fn revert_name(data: &[u8]) -> String {
+pub(crate) fn revert_name(data: &[u8]) -> String {
     macro_rules! try_set {
         ($set:ty) => {
             if let Ok(decoded) = <$set as SolInterface>::abi_decode(data) {
@@ -136,7 +136,10 @@ fn check_rpc_revert<E: SolError + PartialEq + Debug>(
 ///    same data (the devnet keeps no revert data in receipts).
 ///
 /// Returns the failed receipt (its fee was charged, its nonce used).
-pub async fn expect_revert<P, D, E>(cb: &CallBuilder<P, D>, expected: E) -> TransactionReceipt
+pub(crate) async fn expect_revert<P, D, E>(
+    cb: &CallBuilder<P, D>,
+    expected: E,
+) -> TransactionReceipt
 where
     P: Provider + Clone,
     D: CallDecoder + Clone + Unpin,
@@ -190,22 +193,22 @@ where
 // ------------------------------------------------------------------------------------------------
 // contract handles
 
-pub fn registry(net: &TestNet, p: &DynProvider) -> Registry {
+pub(crate) fn registry(net: &TestNet, p: &DynProvider) -> Registry {
     IdentityRegistry::new(net.handle.deployment().identity_registry, p.clone())
 }
-pub fn staking(net: &TestNet, p: &DynProvider) -> Staking {
+pub(crate) fn staking(net: &TestNet, p: &DynProvider) -> Staking {
     IdentityStaking::new(net.handle.deployment().identity_staking, p.clone())
 }
-pub fn event_registry(net: &TestNet, p: &DynProvider) -> Events {
+pub(crate) fn event_registry(net: &TestNet, p: &DynProvider) -> Events {
     EventRegistry::new(net.handle.deployment().event_registry, p.clone())
 }
-pub fn machine_nft(net: &TestNet, p: &DynProvider) -> Nft {
+pub(crate) fn machine_nft(net: &TestNet, p: &DynProvider) -> Nft {
     MachineNFT::new(net.handle.deployment().machine_nft, p.clone())
 }
-pub fn admin_flags(net: &TestNet, p: &DynProvider) -> Flags {
+pub(crate) fn admin_flags(net: &TestNet, p: &DynProvider) -> Flags {
     AdminFlags::new(net.handle.deployment().admin_flags, p.clone())
 }
-pub fn wpeaq(p: &DynProvider) -> NativeErc20::NativeErc20Instance<DynProvider> {
+pub(crate) fn wpeaq(p: &DynProvider) -> NativeErc20::NativeErc20Instance<DynProvider> {
     NativeErc20::new(NATIVE_ERC20_PRECOMPILE_ADDRESS, p.clone())
 }
 
@@ -214,7 +217,7 @@ pub fn wpeaq(p: &DynProvider) -> NativeErc20::NativeErc20Instance<DynProvider> {
 
 /// A registered machine: its key, the one provider that sends for that key, its id and the
 /// registration receipt.
-pub struct Machine {
+pub(crate) struct Machine {
     pub key: PrivateKeySigner,
     pub p: DynProvider,
     pub id: U256,
@@ -222,25 +225,25 @@ pub struct Machine {
 }
 
 impl Machine {
-    pub fn address(&self) -> Address {
+    pub(crate) fn address(&self) -> Address {
         self.key.address()
     }
 }
 
 /// The machine id of a registration receipt's `Registered` log.
-pub fn registered_id(net: &TestNet, r: &TransactionReceipt) -> U256 {
+pub(crate) fn registered_id(net: &TestNet, r: &TransactionReceipt) -> U256 {
     event::<IdentityRegistry::Registered>(r, net.handle.deployment().identity_registry).machineId
 }
 
 /// A fresh key funded with 10 PEAQ and its provider.
-pub async fn funded(net: &TestNet) -> (PrivateKeySigner, DynProvider) {
+pub(crate) async fn funded(net: &TestNet) -> (PrivateKeySigner, DynProvider) {
     let key = net.funded_key(10).await;
     let p = net.provider_for(key.clone());
     (key, p)
 }
 
 /// A funded machine key that registers itself with `minBond`.
-pub async fn register_self(net: &TestNet) -> Machine {
+pub(crate) async fn register_self(net: &TestNet) -> Machine {
     let (key, p) = funded(net).await;
     let reg = registry(net, &p);
     let bond = reg.minBond().call().await.unwrap();
@@ -259,7 +262,7 @@ pub async fn register_self(net: &TestNet) -> Machine {
 }
 
 /// A fresh funded machine key registered by `operator` (a proxy) with `minBond`.
-pub async fn register_for(net: &TestNet, operator: &DynProvider) -> Machine {
+pub(crate) async fn register_for(net: &TestNet, operator: &DynProvider) -> Machine {
     let (key, p) = funded(net).await;
     let reg = registry(net, operator);
     let bond = reg.minBond().call().await.unwrap();
@@ -281,7 +284,7 @@ pub async fn register_for(net: &TestNet, operator: &DynProvider) -> Machine {
 // events
 
 /// The `submitEvent` call builder of `ev` for `machine_id`.
-pub fn submit<'a>(
+pub(crate) fn submit<'a>(
     er: &'a Events,
     machine_id: U256,
     ev: &Ev,
@@ -290,7 +293,7 @@ pub fn submit<'a>(
 }
 
 /// The record `getEventAt` must return for `ev` stored for `machine_id`.
-pub fn record(machine_id: U256, ev: &Ev) -> EventRegistry::MachineEvent {
+pub(crate) fn record(machine_id: U256, ev: &Ev) -> EventRegistry::MachineEvent {
     EventRegistry::MachineEvent {
         machineId: machine_id,
         eventType: ev.event_type,
@@ -307,7 +310,7 @@ pub fn record(machine_id: U256, ev: &Ev) -> EventRegistry::MachineEvent {
 
 /// Checks the one `EventSubmitted` log of `r` (fields and topics: signature, machineId,
 /// eventIndex, keccak256(currency)) and that `getEventAt` returns every submitted field.
-pub async fn check_submitted(
+pub(crate) async fn check_submitted(
     er: &Events,
     r: &TransactionReceipt,
     machine_id: U256,
@@ -353,7 +356,7 @@ pub async fn check_submitted(
 
 /// A USD revenue event of 500 at `ts` with a 32-byte data hash, no source and no metadata: the
 /// event the gas budget is stated for.
-pub fn budget_event(ts: u64) -> Ev {
+pub(crate) fn budget_event(ts: u64) -> Ev {
     Ev {
         data_hash: keccak256(ts.to_be_bytes()),
         ..Ev::revenue("USD", ts)
@@ -362,7 +365,7 @@ pub fn budget_event(ts: u64) -> Ev {
 
 /// Sends `events` for `machine_id` from `p`'s wallet in one `batchAll` with a fixed gas limit;
 /// asserts success and returns the receipt.
-pub async fn batch_submit(
+pub(crate) async fn batch_submit(
     net: &TestNet,
     p: &DynProvider,
     machine_id: U256,
@@ -386,7 +389,7 @@ pub async fn batch_submit(
 // chain
 
 /// The timestamp of the block of `r`.
-pub async fn block_timestamp(p: &DynProvider, r: &TransactionReceipt) -> u64 {
+pub(crate) async fn block_timestamp(p: &DynProvider, r: &TransactionReceipt) -> u64 {
     let n = r.block_number.expect("mined");
     p.get_block_by_number(n.into())
         .await
@@ -397,7 +400,7 @@ pub async fn block_timestamp(p: &DynProvider, r: &TransactionReceipt) -> u64 {
 }
 
 /// Pins the timestamp of the next block (and of eth_call / eth_estimateGas until it is mined).
-pub async fn pin_next_timestamp(p: &DynProvider, ts: u64) {
+pub(crate) async fn pin_next_timestamp(p: &DynProvider, ts: u64) {
     let _: serde_json::Value = p
         .raw_request("evm_setNextBlockTimestamp".into(), (ts,))
         .await
@@ -405,17 +408,17 @@ pub async fn pin_next_timestamp(p: &DynProvider, ts: u64) {
 }
 
 /// The fee a receipt paid.
-pub fn fee(r: &TransactionReceipt) -> U256 {
+pub(crate) fn fee(r: &TransactionReceipt) -> U256 {
     U256::from(r.gas_used) * U256::from(r.effective_gas_price)
 }
 
 /// Paris calldata cost: 4 gas per zero byte, 16 per non-zero byte.
-pub fn calldata_cost(data: &[u8]) -> u64 {
+pub(crate) fn calldata_cost(data: &[u8]) -> u64 {
     data.iter().map(|b| if *b == 0 { 4 } else { 16 }).sum()
 }
 
 /// The implementation behind an ERC-1967 proxy.
-pub async fn implementation_of(p: &DynProvider, proxy: Address) -> Address {
+pub(crate) async fn implementation_of(p: &DynProvider, proxy: Address) -> Address {
     let word = p
         .get_storage_at(proxy, IMPLEMENTATION_SLOT.into())
         .await
@@ -425,7 +428,7 @@ pub async fn implementation_of(p: &DynProvider, proxy: Address) -> Address {
 
 /// Deploys `implementation_code` and an ERC-1967 proxy in front of it initialised with `init`,
 /// from `p`'s wallet; returns the proxy address.
-pub async fn deploy_proxy(
+pub(crate) async fn deploy_proxy(
     p: &DynProvider,
     implementation_code: &Bytes,
     init: impl SolCall,
@@ -450,7 +453,7 @@ pub async fn deploy_proxy(
 
 /// A second IdentityStaking proxy on WPEAQ, deployed and owned by `p0`'s wallet (dev account 0:
 /// pass the test's one provider of that key, so that its nonce cache stays right).
-pub async fn second_staking(p0: &DynProvider, owner: Address) -> Address {
+pub(crate) async fn second_staking(p0: &DynProvider, owner: Address) -> Address {
     deploy_proxy(
         p0,
         &IdentityStaking::BYTECODE,

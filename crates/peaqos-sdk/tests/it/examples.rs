@@ -1,9 +1,14 @@
 //! Runs the main logic of every example against an embedded devnet, so CI exercises them.
 
+// The examples are programs whose `run` and result types are `pub` for their readers; included
+// here they are private modules.
+#[allow(unreachable_pub)]
 #[path = "../../examples/proxy_fleet.rs"]
 mod proxy_fleet;
+#[allow(unreachable_pub)]
 #[path = "../../examples/self_managed.rs"]
 mod self_managed;
+#[allow(unreachable_pub)]
 #[path = "../../examples/submit_events.rs"]
 mod submit_events;
 

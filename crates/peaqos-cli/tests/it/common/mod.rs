@@ -7,14 +7,14 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 /// A running stack plus a private working directory (cwd of every command: ./peaqos.log).
-pub struct Env {
+pub(crate) struct Env {
     pub rt: tokio::runtime::Runtime,
     pub stack: Option<Stack>,
     pub dir: tempfile::TempDir,
 }
 
 impl Env {
-    pub fn start() -> Env {
+    pub(crate) fn start() -> Env {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -29,20 +29,20 @@ impl Env {
             dir: tempfile::tempdir().unwrap(),
         }
     }
-    pub fn stack(&self) -> &Stack {
+    pub(crate) fn stack(&self) -> &Stack {
         self.stack.as_ref().unwrap()
     }
-    pub fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
     /// Writes the stack's ready env (dev account 0) to `name`.
-    pub fn write_stack_env(&self, name: &str) -> PathBuf {
+    pub(crate) fn write_stack_env(&self, name: &str) -> PathBuf {
         let p = self.path(name);
         peaqos_devnet::write_secret_file(&p, &self.stack().env_text()).unwrap();
         p
     }
     /// The same env with another key.
-    pub fn write_env_with_key(&self, name: &str, key_hex: &str) -> PathBuf {
+    pub(crate) fn write_env_with_key(&self, name: &str, key_hex: &str) -> PathBuf {
         let text: String = self
             .stack()
             .env_text()
@@ -60,7 +60,7 @@ impl Env {
         p
     }
     /// Runs `peaqos --env-file <env> args...` in the working directory with a clean environment.
-    pub fn run(&self, env_file: &Path, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, env_file: &Path, args: &[&str]) -> Output {
         let mut c = peaqos();
         c.current_dir(self.dir.path())
             .arg("--env-file")
@@ -68,12 +68,12 @@ impl Env {
             .args(args);
         c.output().unwrap()
     }
-    pub fn wait_indexed(&self) {
+    pub(crate) fn wait_indexed(&self) {
         self.rt
             .block_on(self.stack().wait_indexed(Duration::from_secs(30)))
             .unwrap();
     }
-    pub fn sdk(&self, key: peaqos_sdk::PrivateKey) -> peaqos_sdk::PeaqosClient {
+    pub(crate) fn sdk(&self, key: peaqos_sdk::PrivateKey) -> peaqos_sdk::PeaqosClient {
         let cfg = peaqos_sdk::PeaqosConfig::new(
             self.stack().rpc_url(),
             Some(key),
@@ -82,7 +82,7 @@ impl Env {
         .with_api_url(self.stack().mcr_url());
         peaqos_sdk::PeaqosClient::new(cfg).unwrap()
     }
-    pub fn dev_key(&self, i: u32) -> peaqos_sdk::PrivateKey {
+    pub(crate) fn dev_key(&self, i: u32) -> peaqos_sdk::PrivateKey {
         peaqos_sdk::PrivateKey::from(&self.stack().dev_signer(i))
     }
 }
@@ -96,7 +96,7 @@ impl Drop for Env {
 }
 
 /// The binary with no peaqOS variables inherited from the test's environment.
-pub fn peaqos() -> Command {
+pub(crate) fn peaqos() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_peaqos"));
     for v in peaqos_types::network::env::ALL {
         c.env_remove(v);
@@ -105,14 +105,14 @@ pub fn peaqos() -> Command {
     c
 }
 
-pub fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
-pub fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 /// Asserts the exit code, showing stderr when it differs.
-pub fn expect_code(o: &Output, code: i32) {
+pub(crate) fn expect_code(o: &Output, code: i32) {
     assert_eq!(
         o.status.code(),
         Some(code),
@@ -121,12 +121,12 @@ pub fn expect_code(o: &Output, code: i32) {
         stderr(o)
     );
 }
-pub fn json(o: &Output) -> serde_json::Value {
+pub(crate) fn json(o: &Output) -> serde_json::Value {
     expect_code(o, 0);
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("stdout is not one JSON value ({e}): {}", stdout(o)))
 }
-pub fn mode(p: &Path) -> u32 {
+pub(crate) fn mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }

@@ -9,28 +9,28 @@ use peaqos_gas_station::{
     ChainSettings, FundingLimits, GasStationConfig, GasStationHandle, ManualClock, ServerKey,
     current_code_for, spawn,
 };
-pub use peaqos_testkit::Db;
+pub(crate) use peaqos_testkit::Db;
 use peaqos_testkit::{TestNet, fresh_postgres_database};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-pub const PEAQ: u128 = 1_000_000_000_000_000_000;
+pub(crate) const PEAQ: u128 = 1_000_000_000_000_000_000;
 /// 2023-11-14 22:00:00 UTC: two hours before a UTC midnight.
-pub const T0: u64 = 1_700_000_000;
+pub(crate) const T0: u64 = 1_700_000_000;
 
-pub fn peaq(n: u128) -> U256 {
+pub(crate) fn peaq(n: u128) -> U256 {
     U256::from(n * PEAQ)
 }
 
 /// A database URL for a fresh store (a PostgreSQL test fails without a server).
-pub async fn database_url(db: Db, dir: &std::path::Path) -> String {
+pub(crate) async fn database_url(db: Db, dir: &std::path::Path) -> String {
     match db {
         Db::Sqlite => format!("sqlite://{}", dir.join("gs.db").display()),
         Db::Postgres => fresh_postgres_database("gs").await,
     }
 }
 
-pub fn test_limits() -> FundingLimits {
+pub(crate) fn test_limits() -> FundingLimits {
     FundingLimits {
         fund_amount: peaq(2),
         min_gas_balance: peaq(3) / U256::from(2),
@@ -41,7 +41,7 @@ pub fn test_limits() -> FundingLimits {
     }
 }
 
-pub struct Env {
+pub(crate) struct Env {
     pub devnet: TestNet,
     pub gs: Option<GasStationHandle>,
     pub clock: ManualClock,
@@ -54,11 +54,11 @@ pub struct Env {
 }
 
 impl Env {
-    pub async fn start(db: Db) -> Self {
+    pub(crate) async fn start(db: Db) -> Self {
         Self::start_with(db, test_limits()).await
     }
 
-    pub async fn start_with(db: Db, limits: FundingLimits) -> Self {
+    pub(crate) async fn start_with(db: Db, limits: FundingLimits) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db_url = database_url(db, dir.path()).await;
         let devnet = TestNet::start().await;
@@ -78,7 +78,7 @@ impl Env {
         env
     }
 
-    pub fn config(&self) -> GasStationConfig {
+    pub(crate) fn config(&self) -> GasStationConfig {
         let chain = ChainSettings::new(31337, self.devnet.url(), self.hot.clone())
             .with_limits(self.limits.clone());
         let mut cfg = GasStationConfig::new(self.db_url.clone(), self.key.clone(), vec![chain]);
@@ -90,7 +90,7 @@ impl Env {
     }
 
     /// (Re)starts the Gas Station against the same database and devnet.
-    pub async fn restart(&mut self, tweak: impl FnOnce(&mut GasStationConfig)) {
+    pub(crate) async fn restart(&mut self, tweak: impl FnOnce(&mut GasStationConfig)) {
         if let Some(gs) = self.gs.take() {
             gs.shutdown().await.unwrap();
         }
@@ -99,15 +99,15 @@ impl Env {
         self.gs = Some(spawn(cfg).await.expect("gas station starts"));
     }
 
-    pub fn gs(&self) -> &GasStationHandle {
+    pub(crate) fn gs(&self) -> &GasStationHandle {
         self.gs.as_ref().unwrap()
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         self.gs().url()
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         let r = self
             .client
             .post(format!("{}{path}", self.url()))
@@ -123,7 +123,7 @@ impl Env {
         )
     }
 
-    pub async fn post_raw(
+    pub(crate) async fn post_raw(
         &self,
         path: &str,
         body: &str,
@@ -141,7 +141,7 @@ impl Env {
         (status, r.json().await.unwrap())
     }
 
-    pub async fn get(&self, url: &str) -> (u16, Option<String>, Vec<u8>) {
+    pub(crate) async fn get(&self, url: &str) -> (u16, Option<String>, Vec<u8>) {
         let r = self.client.get(url).send().await.unwrap();
         let status = r.status().as_u16();
         let ct = r
@@ -152,7 +152,7 @@ impl Env {
     }
 
     /// Setup + confirm; returns the otpauth URI.
-    pub async fn enrol(&self, owner: &str) -> String {
+    pub(crate) async fn enrol(&self, owner: &str) -> String {
         let (s, v) = self
             .post(
                 "/2fa/setup",
@@ -175,11 +175,11 @@ impl Env {
         uri
     }
 
-    pub fn code(&self, uri: &str) -> String {
+    pub(crate) fn code(&self, uri: &str) -> String {
         current_code_for(uri, self.clock.now_secs()).unwrap()
     }
 
-    pub async fn fund(
+    pub(crate) async fn fund(
         &self,
         owner: &str,
         target: Address,
@@ -198,20 +198,20 @@ impl Env {
         self.post("/faucet/fund", body).await
     }
 
-    pub async fn balance(&self, a: Address) -> U256 {
+    pub(crate) async fn balance(&self, a: Address) -> U256 {
         self.provider().get_balance(a).await.unwrap()
     }
 
-    pub async fn nonce(&self, a: Address) -> u64 {
+    pub(crate) async fn nonce(&self, a: Address) -> u64 {
         self.provider().get_transaction_count(a).await.unwrap()
     }
 
-    pub fn provider(&self) -> alloy::providers::DynProvider {
+    pub(crate) fn provider(&self) -> alloy::providers::DynProvider {
         self.devnet.reader()
     }
 }
 
-pub trait NowSecs {
+pub(crate) trait NowSecs {
     fn now_secs(&self) -> u64;
 }
 
@@ -222,13 +222,17 @@ impl NowSecs for ManualClock {
 }
 
 /// A Gas Station URL and an HTTP client, to post from spawned tasks.
-pub struct EnvRef {
+pub(crate) struct EnvRef {
     pub url: String,
     pub client: alloy::transports::http::reqwest::Client,
 }
 
 impl EnvRef {
-    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
         let r = self
             .client
             .post(format!("{}{path}", self.url))
@@ -240,17 +244,17 @@ impl EnvRef {
     }
 }
 
-pub fn random_address() -> Address {
+pub(crate) fn random_address() -> Address {
     PrivateKeySigner::random().address()
 }
 
-pub fn new_owner() -> String {
+pub(crate) fn new_owner() -> String {
     random_address().to_checksum(None)
 }
 
 /// Asserts an error envelope with `code` and HTTP `status`.
 #[track_caller]
-pub fn assert_error(resp: &(u16, Value), status: u16, code: &str) {
+pub(crate) fn assert_error(resp: &(u16, Value), status: u16, code: &str) {
     assert_eq!(resp.1["status"], "error", "{}", resp.1);
     assert_eq!(resp.1["code"], code, "{}", resp.1);
     assert!(

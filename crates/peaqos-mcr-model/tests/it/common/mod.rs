@@ -4,18 +4,18 @@
 use peaqos_mcr_model::{MachineFacts, ScoredEvent};
 use peaqos_types::rating::AmountStatus;
 
-pub const DAY: u64 = 86_400;
+pub(crate) const DAY: u64 = 86_400;
 /// 2026-03-01T00:00:00Z, UTC day 20513.
-pub const D: u64 = 1_772_323_200;
+pub(crate) const D: u64 = 1_772_323_200;
 /// 2026-03-01T12:00:00Z.
-pub const NOW: u64 = D + 12 * 3600;
+pub(crate) const NOW: u64 = D + 12 * 3600;
 
 /// Timestamp `days_ago` days before day D at `hour`:00 UTC.
-pub fn at(days_ago: u64, hour: u64) -> u64 {
+pub(crate) fn at(days_ago: u64, hour: u64) -> u64 {
     D - days_ago * DAY + hour * 3600
 }
 
-pub fn revenue(ts: u64, trust: u8, cents: u64) -> ScoredEvent {
+pub(crate) fn revenue(ts: u64, trust: u8, cents: u64) -> ScoredEvent {
     ScoredEvent {
         event_type: 0,
         timestamp: ts,
@@ -25,7 +25,7 @@ pub fn revenue(ts: u64, trust: u8, cents: u64) -> ScoredEvent {
     }
 }
 
-pub fn activity(ts: u64, trust: u8) -> ScoredEvent {
+pub(crate) fn activity(ts: u64, trust: u8) -> ScoredEvent {
     ScoredEvent {
         event_type: 1,
         timestamp: ts,
@@ -35,7 +35,7 @@ pub fn activity(ts: u64, trust: u8) -> ScoredEvent {
     }
 }
 
-pub fn bonded() -> MachineFacts {
+pub(crate) fn bonded() -> MachineFacts {
     MachineFacts {
         bonded: true,
         ..MachineFacts::default()
@@ -43,7 +43,7 @@ pub fn bonded() -> MachineFacts {
 }
 
 /// One revenue event a day on each of `days_ago` (10:00 UTC).
-pub fn daily_revenue(
+pub(crate) fn daily_revenue(
     days_ago: impl IntoIterator<Item = u64>,
     trust: u8,
     cents: u64,
@@ -55,18 +55,21 @@ pub fn daily_revenue(
 }
 
 /// One activity event a day on each of `days_ago` (11:00 UTC).
-pub fn daily_activity(days_ago: impl IntoIterator<Item = u64>, trust: u8) -> Vec<ScoredEvent> {
+pub(crate) fn daily_activity(
+    days_ago: impl IntoIterator<Item = u64>,
+    trust: u8,
+) -> Vec<ScoredEvent> {
     days_ago
         .into_iter()
         .map(|d| activity(at(d, 11), trust))
         .collect()
 }
 
-pub fn close(a: f64, b: f64) -> bool {
+pub(crate) fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-9
 }
 
 #[track_caller]
-pub fn assert_close(actual: f64, expected: f64) {
+pub(crate) fn assert_close(actual: f64, expected: f64) {
     assert!(close(actual, expected), "expected {expected}, got {actual}");
 }

@@ -50,7 +50,7 @@ fn check(ok: bool, rule: &str, body: &Value) -> Result<(), String> {
 }
 
 /// `guard_mcr_response` (`GET /mcr/{did}`).
-pub fn mcr(body: &Value) -> Result<(), String> {
+pub(crate) fn mcr(body: &Value) -> Result<(), String> {
     let b = object(body, "body")?;
     let g = |k: &str| b.get(k).unwrap_or(&Value::Null);
     check(non_empty_str(g("did")), "did non-empty string", body)?;
@@ -96,7 +96,7 @@ fn currency_shape(s: &str) -> bool {
 }
 
 /// `_guard_event_entries`.
-pub fn event_entries(entries: &[Value]) -> Result<(), String> {
+pub(crate) fn event_entries(entries: &[Value]) -> Result<(), String> {
     for e in entries {
         let m = object(e, "event entry")?;
         let g = |k: &str| m.get(k).unwrap_or(&Value::Null);
@@ -148,7 +148,7 @@ pub fn event_entries(entries: &[Value]) -> Result<(), String> {
 }
 
 /// `guard_machine_profile_response` (`GET /machine/{did}`, `GET /metadata/{token_id}`).
-pub fn profile(body: &Value) -> Result<(), String> {
+pub(crate) fn profile(body: &Value) -> Result<(), String> {
     let b = object(body, "body")?;
     check(
         b.get("schema_version").is_some_and(non_empty_str),
@@ -191,7 +191,7 @@ pub fn profile(body: &Value) -> Result<(), String> {
 }
 
 /// `guard_operator_machines_response` (`GET /operator/{did}/machines`).
-pub fn operator_machines(body: &Value) -> Result<(), String> {
+pub(crate) fn operator_machines(body: &Value) -> Result<(), String> {
     let b = object(body, "body")?;
     check(
         b.get("operator_did").is_some_and(non_empty_str),
@@ -230,7 +230,7 @@ pub fn operator_machines(body: &Value) -> Result<(), String> {
 /// NOT_FOUND, 503 SERVICE_UNAVAILABLE, other 5xx SERVER_ERROR, else HTTP_ERROR) and its
 /// `{"detail": str}` goes into the message. Checks that `status` is an error and `body` has a
 /// string `detail`; returns the SDK's code.
-pub fn error(status: u16, body: &Value) -> Result<&'static str, String> {
+pub(crate) fn error(status: u16, body: &Value) -> Result<&'static str, String> {
     check(!(200..300).contains(&status), "error status", body)?;
     check(
         body.get("detail").is_some_and(Value::is_string),

@@ -2,18 +2,22 @@
 #![allow(dead_code)]
 
 use peaqos_mcr::{McrHandle, McrServiceConfig};
-pub mod guards;
+pub(crate) mod guards;
 
-pub use peaqos_testkit::Db;
+pub(crate) use peaqos_testkit::Db;
 use peaqos_testkit::{TestNet, fresh_postgres_database};
 use serde_json::Value;
 use std::time::Duration;
 
-pub const DAY: u64 = 86_400;
-pub const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const DAY: u64 = 86_400;
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
 /// An MCR service on a free port over `db` (devnet settings).
-pub async fn mcr(net: &TestNet, db: &str, tune: impl FnOnce(&mut McrServiceConfig)) -> McrHandle {
+pub(crate) async fn mcr(
+    net: &TestNet,
+    db: &str,
+    tune: impl FnOnce(&mut McrServiceConfig),
+) -> McrHandle {
     let mut c = McrServiceConfig::devnet(net.url(), net.contracts());
     c.database_url = db.to_owned();
     c.listen = "127.0.0.1:0".parse().unwrap();
@@ -26,7 +30,7 @@ pub async fn mcr(net: &TestNet, db: &str, tune: impl FnOnce(&mut McrServiceConfi
 /// GET: (status, JSON body). Every answer goes through the guard of peaq's SDK for its
 /// endpoint (`guards`): a 2xx body of `/mcr/{did}`, `/machine/{did}`, `/metadata/{id}` or
 /// `/operator/{did}/machines` must pass it, an error must be `{"detail": str}`.
-pub async fn get(base: &str, path: &str) -> (u16, Value) {
+pub(crate) async fn get(base: &str, path: &str) -> (u16, Value) {
     let r = reqwest::Client::builder()
         .no_proxy()
         .build()
@@ -43,7 +47,7 @@ pub async fn get(base: &str, path: &str) -> (u16, Value) {
 
 /// Runs the SDK guard that applies to `path` on an answer (panics with the broken rule).
 /// `/ready` answers its own document with 200 and 503 alike.
-pub fn check_guards(path: &str, status: u16, body: &Value) {
+pub(crate) fn check_guards(path: &str, status: u16, body: &Value) {
     let route = path.split('?').next().unwrap_or(path);
     let parts: Vec<&str> = route.trim_start_matches('/').split('/').collect();
     let result = if parts == ["ready"] {
@@ -66,7 +70,7 @@ pub fn check_guards(path: &str, status: u16, body: &Value) {
 
 /// A fresh database URL: a SQLite file in `dir`, or a new PostgreSQL database (a PostgreSQL test
 /// fails without a server).
-pub async fn database(kind: Db, dir: &std::path::Path, name: &str) -> String {
+pub(crate) async fn database(kind: Db, dir: &std::path::Path, name: &str) -> String {
     match kind {
         Db::Sqlite => dir.join(format!("{name}.sqlite")).display().to_string(),
         Db::Postgres => fresh_postgres_database(&format!("mcr_{name}")).await,

@@ -4,7 +4,7 @@
 use alloy::primitives::Address;
 use alloy::signers::local::PrivateKeySigner;
 use peaqos_sdk::{PeaqosClient, PeaqosConfig, PrivateKey};
-pub use peaqos_testkit::{TestNet as Net, peaq};
+pub(crate) use peaqos_testkit::{TestNet as Net, peaq};
 
 /// SDK clients on a [`Net`].
 pub(crate) trait SdkNet {
