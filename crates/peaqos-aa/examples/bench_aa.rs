@@ -109,14 +109,14 @@ async fn main() {
         .await
         .gas_used;
 
-    let owner = net.funded_key(100).await;
+    let owner = net.funded_key(400).await;
     let owner_client = sdk(&net, &owner);
     let machine = PrivateKeySigner::random();
     let account_addr = owner_client
         .get_smart_account_address(owner.address(), machine.address(), U256::ZERO)
         .await
         .unwrap();
-    deposit_to(&owner_client, account_addr, peaq(50))
+    deposit_to(&owner_client, account_addr, peaq(10))
         .await
         .unwrap();
     let machine_id = owner_client.register_for(account_addr).await.unwrap();
