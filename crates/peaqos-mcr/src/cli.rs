@@ -271,14 +271,8 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://flag.sqlite");
         assert_eq!(c.cache_ttl, Duration::ZERO);
         // defaults without either
-        let cli = Cli::try_parse_from([
-            "x",
-            "--rpc-url",
-            "http://127.0.0.1:8545",
-            "--network",
-            "mainnet",
-        ])
-        .unwrap();
+        let cli =
+            Cli::try_parse_from(["x", "--rpc-url", "http://h:1", "--network", "peaq"]).unwrap();
         let c = config_from_args(&cli.serve, |_| None, 3338).unwrap();
         assert_eq!(c.database_url, crate::DEFAULT_DATABASE_URL);
         assert_eq!(
