@@ -39,7 +39,7 @@ pub struct DemoArgs {
 }
 
 const DAY: u64 = 86_400;
-const TOTAL_STEPS: u32 = 9;
+const TOTAL_STEPS: u32 = 10;
 
 /// What a demo machine's history looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,6 +198,125 @@ async fn join_all<T: Send + 'static>(
 
 fn wei(peaq_milli: u64) -> U256 {
     U256::from(peaq_milli) * U256::from(1_000_000_000_000_000u64)
+}
+
+/// The machine of the smart-account story.
+struct AccountMachine {
+    address: Address,
+    machine_id: u64,
+    events: usize,
+    user_operations: usize,
+}
+
+/// A machine whose identity wallet is its smart account: the operator registers the account with
+/// `registerFor(account)`; the machine submits its history through UserOperations signed by its
+/// own key (the account pays its gas: nobody else holds gas for the machine); the operator, the
+/// account's owner, rotates the machine key with `setMachine`; the old key is then refused by the
+/// bundler and the new one works.
+async fn smart_account_machine(
+    stack: &crate::stack::Stack,
+    base: &PeaqosConfig,
+    op: &PeaqosClient,
+    funder: &PeaqosClient,
+    chain_now: u64,
+    days: u32,
+    ui: &Ui,
+) -> Result<AccountMachine, CliError> {
+    use peaqos_sdk::TxCall;
+    use peaqos_sdk::aa::{BundlerClient, SmartAccount};
+    let bundler = || {
+        BundlerClient::new(&stack.bundler_url())
+            .map(|b| b.with_entry_point(stack.devnet.deployment().entry_point))
+    };
+    let (machine_key_addr, machine_key) = PeaqosClient::generate_keypair();
+    let (new_key_addr, new_key) = PeaqosClient::generate_keypair();
+    let reader = client_for(base, machine_key.clone())?;
+    let account = SmartAccount::new(
+        &reader,
+        bundler()?,
+        op.address(),
+        machine_key_addr,
+        U256::ZERO,
+        machine_key.signer(),
+    )
+    .await?;
+    let address = account.address();
+    // The account pays for its own operations (EntryPoint prefunds), so it holds the PEAQ; the
+    // operator gets its bond.
+    funder
+        .send_transaction(address, Bytes::new(), wei(20_000))
+        .await?;
+    funder
+        .send_transaction(op.address(), Bytes::new(), wei(2_000))
+        .await?;
+    let machine_id = op.register_for(address).await?;
+    ui.info(format!(
+        "  account {address} (owner {}, machine key {machine_key_addr}) registered as machine {machine_id}",
+        op.address()
+    ));
+
+    let events = history(Story::SteadyEarner, 99, machine_id, chain_now, days);
+    let registry = stack.contracts().event_registry;
+    let calls: Vec<TxCall> = peaqos_types::event::prepare_batch_submit_events(&events)
+        .map_err(|e| CliError::user(format!("smart-account history: {e}")))?
+        .iter()
+        .map(|e| TxCall {
+            to: registry,
+            data: peaqos_sdk::events::encode_submit_event(e),
+            value: U256::ZERO,
+        })
+        .collect();
+    let mut user_operations = 0;
+    // The first operation deploys the account (initCode) and carries the first batch.
+    for chunk in calls.chunks(32) {
+        account.execute(chunk).await?;
+        user_operations += 1;
+    }
+    ui.info(format!(
+        "  {} events in {user_operations} UserOperations signed by the machine key",
+        events.len()
+    ));
+
+    let rotate = peaqos_contracts::MachineSmartAccount::setMachineCall {
+        newMachine: new_key_addr,
+    };
+    op.send_transaction(address, rotate.abi_encode().into(), U256::ZERO)
+        .await?;
+    let heartbeat = SubmitEventParams::activity(machine_id, U256::from(1u64), chain_now);
+    let heartbeat = vec![TxCall {
+        to: registry,
+        data: peaqos_sdk::events::encode_submit_event(
+            &peaqos_types::event::prepare_submit_event(&heartbeat)
+                .map_err(|e| CliError::user(format!("heartbeat: {e}")))?,
+        ),
+        value: U256::ZERO,
+    }];
+    match account.execute(&heartbeat).await {
+        // -32507: the signature is neither the owner's nor the (new) machine's.
+        Err(peaqos_sdk::PeaqosError::Rpc {
+            rpc_code: Some(-32507),
+            ..
+        }) => ui.info("  after setMachine the old machine key is refused by the bundler (-32507)"),
+        Err(e) => return Err(e.into()),
+        Ok(_) => {
+            return Err(CliError::user(
+                "the rotated-out machine key was still accepted",
+            ));
+        }
+    }
+    account
+        .clone()
+        .with_signer(new_key.signer())
+        .execute(&heartbeat)
+        .await?;
+    user_operations += 1;
+    ui.info("  the new machine key submits the next event");
+    Ok(AccountMachine {
+        address,
+        machine_id,
+        events: events.len() + 1,
+        user_operations,
+    })
 }
 
 /// Runs the demo.
@@ -428,6 +547,24 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
 
     step(
         8,
+        "a machine whose identity is its ERC-4337 smart account: registerFor(account), events \
+         through UserOperations signed by its key, the key rotated with setMachine",
+    );
+    let account =
+        smart_account_machine(&stack, &base, &op, &dev(1)?, chain_now, args.days, ui).await?;
+    // The operator lists it in its fleet like the others.
+    op.write_proxy_did_attributes(&WriteProxyDidParams {
+        proxy_machine_id: op_id,
+        machine_ids: ids[..n]
+            .iter()
+            .copied()
+            .chain([account.machine_id])
+            .collect(),
+    })
+    .await?;
+
+    step(
+        9,
         "flagging one machine from the AdminFlags owner (dev account 0)",
     );
     let flagged: Vec<usize> = (0..n).filter(|i| stories[*i] == Story::Flagged).collect();
@@ -446,7 +583,7 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
     }
 
     step(
-        9,
+        10,
         "waiting for the MCR indexer, then reading the ratings from the MCR API",
     );
     ui.spin(
@@ -490,6 +627,38 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
             "mcr": r,
         }));
     }
+    {
+        let did = format!("did:peaq:{}", account.address);
+        let r = mcr.query_mcr(&did).await?;
+        rows.push(vec![
+            account.machine_id.to_string(),
+            "smart account (ERC-4337)".to_string(),
+            r.mcr.to_string(),
+            r.mcr_score.to_string(),
+            r.bond_status.to_string(),
+            format!("{}/{}", r.revenue_event_count, r.activity_event_count),
+            r.revenue_trend.to_string(),
+            format!("{:.0}", r.total_revenue),
+            if r.negative_flag {
+                "yes".into()
+            } else {
+                "no".into()
+            },
+            if r.mcr_degraded {
+                "yes".into()
+            } else {
+                "no".into()
+            },
+        ]);
+        json_rows.push(json!({
+            "story": "smart account (ERC-4337)",
+            "address": account.address.to_string(),
+            "userOperations": account.user_operations,
+            "machineKeyRotated": true,
+            "operatorListed": fleet.iter().any(|m| m.machine_id == account.machine_id),
+            "mcr": r,
+        }));
+    }
     let elapsed = started.elapsed();
     if args.json {
         crate::outln!(
@@ -497,7 +666,7 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
             json!({
                 "operator": {"did": op_did, "machineId": op_id, "fleetSize": fleet.len()},
                 "machines": json_rows,
-                "events": fleet_events.len() + self_event_count,
+                "events": fleet_events.len() + self_event_count + account.events,
                 "elapsedMs": elapsed.as_millis() as u64,
             })
         )?;

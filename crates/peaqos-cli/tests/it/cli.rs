@@ -12,9 +12,14 @@ fn demo_rates_a_fleet_with_distinct_stories() {
         .output()
         .unwrap();
     let v = json(&out);
-    assert_eq!(v["operator"]["fleetSize"], 7);
+    // 7 via registerFor and the smart-account machine, also registered by the operator
+    assert_eq!(v["operator"]["fleetSize"], 8);
     let ms = v["machines"].as_array().unwrap();
-    assert_eq!(ms.len(), 8, "7 via registerFor + 1 self-managed");
+    assert_eq!(
+        ms.len(),
+        9,
+        "7 via registerFor + 1 self-managed + 1 smart account"
+    );
     let by = |story: &str| {
         ms.iter()
             .find(|m| m["story"] == story)
@@ -45,8 +50,21 @@ fn demo_rates_a_fleet_with_distinct_stories() {
     assert_eq!(steady["revenue_trend"], "stable");
     // the flag costs points
     assert!(by("flagged by admin")["mcr"]["mcr_score"].as_u64() < steady["mcr_score"].as_u64());
+    // the smart-account machine: its history came through UserOperations, its key was rotated
+    let account = by("smart account (ERC-4337)");
+    assert!(
+        account["userOperations"].as_u64().unwrap() >= 2,
+        "{account}"
+    );
+    assert_eq!(account["mcr"]["bond_status"], "bonded");
+    assert_eq!(account["mcr"]["revenue_event_count"], 90);
+    assert_eq!(
+        account["mcr"]["activity_event_count"], 91,
+        "90 + the new key's heartbeat"
+    );
     let err = stderr(&out);
-    assert!(err.contains("[1/9]") && err.contains("[9/9]"), "{err}");
+    assert!(err.contains("[1/10]") && err.contains("[10/10]"), "{err}");
+    assert!(err.contains("old machine key is refused"), "{err}");
     assert_plain(&out);
 }
 
