@@ -175,7 +175,19 @@ async fn simulate_validation_failures_carry_the_entry_points_reason() {
         (e["code"].clone(), e["message"].clone()),
         (json!(-32500), json!("AA21 didn't pay prefund"))
     );
+    // Estimation needs a few million wei too (its metering run pays 1 wei per gas).
+    let e = aa
+        .err("eth_estimateUserOperationGas", json!([op, EP]))
+        .await;
+    assert_eq!(
+        (e["code"].clone(), e["message"].clone()),
+        (json!(-32500), json!("AA21 didn't pay prefund"))
+    );
     aa.net.fund(account, 1).await;
+    let est = aa
+        .rpc("eth_estimateUserOperationGas", json!([op, EP]))
+        .await;
+    assert!(est.get("result").is_some(), "{est}");
     // Not deployed and no initCode: AA20.
     let op = aa
         .op(&machine, account, U256::ZERO, Bytes::new(), Bytes::new())
