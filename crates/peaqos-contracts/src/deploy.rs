@@ -204,7 +204,8 @@ impl DeploymentPlan {
         );
         // EntryPoint v0.6 from its shipped init code through the deterministic deployment proxy (which must
         // exist on the chain): its canonical address follows from the code, nothing is written into state.
-        let entry_point = DETERMINISTIC_DEPLOYER.create2_from_code(B256::ZERO, &EntryPointV06::BYTECODE);
+        let entry_point =
+            DETERMINISTIC_DEPLOYER.create2_from_code(B256::ZERO, &EntryPointV06::BYTECODE);
         p.push(
             "EntryPoint v0.6 (deterministic deployment proxy)",
             Some(DETERMINISTIC_DEPLOYER),

@@ -30,9 +30,9 @@
 #![warn(missing_docs)]
 
 pub mod aa;
-pub mod bridge;
 #[cfg(any(test, feature = "bench"))]
 pub mod bench;
+pub mod bridge;
 pub mod client;
 pub mod config;
 pub mod constants;
