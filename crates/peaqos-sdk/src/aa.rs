@@ -15,7 +15,7 @@
 //! let client = PeaqosClient::from_env()?; // the machine's key
 //! let machine_key = client.config().private_key.clone().unwrap().signer();
 //! let owner = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-//! let account = SmartAccount::new(&client, BundlerClient::from_env()?, owner, client.address(), U256::ZERO, machine_key).await?;
+//! let account = SmartAccount::new(&client, BundlerClient::from_env_lookup(|k| std::env::var(k).ok())?, owner, client.address(), U256::ZERO, machine_key).await?;
 //! let receipt = account
 //!     .execute(&[TxCall { to: client.contracts().event_registry, data: Bytes::new(), value: U256::ZERO }])
 //!     .await?;
@@ -256,10 +256,10 @@ impl BundlerClient {
         })
     }
 
-    /// The bundler of `PEAQOS_BUNDLER_URL`, else [`DEFAULT_BUNDLER_URL`].
-    pub fn from_env() -> Result<Self> {
-        let url = std::env::var(PEAQOS_BUNDLER_URL)
-            .ok()
+    /// The bundler of `PEAQOS_BUNDLER_URL` in an environment lookup (the binary passes
+    /// `|k| std::env::var(k).ok()`), else [`DEFAULT_BUNDLER_URL`].
+    pub fn from_env_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let url = lookup(PEAQOS_BUNDLER_URL)
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| DEFAULT_BUNDLER_URL.to_string());
@@ -873,6 +873,18 @@ mod tests {
     fn dummy_signature_is_65_bytes_and_stable() {
         assert_eq!(dummy_signature().len(), 65);
         assert_eq!(dummy_signature(), dummy_signature());
+    }
+
+    #[test]
+    fn bundler_url_from_the_lookup_else_the_default() {
+        let b = BundlerClient::from_env_lookup(|k| {
+            (k == PEAQOS_BUNDLER_URL).then(|| " http://127.0.0.1:9 ".to_string())
+        })
+        .unwrap();
+        assert_eq!(b.url(), "http://127.0.0.1:9");
+        let d = BundlerClient::from_env_lookup(|_| Some(String::new())).unwrap();
+        assert_eq!(d.url(), DEFAULT_BUNDLER_URL);
+        assert_eq!(d.entry_point(), peaqos_types::constants::ENTRY_POINT_V06);
     }
 
     #[test]

@@ -105,10 +105,9 @@ mod tests {
     )];
 
     /// Reads in code other engineers are writing right now, each to become a lookup or an
-    /// explicit value (then its line goes): the bundler URL of `BundlerClient::from_env`, the
-    /// bridge's contracts directory, the ROS 2 node's configuration.
-    const PENDING: [(&str, &str); 4] = [
-        ("peaqos-sdk/src/aa.rs", "std::env::var(PEAQOS_BUNDLER_URL)"),
+    /// explicit value (then its line goes): the bridge's contracts directory, the ROS 2 node's
+    /// configuration.
+    const PENDING: [(&str, &str); 3] = [
         (
             "peaqos-bridge/src/deploy.rs",
             "std::env::var_os(\"PEAQOS_CONTRACTS_DIR\")",
