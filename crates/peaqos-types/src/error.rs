@@ -416,17 +416,25 @@ mod tests {
 
     #[test]
     fn twenty_faucet_codes() {
+        // The seed's 20, plus 2FA_ALREADY_CONFIGURED that peaq's CLI relies on; the two client-side
+        // envelope sentinels are not server codes.
         let faucet: Vec<_> = ErrorCode::ALL
             .iter()
             .filter(|c| c.category() == ErrorCategory::Faucet)
             .filter(|c| {
                 !matches!(
                     c,
-                    ErrorCode::InvalidResponse | ErrorCode::UnexpectedResponse
+                    ErrorCode::InvalidResponse
+                        | ErrorCode::UnexpectedResponse
+                        | ErrorCode::TwoFaAlreadyConfigured
                 )
             })
             .collect();
         assert_eq!(faucet.len(), 20);
+        assert_eq!(
+            ErrorCode::TwoFaAlreadyConfigured.category(),
+            ErrorCategory::Faucet
+        );
     }
 
     #[test]
