@@ -200,6 +200,23 @@ fn wei(peaq_milli: u64) -> U256 {
     U256::from(peaq_milli) * U256::from(1_000_000_000_000_000u64)
 }
 
+/// One line of the ratings table.
+fn rating_row(machine_id: u64, story: &str, r: &peaqos_sdk::McrResponse) -> Vec<String> {
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+    vec![
+        machine_id.to_string(),
+        story.to_string(),
+        r.mcr.to_string(),
+        r.mcr_score.to_string(),
+        r.bond_status.to_string(),
+        format!("{}/{}", r.revenue_event_count, r.activity_event_count),
+        r.revenue_trend.to_string(),
+        format!("{:.0}", r.total_revenue),
+        yes_no(r.negative_flag),
+        yes_no(r.mcr_degraded),
+    ]
+}
+
 /// The machine of the smart-account story.
 struct AccountMachine {
     address: Address,
@@ -599,26 +616,7 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
         let did = format!("did:peaq:{}", keys[i].0);
         let r = mcr.query_mcr(&did).await?;
         let listed = fleet.iter().any(|m| m.machine_id == ids[i]);
-        rows.push(vec![
-            ids[i].to_string(),
-            stories[i].label().to_string(),
-            r.mcr.to_string(),
-            r.mcr_score.to_string(),
-            r.bond_status.to_string(),
-            format!("{}/{}", r.revenue_event_count, r.activity_event_count),
-            r.revenue_trend.to_string(),
-            format!("{:.0}", r.total_revenue),
-            if r.negative_flag {
-                "yes".into()
-            } else {
-                "no".into()
-            },
-            if r.mcr_degraded {
-                "yes".into()
-            } else {
-                "no".into()
-            },
-        ]);
+        rows.push(rating_row(ids[i], stories[i].label(), &r));
         json_rows.push(json!({
             "story": stories[i].label(),
             "address": keys[i].0.to_string(),
@@ -630,26 +628,11 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
     {
         let did = format!("did:peaq:{}", account.address);
         let r = mcr.query_mcr(&did).await?;
-        rows.push(vec![
-            account.machine_id.to_string(),
-            "smart account (ERC-4337)".to_string(),
-            r.mcr.to_string(),
-            r.mcr_score.to_string(),
-            r.bond_status.to_string(),
-            format!("{}/{}", r.revenue_event_count, r.activity_event_count),
-            r.revenue_trend.to_string(),
-            format!("{:.0}", r.total_revenue),
-            if r.negative_flag {
-                "yes".into()
-            } else {
-                "no".into()
-            },
-            if r.mcr_degraded {
-                "yes".into()
-            } else {
-                "no".into()
-            },
-        ]);
+        rows.push(rating_row(
+            account.machine_id,
+            "smart account (ERC-4337)",
+            &r,
+        ));
         json_rows.push(json!({
             "story": "smart account (ERC-4337)",
             "address": account.address.to_string(),
