@@ -211,8 +211,8 @@ pub async fn run(
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<(), GasStationError> {
     let handle = crate::spawn(args.to_config(env)?).await?;
-    eprintln!("Gas Station listening on {}", handle.url());
-    let _ = tokio::signal::ctrl_c().await;
+    println!("Gas Station listening on {}", handle.url());
+    peaqos_server::until_ctrl_c().await?;
     handle.shutdown().await
 }
 

@@ -109,9 +109,9 @@ impl ServerKey {
     /// Decrypts what [`ServerKey::seal`] produced for the same `context`.
     pub fn open(&self, sealed: &str, context: &str) -> Result<Vec<u8>, GasStationError> {
         let raw = hex::decode(sealed)
-            .map_err(|_| GasStationError::Database("sealed value is not hex".into()))?;
+            .map_err(|_| GasStationError::Corrupt("sealed value is not hex".into()))?;
         if raw.len() < 12 + 16 {
-            return Err(GasStationError::Database("sealed value too short".into()));
+            return Err(GasStationError::Corrupt("sealed value too short".into()));
         }
         let (nonce, ct) = raw.split_at(12);
         let nonce: [u8; 12] = nonce.try_into().unwrap_or_default();
@@ -124,7 +124,7 @@ impl ServerKey {
                 },
             )
             .map_err(|_| {
-                GasStationError::Database(
+                GasStationError::Corrupt(
                     "cannot decrypt a stored secret (wrong server key?)".into(),
                 )
             })

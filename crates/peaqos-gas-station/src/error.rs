@@ -28,8 +28,17 @@ pub enum GasStationError {
     Config(String),
     /// Storage failure.
     #[error("database error: {0}")]
-    Database(String),
-    /// Listener / server failure.
+    Database(#[source] sqlx::Error),
+    /// Schema migration failure.
+    #[error("database migration error: {0}")]
+    Migration(#[source] sqlx::migrate::MigrateError),
+    /// A stored value that does not read back (a journal row, a sealed secret).
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// The HTTP server could not listen or stopped with an error.
+    #[error(transparent)]
+    Http(#[from] peaqos_server::ServerError),
+    /// A task of the service failed.
     #[error("server error: {0}")]
     Server(String),
 }
@@ -60,13 +69,13 @@ impl GasStationError {
 
 impl From<sqlx::Error> for GasStationError {
     fn from(e: sqlx::Error) -> Self {
-        Self::Database(e.to_string())
+        Self::Database(e)
     }
 }
 
 impl From<sqlx::migrate::MigrateError> for GasStationError {
     fn from(e: sqlx::migrate::MigrateError) -> Self {
-        Self::Database(e.to_string())
+        Self::Migration(e)
     }
 }
 

@@ -57,27 +57,24 @@ pub use totp::{current_code_for, totp_now};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::oneshot;
 
 /// A running Gas Station.
 #[derive(Debug)]
 pub struct GasStationHandle {
-    addr: SocketAddr,
     service: Arc<Service>,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: tokio::task::JoinHandle<Result<(), GasStationError>>,
+    server: peaqos_server::Server,
     reconciler: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl GasStationHandle {
     /// Bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// `http://host:port`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// The service (direct calls from tests and tools).
@@ -90,38 +87,24 @@ impl GasStationHandle {
         if let Some(r) = self.reconciler.take() {
             r.abort();
         }
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        let res = (&mut self.server)
-            .await
-            .map_err(|e| GasStationError::Server(e.to_string()))?;
+        let res = self.server.shutdown().await;
         self.service.store().close().await;
-        res
+        Ok(res?)
     }
 
     /// Waits until the server stops (it does not, unless it fails).
     pub async fn wait(&mut self) -> Result<(), GasStationError> {
-        (&mut self.server)
-            .await
-            .map_err(|e| GasStationError::Server(e.to_string()))?
+        Ok(self.server.wait().await?)
     }
 }
 
 /// Binds the listener, opens storage, runs start-up recovery (journal reconciliation), then
 /// serves until [`GasStationHandle::shutdown`].
 pub async fn spawn(config: GasStationConfig) -> Result<GasStationHandle, GasStationError> {
-    let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
-        .await
-        .map_err(|e| {
-            GasStationError::Server(format!(
-                "cannot listen on {}:{}: {e}",
-                config.host, config.port
-            ))
-        })?;
+    let listener = peaqos_server::bind(&config.host, config.port).await?;
     let addr = listener
         .local_addr()
-        .map_err(|e| GasStationError::Server(e.to_string()))?;
+        .map_err(|e| GasStationError::Http(peaqos_server::ServerError::Serve(e)))?;
     let base_url = config
         .public_url
         .clone()
@@ -130,19 +113,7 @@ pub async fn spawn(config: GasStationConfig) -> Result<GasStationHandle, GasStat
     let interval = config.reconcile_interval_secs;
     let service = Arc::new(Service::new(config, base_url).await?);
     service.recover().await?;
-    let app = http::router(service.clone());
-    let (tx, rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = rx.await;
-        })
-        .await
-        .map_err(|e| GasStationError::Server(e.to_string()))
-    });
+    let server = peaqos_server::serve(listener, http::router(service.clone()))?;
     let reconciler = (interval > 0).then(|| {
         let s = service.clone();
         tokio::spawn(async move {
@@ -160,9 +131,7 @@ pub async fn spawn(config: GasStationConfig) -> Result<GasStationHandle, GasStat
     });
     tracing::info!(%addr, "gas station listening");
     Ok(GasStationHandle {
-        addr,
         service,
-        shutdown: Some(tx),
         server,
         reconciler,
     })

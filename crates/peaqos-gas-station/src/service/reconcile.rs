@@ -44,7 +44,7 @@ impl Service {
             let hash: B256 = row
                 .tx_hash
                 .parse()
-                .map_err(|_| GasStationError::Database("bad tx hash in journal".into()))?;
+                .map_err(|_| GasStationError::Corrupt("bad tx hash in journal".into()))?;
             let receipt = chain
                 .provider
                 .get_transaction_receipt(hash)
@@ -55,7 +55,7 @@ impl Service {
                 continue;
             }
             let raw = hex::decode(&row.raw_tx)
-                .map_err(|_| GasStationError::Database("bad raw tx in journal".into()))?;
+                .map_err(|_| GasStationError::Corrupt("bad raw tx in journal".into()))?;
             match chain.provider.send_raw_transaction(&raw).await {
                 Ok(_) => waiting.push((row, hash)),
                 Err(e) => {
