@@ -267,12 +267,17 @@ pub struct SideDeployment {
     pub verifier: Address,
 }
 
-/// A signing provider for `rpc_url`.
+/// A signing provider for `rpc_url`. Nonces come from the node (`pending` count) for every
+/// transaction, never from a local cache: a send the node refuses (no funds) consumes no nonce.
 pub fn signing_provider(rpc_url: &str, key: PrivateKeySigner) -> Result<DynProvider, BridgeError> {
     let url = rpc_url
         .parse()
         .map_err(|_| BridgeError::Config(format!("{rpc_url:?} is not a URL")))?;
     Ok(ProviderBuilder::new()
+        .disable_recommended_fillers()
+        .with_gas_estimation()
+        .with_simple_nonce_management()
+        .fetch_chain_id()
         .wallet(EthereumWallet::from(key))
         .connect_http(url)
         .erased())

@@ -45,6 +45,35 @@ pub struct RelayChain {
 }
 
 impl RelayChain {
+    /// Reads the receive library of `endpoint` on `side` (its default for the other side's eid).
+    pub async fn discover(
+        rpc_url: &str,
+        side: Side,
+        endpoint: Address,
+    ) -> Result<Self, BridgeError> {
+        let url = rpc_url
+            .parse()
+            .map_err(|_| BridgeError::Config(format!("{rpc_url:?} is not a URL")))?;
+        let p = alloy::providers::ProviderBuilder::new().connect_http(url);
+        let lib = EndpointV2::new(endpoint, &p)
+            .defaultReceiveLibrary(side.remote().eid())
+            .call()
+            .await
+            .map_err(|e| tx_err(side, "defaultReceiveLibrary", e))?;
+        if lib == Address::ZERO {
+            return Err(BridgeError::Config(format!(
+                "{}: no LayerZero endpoint with a receive library at {endpoint} (start the devnet with --bridge)",
+                side.name()
+            )));
+        }
+        Ok(Self {
+            side,
+            rpc_url: rpc_url.to_string(),
+            endpoint,
+            message_lib: lib,
+        })
+    }
+
     /// From a deployed side.
     pub fn from_deployment(rpc_url: &str, d: &SideDeployment) -> Self {
         Self {

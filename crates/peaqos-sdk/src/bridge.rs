@@ -144,6 +144,7 @@ impl PeaqosClient {
     }
 
     /// The native fee (wei) of bridging `token_id` to `recipient` (`quoteSend(..., false)`).
+    #[allow(clippy::too_many_arguments)] // peaq's SDK's parameters, in its order
     pub async fn quote_bridge(
         &self,
         token_id: U256,
@@ -173,6 +174,7 @@ impl PeaqosClient {
     /// quotes, then sends with exactly the quoted native fee (refunds to the client's address).
     /// `base_rpc_url` and `base_nft_address` are needed when the source is Base. Returns the
     /// source-chain transaction hash; wait for the token with [`wait_for_bridge_arrival`].
+    #[allow(clippy::too_many_arguments)] // peaq's SDK's parameters, in its order
     pub async fn bridge_nft(
         &self,
         token_id: U256,

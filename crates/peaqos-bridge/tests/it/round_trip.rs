@@ -215,3 +215,30 @@ async fn only_the_relayer_may_verify() {
         "OnlyWhitelistCaller(OnlyWhitelistCaller)"
     );
 }
+
+#[tokio::test]
+async fn a_relayer_without_gas_says_so_and_resumes_once_funded() {
+    let b = Bridge::start_with_relayer_funds(0).await;
+    let (key, token) = b.machine().await;
+    send_to_base(&b, &key, key.address(), token).await;
+    let mut relayer = b.relayer();
+    let r = relayer.tick().await.unwrap();
+    assert_eq!((r.seen, r.verified, r.delivered, r.failed), (1, 0, 0, 1));
+    let base = &relayer.state().chains["base"];
+    let dry = base.out_of_funds.as_deref().expect("out of funds reported");
+    assert!(dry.contains(&b.relayer_key.address().to_string()), "{dry}");
+    assert!(dry.contains("fund it"), "{dry}");
+    assert_eq!(base.balance, "0");
+    let pending = relayer.state().pending.values().next().unwrap();
+    assert_eq!(pending.attempts, 1);
+    // Persisted for `peaqos relayer status`.
+    let saved = peaqos_bridge::RelayerState::load(&b.relayer_config().state_path).unwrap();
+    assert!(saved.chains["base"].out_of_funds.is_some());
+
+    // A refused send consumed no nonce: once funded, the next poll goes through.
+    b.base.fund(b.relayer_key.address(), 1).await;
+    let r = relayer.tick().await.unwrap();
+    assert_eq!((r.verified, r.delivered, r.failed), (1, 1, 0));
+    assert!(relayer.state().chains["base"].out_of_funds.is_none());
+    assert_eq!(b.base_owner(token).await, Some(key.address()));
+}

@@ -11,17 +11,22 @@ use peaqos_contracts::{MachineNFT, MachineNFTAdapter, MachineNFTBase};
 use peaqos_devnet::{ChainKind, DevnetConfig};
 use peaqos_testkit::{TestNet, mined};
 
-pub struct Bridge {
-    pub peaq: TestNet,
-    pub base: TestNet,
-    pub peaq_side: SideDeployment,
-    pub base_side: SideDeployment,
-    pub relayer_key: PrivateKeySigner,
-    pub dir: tempfile::TempDir,
+pub(crate) struct Bridge {
+    pub(crate) peaq: TestNet,
+    pub(crate) base: TestNet,
+    pub(crate) peaq_side: SideDeployment,
+    pub(crate) base_side: SideDeployment,
+    pub(crate) relayer_key: PrivateKeySigner,
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Bridge {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
+        Self::start_with_relayer_funds(100).await
+    }
+
+    /// Two devnets with the bridge; the relayer key holds `base_funds` PEAQ on Base.
+    pub(crate) async fn start_with_relayer_funds(base_funds: u64) -> Self {
         let peaq = TestNet::start().await;
         let base = TestNet::start_with(DevnetConfig {
             port: 0,
@@ -32,7 +37,9 @@ impl Bridge {
             LzArtifacts::locate().expect("LayerZero installed (cd contracts && npm ci)");
         let relayer_key = PrivateKeySigner::random();
         peaq.fund(relayer_key.address(), 100).await;
-        base.fund(relayer_key.address(), 100).await;
+        if base_funds > 0 {
+            base.fund(relayer_key.address(), base_funds).await;
+        }
         let machine_nft = peaq.contracts().machine_nft;
         let owner = peaq.handle.signer(0);
         let peaq_side = peaqos_bridge::install(
@@ -65,7 +72,7 @@ impl Bridge {
         }
     }
 
-    pub fn relayer_config(&self) -> RelayerConfig {
+    pub(crate) fn relayer_config(&self) -> RelayerConfig {
         RelayerConfig::new(
             RelayChain::from_deployment(&self.peaq.url(), &self.peaq_side),
             RelayChain::from_deployment(&self.base.url(), &self.base_side),
@@ -74,12 +81,12 @@ impl Bridge {
         )
     }
 
-    pub fn relayer(&self) -> Relayer {
+    pub(crate) fn relayer(&self) -> Relayer {
         Relayer::new(self.relayer_config()).expect("relayer")
     }
 
     /// A registered machine with its Machine NFT on peaq: (key, token id).
-    pub async fn machine(&self) -> (PrivateKeySigner, U256) {
+    pub(crate) async fn machine(&self) -> (PrivateKeySigner, U256) {
         let key = self.peaq.funded_key(10).await;
         self.base.fund(key.address(), 10).await;
         let id = self.peaq.register(&key).await;
@@ -87,25 +94,25 @@ impl Bridge {
         (key, U256::from(token))
     }
 
-    pub fn adapter(
+    pub(crate) fn adapter(
         &self,
         key: &PrivateKeySigner,
     ) -> MachineNFTAdapter::MachineNFTAdapterInstance<DynProvider> {
         MachineNFTAdapter::new(self.peaq_side.oapp, self.peaq.provider_for(key.clone()))
     }
 
-    pub fn base_nft(
+    pub(crate) fn base_nft(
         &self,
         key: &PrivateKeySigner,
     ) -> MachineNFTBase::MachineNFTBaseInstance<DynProvider> {
         MachineNFTBase::new(self.base_side.oapp, self.base.provider_for(key.clone()))
     }
 
-    pub fn machine_nft(&self) -> MachineNFT::MachineNFTInstance<DynProvider> {
+    pub(crate) fn machine_nft(&self) -> MachineNFT::MachineNFTInstance<DynProvider> {
         MachineNFT::new(self.peaq.contracts().machine_nft, self.peaq.reader())
     }
 
-    pub async fn peaq_owner(&self, token: U256) -> Address {
+    pub(crate) async fn peaq_owner(&self, token: U256) -> Address {
         self.machine_nft()
             .ownerOf(token)
             .call()
@@ -114,7 +121,7 @@ impl Bridge {
     }
 
     /// `ownerOf` on Base, `None` while the token does not exist there.
-    pub async fn base_owner(&self, token: U256) -> Option<Address> {
+    pub(crate) async fn base_owner(&self, token: U256) -> Option<Address> {
         MachineNFTBase::new(self.base_side.oapp, self.base.reader())
             .ownerOf(token)
             .call()
@@ -123,7 +130,7 @@ impl Bridge {
     }
 }
 
-pub fn send_param(dst: Side, to: Address, token: U256) -> MachineNFTAdapter::SendParam {
+pub(crate) fn send_param(dst: Side, to: Address, token: U256) -> MachineNFTAdapter::SendParam {
     MachineNFTAdapter::SendParam {
         dstEid: dst.eid(),
         to: address_to_bytes32(to),
@@ -135,7 +142,7 @@ pub fn send_param(dst: Side, to: Address, token: U256) -> MachineNFTAdapter::Sen
 }
 
 /// peaq -> Base from `key`: approve the adapter, quote, send with exactly the quote.
-pub async fn send_to_base(
+pub(crate) async fn send_to_base(
     b: &Bridge,
     key: &PrivateKeySigner,
     to: Address,
@@ -154,7 +161,7 @@ pub async fn send_to_base(
 }
 
 /// Base -> peaq from `key`.
-pub async fn send_to_peaq(
+pub(crate) async fn send_to_peaq(
     b: &Bridge,
     key: &PrivateKeySigner,
     to: Address,
@@ -166,7 +173,7 @@ pub async fn send_to_peaq(
     mined(n.send(sp, fee.clone(), key.address()).value(fee.nativeFee)).await
 }
 
-pub fn base_send_param(dst: Side, to: Address, token: U256) -> MachineNFTBase::SendParam {
+pub(crate) fn base_send_param(dst: Side, to: Address, token: U256) -> MachineNFTBase::SendParam {
     MachineNFTBase::SendParam {
         dstEid: dst.eid(),
         to: address_to_bytes32(to),
@@ -178,7 +185,7 @@ pub fn base_send_param(dst: Side, to: Address, token: U256) -> MachineNFTBase::S
 }
 
 /// Logs of `topic` emitted by `address` on `p`.
-pub async fn count_logs(p: &DynProvider, address: Address, topic: B256) -> usize {
+pub(crate) async fn count_logs(p: &DynProvider, address: Address, topic: B256) -> usize {
     let f = alloy::rpc::types::Filter::new()
         .address(address)
         .event_signature(topic)
