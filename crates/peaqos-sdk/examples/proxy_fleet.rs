@@ -101,7 +101,11 @@ pub async fn run(operator: PeaqosConfig, n: usize) -> Result<Fleet> {
 #[tokio::main]
 async fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     if std::env::var("PEAQOS_RPC_URL").is_ok() {
-        run(PeaqosConfig::from_env_lookup(|k| std::env::var(k).ok())?, 10).await?;
+        run(
+            PeaqosConfig::from_env_lookup(|k| std::env::var(k).ok())?,
+            10,
+        )
+        .await?;
         return Ok(());
     }
     let devnet = peaqos_devnet::spawn(peaqos_devnet::DevnetConfig::ephemeral()).await?;

@@ -119,7 +119,11 @@ async fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             (Ok(u), Ok(c)) => Some((u, c)),
             _ => None,
         };
-        run(PeaqosConfig::from_env_lookup(|k| std::env::var(k).ok())?, gs).await?;
+        run(
+            PeaqosConfig::from_env_lookup(|k| std::env::var(k).ok())?,
+            gs,
+        )
+        .await?;
         return Ok(());
     }
     let devnet = peaqos_devnet::spawn(peaqos_devnet::DevnetConfig::ephemeral()).await?;

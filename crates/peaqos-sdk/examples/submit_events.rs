@@ -90,7 +90,11 @@ async fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
             .ok()
             .map(|s| peaqos_types::event::parse_machine_id(&s))
             .transpose()?;
-        run(PeaqosConfig::from_env_lookup(|k| std::env::var(k).ok())?, id).await?;
+        run(
+            PeaqosConfig::from_env_lookup(|k| std::env::var(k).ok())?,
+            id,
+        )
+        .await?;
         return Ok(());
     }
     let devnet = peaqos_devnet::spawn(peaqos_devnet::DevnetConfig::ephemeral()).await?;
