@@ -15,6 +15,7 @@ pub mod env;
 pub mod error;
 pub mod init;
 pub mod journal;
+pub mod node;
 pub mod out;
 pub mod qualify;
 pub mod show;
@@ -84,6 +85,8 @@ pub enum Command {
     /// Machine smart accounts: address, deploy, call (through a bundler), status.
     #[command(subcommand)]
     Account(account::AccountCommand),
+    /// The peaqOS ROS 2 node (peaqos_node) on DDS: `--config peaq_robot.yaml`, against any RPC.
+    Node(node::NodeArgs),
 }
 
 /// `peaqos gas-station ...`.
@@ -199,5 +202,6 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Bench(args) => bench::run(args, &ctx).await,
         Command::Bundler(args) => bundler::run(args).await,
         Command::Account(cmd) => account::run(cmd, &ctx).await,
+        Command::Node(args) => node::run(args).await,
     }
 }

@@ -935,45 +935,109 @@ impl Handlers {
 
     // ---- bridge --------------------------------------------------------------------------
 
-    /// bridge/nft: validated, then refused: the SDK has no bridge transfer yet.
+    /// bridge/nft: from peaq the adapter is approved when needed, then quoteSend and send
+    /// with the quoted fee (the SDK's `bridge_nft`). Empty options: peaq's default
+    /// (executor lzReceive gas 200,000); empty recipient: the signer.
     pub async fn bridge_nft(&self, r: PeaqosBridgeNftRequest) -> R<PeaqosBridgeNftResponse> {
-        self.proxy_default("signer_address", &r.signer_address)?;
-        positive("token_id", r.token_id)?;
-        for (f, v) in [("source", &r.source), ("destination", &r.destination)] {
-            if !matches!(v.trim().to_ascii_lowercase().as_str(), "peaq" | "base") {
+        let signer = self.proxy_default("signer_address", &r.signer_address)?;
+        let token_id = positive("token_id", r.token_id)?;
+        let source = r.source.trim().to_ascii_lowercase();
+        let destination = r.destination.trim().to_ascii_lowercase();
+        for (f, v) in [("source", &source), ("destination", &destination)] {
+            if !matches!(v.as_str(), "peaq" | "base") {
                 return Err(Failure::invalid(f, format!("{f} must be peaq or base")));
             }
         }
-        if !r.options_hex.trim().is_empty() {
-            hex_bytes("options_hex", &r.options_hex)?;
+        if source == destination {
+            return Err(Failure::invalid(
+                "destination",
+                "destination must differ from source",
+            ));
         }
-        Err(Failure::new(
-            codes::NOT_SUPPORTED,
-            "",
-            "bridge/nft is not available in this build: the Rust SDK has no bridge transfer yet",
-        ))
+        let recipient = if r.recipient.trim().is_empty() {
+            signer
+        } else {
+            addr("recipient", &r.recipient)?
+        };
+        let base_nft = if r.base_nft_address.trim().is_empty() {
+            None
+        } else {
+            Some(addr("base_nft_address", &r.base_nft_address)?)
+        };
+        let options = if r.options_hex.trim().is_empty() {
+            hex_bytes("options_hex", DEFAULT_LZ_OPTIONS)?
+        } else {
+            hex_bytes("options_hex", &r.options_hex)?
+        };
+        if source == "peaq"
+            && self
+                .cfg
+                .contracts
+                .get("machine_nft_adapter")
+                .is_none_or(|v| v.is_empty())
+        {
+            return Err(Failure::new(
+                codes::CONFIG_ERROR,
+                "",
+                "missing peaqOS config: contracts.machine_nft_adapter",
+            ));
+        }
+        let base_rpc = Some(r.base_rpc_url.trim()).filter(|s| !s.is_empty());
+        let c = self.signer_client("signer_address", signer).await?;
+        let tx = c
+            .bridge_nft(
+                U256::from(token_id),
+                &source,
+                &destination,
+                recipient,
+                base_rpc,
+                base_nft,
+                &options,
+            )
+            .await?;
+        Ok(PeaqosBridgeNftResponse {
+            tx_hash: hash_hex(tx),
+            ..Default::default()
+        })
     }
 
-    /// bridge/wait_arrival: validated, then refused (see bridge/nft).
+    /// bridge/wait_arrival: polls `ownerOf(tokenId)` on the destination (every 10 s) until an
+    /// owner exists or the timeout (> 60 s; 0 = 300 s) passes.
     pub async fn bridge_wait(
         &self,
         r: PeaqosWaitForBridgeArrivalRequest,
     ) -> R<PeaqosWaitForBridgeArrivalResponse> {
-        addr("dst_nft_address", &r.dst_nft_address)?;
-        positive("token_id", r.token_id)?;
-        if r.timeout != 0 && r.timeout <= 60 {
-            return Err(Failure::invalid(
-                "timeout",
-                "timeout must be greater than 60 seconds (0 = 300)",
-            ));
+        if r.dst_rpc_url.trim().is_empty() {
+            return Err(Failure::invalid("dst_rpc_url", "dst_rpc_url is required"));
         }
-        Err(Failure::new(
-            codes::NOT_SUPPORTED,
-            "",
-            "bridge/wait_arrival is not available in this build: the Rust SDK has no bridge transfer yet",
-        ))
+        let nft = addr("dst_nft_address", &r.dst_nft_address)?;
+        let token_id = positive("token_id", r.token_id)?;
+        let timeout = match r.timeout {
+            0 => peaqos_sdk::bridge::DEFAULT_ARRIVAL_TIMEOUT,
+            t if t <= 60 => {
+                return Err(Failure::invalid(
+                    "timeout",
+                    "timeout must be greater than 60 seconds (0 = 300)",
+                ));
+            }
+            t => std::time::Duration::from_secs(t),
+        };
+        let arrived = peaqos_sdk::bridge::wait_for_bridge_arrival(
+            r.dst_rpc_url.trim(),
+            nft,
+            U256::from(token_id),
+            timeout,
+        )
+        .await?;
+        Ok(PeaqosWaitForBridgeArrivalResponse {
+            arrived,
+            ..Default::default()
+        })
     }
 }
+
+/// peaq's default LayerZero options: executor lzReceive gas 200,000.
+pub const DEFAULT_LZ_OPTIONS: &str = "0x00030100110100000000000000000000000000030d40";
 
 /// Turns a handler's result into its response: `Ok` gets `success=true`, `Err` the failure.
 pub fn respond<T: Outcome>(r: R<T>) -> T {

@@ -95,12 +95,26 @@ impl RosOptions {
     }
 }
 
-/// Services' QoS: RELIABLE, VOLATILE, KEEP_LAST 10 (ROS 2's services default).
+/// Services' QoS: RELIABLE, VOLATILE, KEEP_LAST 10 (ROS 2's services default), what clients
+/// use.
 pub fn service_qos() -> QosProfile {
     QosProfile::publisher_default()
         .reliability_reliable(WhenFull::DEFAULT)
         .durability(Durability::Volatile)
         .history(History::KeepLast { depth: 10 })
+}
+
+/// History depth of the node's own request readers and reply writers. Depth is local (it is
+/// not matched in discovery): the wire QoS stays RELIABLE + VOLATILE, but a burst from many
+/// clients at once is neither overwritten in the node's reader nor in its reply writer while
+/// replies wait for their acknowledgements.
+pub const NODE_HISTORY_DEPTH: usize = 1000;
+
+/// The node's side of [`service_qos`]: the same reliability and durability, deeper history.
+pub fn node_qos() -> QosProfile {
+    service_qos().history(History::KeepLast {
+        depth: NODE_HISTORY_DEPTH,
+    })
 }
 
 /// A DDS participant for `opts` (loopback only when asked).
@@ -231,8 +245,8 @@ where
             mapping,
             &name,
             &ServiceTypeName::new(PACKAGE, type_name),
-            service_qos(),
-            service_qos(),
+            node_qos(),
+            node_qos(),
         )
         .map_err(|e| NodeError::Dds(format!("{service}: {e:?}")))?;
     let handler = Arc::new(handler);

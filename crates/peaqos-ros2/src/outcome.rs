@@ -41,8 +41,6 @@ pub mod codes {
     pub const WALLET_ERROR: &str = "WALLET_ERROR";
     /// A query answered something else than a JSON object.
     pub const BAD_RESPONSE: &str = "BAD_RESPONSE";
-    /// The service is not available in this build (see the message).
-    pub const NOT_SUPPORTED: &str = "NOT_SUPPORTED";
 }
 
 impl Failure {

@@ -3,6 +3,7 @@
 //! interface (ros2-client peers speaking the Fast DDS and the Cyclone reply mappings), against
 //! a devnet for the chain services.
 
+mod chain;
 mod common;
 mod config;
 mod dds;
