@@ -105,8 +105,8 @@ where
             None => {
                 assert!(
                     std::time::Instant::now() < deadline,
-                    "{left} of {} replies missing after 300 s",
-                    ids.len()
+                    "{} of {total} replies missing after 300 s",
+                    total - done
                 );
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
