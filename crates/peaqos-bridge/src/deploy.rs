@@ -95,12 +95,18 @@ impl std::fmt::Debug for LzArtifacts {
     }
 }
 
-/// The project's `contracts/` directory: `PEAQOS_CONTRACTS_DIR` when set, else the one of this
-/// source tree.
-pub fn contracts_dir() -> PathBuf {
-    std::env::var_os("PEAQOS_CONTRACTS_DIR")
+/// `contracts/` of this source tree (where `npm ci` installs LayerZero's packages).
+pub fn default_contracts_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts")
+}
+
+/// The project's `contracts/` directory: `PEAQOS_CONTRACTS_DIR` from `lookup` (the binary passes
+/// the process environment) when set, else [`default_contracts_dir`].
+pub fn contracts_dir(lookup: &dyn Fn(&str) -> Option<String>) -> PathBuf {
+    lookup("PEAQOS_CONTRACTS_DIR")
+        .filter(|v| !v.trim().is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts"))
+        .unwrap_or_else(default_contracts_dir)
 }
 
 fn read_json(path: &Path) -> Result<serde_json::Value, BridgeError> {
@@ -162,9 +168,14 @@ impl LzArtifacts {
         })
     }
 
-    /// [`LzArtifacts::load`] from [`contracts_dir`].
+    /// [`LzArtifacts::load`] from [`default_contracts_dir`].
     pub fn locate() -> Result<Self, BridgeError> {
-        Self::load(&contracts_dir())
+        Self::load(&default_contracts_dir())
+    }
+
+    /// [`LzArtifacts::load`] from [`contracts_dir`] with `lookup`.
+    pub fn locate_with(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, BridgeError> {
+        Self::load(&contracts_dir(lookup))
     }
 
     fn endpoint_init(&self, eid: u32, owner: Address) -> Vec<u8> {

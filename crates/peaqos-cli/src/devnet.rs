@@ -2,7 +2,7 @@
 
 use crate::CliError;
 use clap::Args;
-use peaqos_devnet::{ChainConfig, DevnetConfig, DevnetError};
+use peaqos_devnet::{ChainKind, DevnetConfig, DevnetError};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -16,15 +16,23 @@ use std::time::{Duration, Instant};
 ///   peaqos devnet --env-out .env            # start, write a ready .env for the CLI and SDK
 ///   peaqos devnet --state chain.json        # keep everything across restarts
 ///   peaqos devnet --block-time 6            # 6 s blocks like peaq mainnet
+///   peaqos devnet --chain base              # a second chain playing Base (id 31338, port 8546)
+///   peaqos devnet --bridge --env-out .env   # with LayerZero and the Machine NFT bridge (peaq side)
+///   peaqos devnet --chain base --bridge --env-out .env   # ... and its Base side
+///   peaqos relayer run --dev                # then relay between them
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct DevnetArgs {
+    /// Which chain to run: peaq (id 31337, precompiles, peaqOS contracts) or base (id 31338, the
+    /// same dev accounts, no peaq precompiles or contracts).
+    #[arg(long, value_enum, default_value_t = Chain::Peaq)]
+    chain: Chain,
     /// Address to listen on. Anything but loopback exposes the dev keys' chain to the network.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
-    /// JSON-RPC port (0 picks a free one).
-    #[arg(long, short, default_value_t = peaqos_types::constants::DEFAULT_DEVNET_PORT)]
-    port: u16,
+    /// JSON-RPC port (0 picks a free one) [default: 8545 for peaq, 8546 for base].
+    #[arg(long, short)]
+    port: Option<u16>,
     /// Seconds between blocks. Without it every transaction is mined at once in its own block.
     #[arg(long, value_name = "SECS", value_parser = parse_block_time)]
     block_time: Option<Duration>,
@@ -43,6 +51,30 @@ pub struct DevnetArgs {
     /// Print the ready line as one JSON object (rpc url, chain id, accounts, contracts).
     #[arg(long)]
     json: bool,
+    /// Deploy LayerZero (EndpointV2 with eid 30302 on peaq / 30184 on base, SimpleMessageLib)
+    /// from contracts/node_modules and this chain's side of the Machine NFT bridge
+    /// (MachineNFTAdapter / MachineNFTBase), peered with the other side's deterministic address.
+    /// Dev account 8 is the relayer (the only verifier). Needs `cd contracts && npm ci`.
+    #[arg(long)]
+    bridge: bool,
+}
+
+/// `--chain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Chain {
+    /// The peaq devnet.
+    Peaq,
+    /// The chain playing Base for the bridge.
+    Base,
+}
+
+impl From<Chain> for ChainKind {
+    fn from(c: Chain) -> Self {
+        match c {
+            Chain::Peaq => ChainKind::Peaq,
+            Chain::Base => ChainKind::Base,
+        }
+    }
 }
 
 fn parse_block_time(s: &str) -> Result<Duration, String> {
@@ -66,25 +98,58 @@ fn devnet_error(e: DevnetError) -> CliError {
 /// Runs the devnet until Ctrl-C.
 pub async fn run(args: DevnetArgs, quiet: bool) -> Result<(), CliError> {
     let started = Instant::now();
-    let config = DevnetConfig {
-        host: args.host.clone(),
-        port: args.port,
-        block_time: args.block_time,
-        state: args.state.clone(),
-        chain: ChainConfig {
-            max_log_range: args.max_log_range.max(1),
-            ..ChainConfig::default()
-        },
-        base_uri: Some(args.token_uri_base.trim_end_matches('/').to_string()),
-    };
+    let kind = ChainKind::from(args.chain);
+    let mut config = DevnetConfig::of_kind(kind);
+    config.host = args.host.clone();
+    config.port = args.port.unwrap_or(kind.default_port());
+    config.block_time = args.block_time;
+    config.state = args.state.clone();
+    config.chain.max_log_range = args.max_log_range.max(1);
+    config.base_uri = Some(args.token_uri_base.trim_end_matches('/').to_string());
     if !is_loopback(&args.host) {
         tracing::warn!(host = %args.host, "listening beyond loopback: anyone who can reach this port can use the dev accounts");
     }
     let handle = peaqos_devnet::spawn(config).await.map_err(devnet_error)?;
     let url = handle.url();
     let d = handle.deployment();
+    let bridge = if args.bridge {
+        Some(install_bridge(kind, &url).await?)
+    } else {
+        None
+    };
     if let Some(path) = &args.env_out {
-        peaqos_devnet::write_secret_file(path, &peaqos_devnet::env_file_text(&url, &d))
+        let text = match kind {
+            ChainKind::Peaq => {
+                let mut f = peaqos_devnet::env_file(&url, &d);
+                if let Some(b) = &bridge {
+                    let mut a = d.contract_addresses();
+                    a.machine_nft_adapter = Some(b.oapp);
+                    f.set_addresses(&a);
+                }
+                f.render()
+            }
+            // The Base devnet adds its entries to the peaq devnet's file (or starts one).
+            ChainKind::Base => {
+                let mut f = match std::fs::read_to_string(path) {
+                    Ok(t) => peaqos_types::EnvFile::parse(&t),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        peaqos_types::EnvFile::new()
+                    }
+                    Err(e) => {
+                        return Err(CliError::config(format!(
+                            "cannot read {}: {e}",
+                            path.display()
+                        )));
+                    }
+                };
+                f.set(BASE_RPC_URL, &url);
+                if let Some(b) = &bridge {
+                    f.set(BASE_MACHINE_NFT_ADDRESS, &b.oapp.to_string());
+                }
+                f.render()
+            }
+        };
+        peaqos_devnet::write_secret_file(path, &text)
             .map_err(|e| CliError::config(format!("cannot write {}: {e}", path.display())))?;
     }
     let accounts = handle.node().accounts().to_vec();
@@ -94,6 +159,7 @@ pub async fn run(args: DevnetArgs, quiet: bool) -> Result<(), CliError> {
             "chainId": handle.node().chain_id(),
             "accounts": accounts,
             "contracts": d,
+            "bridge": bridge,
             "startupMs": started.elapsed().as_millis() as u64,
         });
         crate::outln!("{v}")?;
@@ -110,24 +176,29 @@ pub async fn run(args: DevnetArgs, quiet: bool) -> Result<(), CliError> {
             crate::outln!("  ({i}) {a}")?;
         }
         crate::outln!()?;
-        crate::outln!("Contracts (owner: account 0):")?;
-        crate::outln!("  IdentityRegistry  {}", d.identity_registry)?;
-        crate::outln!("  IdentityStaking   {}", d.identity_staking)?;
-        crate::outln!("  EventRegistry     {}", d.event_registry)?;
-        crate::outln!("  MachineNFT        {}", d.machine_nft)?;
-        crate::outln!("  AdminFlags        {}", d.admin_flags)?;
-        crate::outln!(
-            "  DID precompile    {}",
-            peaqos_types::constants::DID_PRECOMPILE_ADDRESS
-        )?;
-        crate::outln!(
-            "  Batch precompile  {}",
-            peaqos_types::constants::BATCH_PRECOMPILE_ADDRESS
-        )?;
-        crate::outln!(
-            "  Native ERC-20     {}",
-            peaqos_types::constants::NATIVE_ERC20_PRECOMPILE_ADDRESS
-        )?;
+        if kind == ChainKind::Base {
+            crate::outln!(
+                "No peaq precompiles and no peaqOS contracts (a chain playing Base for the bridge)."
+            )?;
+        } else {
+            print_peaq_contracts(&d)?;
+        }
+        if let Some(b) = &bridge {
+            crate::outln!()?;
+            crate::outln!("Machine NFT bridge (LayerZero V2, eid {}):", b.eid)?;
+            crate::outln!("  EndpointV2        {}", b.endpoint)?;
+            crate::outln!("  SimpleMessageLib  {}", b.message_lib)?;
+            let name = match kind {
+                ChainKind::Peaq => "MachineNFTAdapter",
+                ChainKind::Base => "MachineNFTBase   ",
+            };
+            crate::outln!("  {name} {}", b.oapp)?;
+            crate::outln!("  peer              {}", b.peer)?;
+            crate::outln!(
+                "  verifier          {} (dev account 8: peaqos relayer run --dev)",
+                b.verifier
+            )?;
+        }
         if let Some(p) = &args.env_out {
             crate::outln!()?;
             crate::outln!(
@@ -156,6 +227,60 @@ pub async fn run(args: DevnetArgs, quiet: bool) -> Result<(), CliError> {
         }
     );
     handle.shutdown().await.map_err(devnet_error)?;
+    Ok(())
+}
+
+/// `BASE_RPC_URL`: the Base chain's JSON-RPC URL (peaq's SDK takes it for bridging from Base).
+pub const BASE_RPC_URL: &str = "BASE_RPC_URL";
+/// `BASE_MACHINE_NFT_ADDRESS`: MachineNFTBase on the Base chain.
+pub const BASE_MACHINE_NFT_ADDRESS: &str = "BASE_MACHINE_NFT_ADDRESS";
+
+/// Deploys this chain's side of the bridge (idempotent: a reloaded state keeps it).
+async fn install_bridge(
+    kind: ChainKind,
+    url: &str,
+) -> Result<peaqos_bridge::SideDeployment, CliError> {
+    let artifacts = peaqos_bridge::LzArtifacts::locate_with(&|k| std::env::var(k).ok())
+        .map_err(|e| CliError::config(e.to_string()))?;
+    let side = match kind {
+        ChainKind::Peaq => peaqos_bridge::Side::Peaq,
+        ChainKind::Base => peaqos_bridge::Side::Base,
+    };
+    // The peaq devnet's MachineNFT is at its deterministic genesis address on both sides.
+    let machine_nft = peaqos_sdk::devnet_addresses().machine_nft;
+    let relayer =
+        peaqos_devnet::genesis::dev_signer(peaqos_bridge::deploy::DEFAULT_RELAYER_DEV_INDEX);
+    peaqos_bridge::install(
+        url,
+        side,
+        &artifacts,
+        peaqos_devnet::genesis::dev_signer(0),
+        machine_nft,
+        relayer.address(),
+    )
+    .await
+    .map_err(|e| CliError::network(format!("installing the bridge: {e}")))
+}
+
+fn print_peaq_contracts(d: &peaqos_devnet::Deployment) -> Result<(), CliError> {
+    crate::outln!("Contracts (owner: account 0):")?;
+    crate::outln!("  IdentityRegistry  {}", d.identity_registry)?;
+    crate::outln!("  IdentityStaking   {}", d.identity_staking)?;
+    crate::outln!("  EventRegistry     {}", d.event_registry)?;
+    crate::outln!("  MachineNFT        {}", d.machine_nft)?;
+    crate::outln!("  AdminFlags        {}", d.admin_flags)?;
+    crate::outln!(
+        "  DID precompile    {}",
+        peaqos_types::constants::DID_PRECOMPILE_ADDRESS
+    )?;
+    crate::outln!(
+        "  Batch precompile  {}",
+        peaqos_types::constants::BATCH_PRECOMPILE_ADDRESS
+    )?;
+    crate::outln!(
+        "  Native ERC-20     {}",
+        peaqos_types::constants::NATIVE_ERC20_PRECOMPILE_ADDRESS
+    )?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod activate;
 pub mod bench;
+pub mod bridge;
 pub mod bundler;
 pub mod demo;
 pub mod devnet;
@@ -18,6 +19,7 @@ pub mod journal;
 pub mod node;
 pub mod out;
 pub mod qualify;
+pub mod relayer;
 pub mod show;
 pub mod stack;
 pub mod ui;
@@ -78,6 +80,12 @@ pub enum Command {
     /// OWS vault wallets: create, import, list, show, use, export, delete.
     #[command(subcommand)]
     Wallet(peaqos_wallet::cli::WalletCommand),
+    /// Move a Machine NFT between peaq and Base (send, wait, status).
+    #[command(subcommand)]
+    Bridge(bridge::BridgeCommand),
+    /// The LayerZero relayer between the peaq and Base chains (run, status).
+    #[command(subcommand)]
+    Relayer(relayer::RelayerCommand),
     /// Measure transaction throughput of the embedded devnet (or of a local node with --rpc).
     Bench(bench::BenchArgs),
     /// An ERC-4337 v0.6 bundler against any JSON-RPC node (127.0.0.1:4337 by default).
@@ -200,6 +208,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             .map_err(error::from_wallet),
         Command::Devnet(args) => devnet::run(args, cli.quiet).await,
         Command::Bench(args) => bench::run(args, &ctx).await,
+        Command::Bridge(cmd) => bridge::run(cmd, &ctx).await,
+        Command::Relayer(cmd) => relayer::run(cmd).await,
         Command::Bundler(args) => bundler::run(args).await,
         Command::Account(cmd) => account::run(cmd, &ctx).await,
         Command::Node(args) => node::run(args).await,

@@ -245,6 +245,10 @@ pub fn sent_guid(receipt: &crate::Receipt) -> Option<B256> {
 /// [`POLL_INTERVAL`] and returns `true` as soon as it answers a non-zero owner, `false` once
 /// `timeout` (more than 60 s, as peaq's SDK requires) has passed. A "nonexistent token" revert
 /// means not yet; any other failure is returned.
+///
+/// As in peaq's SDK, any owner counts: on peaq a token that left for Base is owned by the adapter
+/// (locked), so waiting for a token to come back to peaq is [`wait_for_bridge_arrival_with`]
+/// with `locked_by` = the adapter.
 pub async fn wait_for_bridge_arrival(
     dst_rpc_url: &str,
     dst_nft_address: Address,
@@ -257,19 +261,22 @@ pub async fn wait_for_bridge_arrival(
         token_id,
         timeout,
         POLL_INTERVAL,
+        None,
         |_| {},
     )
     .await
 }
 
-/// [`wait_for_bridge_arrival`] with its poll interval and a callback after each probe that found
-/// nothing (given the time waited so far), for progress displays.
+/// [`wait_for_bridge_arrival`] with its poll interval, an owner that does not count as arrived
+/// (`locked_by`: the peaq adapter, which holds tokens that are on Base), and a callback after each
+/// probe that found nothing (given the time waited so far), for progress displays.
 pub async fn wait_for_bridge_arrival_with(
     dst_rpc_url: &str,
     dst_nft_address: Address,
     token_id: U256,
     timeout: Duration,
     poll: Duration,
+    locked_by: Option<Address>,
     mut on_wait: impl FnMut(Duration),
 ) -> Result<bool> {
     if dst_rpc_url.is_empty() {
@@ -299,7 +306,7 @@ pub async fn wait_for_bridge_arrival_with(
     let p = ProviderBuilder::new().connect_http(url);
     let started = Instant::now();
     loop {
-        if probe_owner(&p, dst_nft_address, token_id).await? {
+        if probe_owner(&p, dst_nft_address, token_id, locked_by).await? {
             return Ok(true);
         }
         let waited = started.elapsed();
@@ -311,7 +318,12 @@ pub async fn wait_for_bridge_arrival_with(
     }
 }
 
-async fn probe_owner(p: &impl Provider, nft: Address, token_id: U256) -> Result<bool> {
+async fn probe_owner(
+    p: &impl Provider,
+    nft: Address,
+    token_id: U256,
+    locked_by: Option<Address>,
+) -> Result<bool> {
     let req = alloy::rpc::types::TransactionRequest::default()
         .to(nft)
         .input(
@@ -321,7 +333,7 @@ async fn probe_owner(p: &impl Provider, nft: Address, token_id: U256) -> Result<
         );
     match p.call(req).await {
         Ok(out) => Ok(MachineNFTBase::ownerOfCall::abi_decode_returns(&out)
-            .is_ok_and(|owner| owner != Address::ZERO)),
+            .is_ok_and(|owner| owner != Address::ZERO && Some(owner) != locked_by)),
         Err(e) => {
             if let Some(data) = e.as_error_resp().and_then(|r| r.as_revert_data())
                 && matches!(

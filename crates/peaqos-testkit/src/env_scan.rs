@@ -105,13 +105,8 @@ mod tests {
     )];
 
     /// Reads in code other engineers are writing right now, each to become a lookup or an
-    /// explicit value (then its line goes): the bridge's contracts directory, the ROS 2 node's
-    /// configuration.
-    const PENDING: [(&str, &str); 3] = [
-        (
-            "peaqos-bridge/src/deploy.rs",
-            "std::env::var_os(\"PEAQOS_CONTRACTS_DIR\")",
-        ),
+    /// explicit value (then its line goes): the ROS 2 node's configuration.
+    const PENDING: [(&str, &str); 2] = [
         ("peaqos-ros2/src/node.rs", "std::env::var(k).ok()"),
         ("peaqos-ros2/src/config.rs", "std::env::var"),
     ];

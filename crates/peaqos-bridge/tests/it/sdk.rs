@@ -73,12 +73,22 @@ async fn bridge_nft_both_ways_with_the_relayer_running() {
         .await
         .unwrap()
     );
-    // Arrival on peaq means unlocked to the recipient, not the adapter's lock.
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    while b.peaq_owner(token).await != key.address() {
-        assert!(std::time::Instant::now() < deadline, "never unlocked");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // peaq's semantics: any owner counts, and the adapter owns a locked token; waiting with
+    // locked_by = the adapter waits for the unlock.
+    assert!(
+        peaqos_sdk::bridge::wait_for_bridge_arrival_with(
+            &b.peaq.url(),
+            b.peaq.contracts().machine_nft,
+            token,
+            TIMEOUT,
+            Duration::from_millis(20),
+            Some(b.peaq_side.oapp),
+            |_| {},
+        )
+        .await
+        .unwrap()
+    );
+    assert_eq!(b.peaq_owner(token).await, key.address());
     // With the SDK's default options passed explicitly, gas adds up with the enforced ones.
     c.bridge_nft(
         token,

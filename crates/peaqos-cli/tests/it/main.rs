@@ -6,10 +6,12 @@
 //! - [`qualify`]: `qualify event|events|mcr` and `show` against a stack, with every exit code;
 //! - [`stack`]: the in-process stack's tokenURI points at the MCR service that is listening;
 //! - [`account`]: `peaqos account ...` and `peaqos bundler` against a stack and a bundler;
-//! - [`shipped`]: the binary under test carries no test-only code (fault injection).
+//! - [`shipped`]: the binary under test carries no test-only code (fault injection);
+//! - [`bridge`]: `devnet --bridge` on both chains, `relayer run|status`, `bridge send|wait|status`.
 
 mod account;
 mod activate;
+mod bridge;
 mod cli;
 mod common;
 mod qualify;
