@@ -1,0 +1,266 @@
+"""Eclipse Cyclone DDS as an independent ROS 2 peer of `peaqos node`: it discovers the node's
+services with their exact DDS types, then drives the whole machine flow through them against
+`peaqos up`, checking every answer and the chain itself (plain JSON-RPC, keccak from
+pycryptodome, no peaqOS code on this side)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import stat
+import struct
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+from Crypto.Hash import keccak
+
+import ros2peer
+
+
+def k256(data: bytes) -> bytes:
+    return keccak.new(digest_bits=256, data=data).digest()
+
+
+def rpc(url: str, method: str, params: list) -> object:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        out = json.loads(r.read())
+    assert "error" not in out, out
+    return out["result"]
+
+
+def call_uint(url: str, to: str, signature: str, *args: int) -> int:
+    data = "0x" + k256(signature.encode())[:4].hex() + "".join(f"{a:064x}" for a in args)
+    return int(rpc(url, "eth_call", [{"to": to, "data": data}, "latest"]), 16)
+
+
+def totp(secret_b32: str, step: int) -> str:
+    key = base64.b32decode(secret_b32.upper() + "=" * (-len(secret_b32) % 8))
+    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    off = mac[-1] & 0x0F
+    return f"{(struct.unpack('>I', mac[off:off + 4])[0] & 0x7FFFFFFF) % 10**6:06d}"
+
+
+class Flow:
+    """State shared by the ordered steps of the machine flow."""
+
+    machine = ""
+    proxy = ""
+    owner = ""
+    secret = ""
+    machine_id = 0
+    proxied_id = 0
+    token_id = 0
+    ts = 0
+
+
+F = Flow()
+
+
+def ok(r, what: str):
+    assert r.success, f"{what}: {r}"
+    assert (r.error, getattr(r, "error_code", "")) == ("", ""), f"{what}: {r}"
+    return r
+
+
+def test_discovers_the_node_with_exact_ros2_types(peer) -> None:
+    assert len(ros2peer.SERVICES) == 26
+    for service, type_name in ros2peer.SERVICES.items():
+        base = f"peaq_ros2_interfaces::srv::dds_::{type_name}"
+        assert peer.matched_types(service, type_name) == (f"{base}_Request_", f"{base}_Response_"), service
+
+
+def test_wallet_create_and_list_keep_keys_in_the_vault(peer, node) -> None:
+    for label in ("machine_wallet", "proxy", "owner"):
+        r = ok(peer.call("wallet/create", "PeaqosCreateWallet", label=label), "wallet/create")
+        assert r.address.startswith("0x") and len(r.address) == 42
+        setattr(F, {"machine_wallet": "machine", "proxy": "proxy", "owner": "owner"}[label], r.address)
+    r = ok(peer.call("wallet/list", "PeaqosListWallets"), "wallet/list")
+    wallets = json.loads(r.wallets_json)
+    assert [w["label"] for w in wallets] == ["machine_wallet", "owner", "proxy"]
+    assert {w["address"] for w in wallets} == {F.machine, F.proxy, F.owner}
+    for w in wallets:
+        assert set(w) == {"address", "label", "created_at", "account_id", "chain_id", "network"}
+        assert w["account_id"] == f"eip155:3338:{w['address']}"
+    assert "private_key" not in r.wallets_json
+    assert r.wallets_json == json.dumps(wallets, sort_keys=True)
+    # On disk: peaq's registry format, 0600, no key; the keys are in the OWS vault, encrypted.
+    assert stat.S_IMODE(os.stat(node.registry).st_mode) == 0o600
+    reg = json.loads(node.registry.read_text())
+    assert reg["version"] == 1 and set(reg["wallets"]) == {F.machine, F.proxy, F.owner}
+    assert all("private_key" not in w and w["key_store"] == "ows" for w in reg["wallets"].values())
+    vault_files = list((node.vault / "wallets").glob("*.json"))
+    assert len(vault_files) == 3
+    assert all(json.loads(f.read_text())["crypto"]["cipher"] == "aes-256-gcm" for f in vault_files)
+
+
+def test_faucet_2fa_and_fund_through_the_gas_station(peer, stack, node) -> None:
+    r = ok(peer.call("faucet/setup_2fa", "PeaqosSetupFaucet2FA", owner_address=F.owner, qr_format=""), "setup_2fa")
+    assert r.owner_address.lower() == F.owner.lower()
+    assert r.otpauth_uri.startswith("otpauth://totp/") and r.qr_image_url
+    F.secret = urllib.parse.parse_qs(urllib.parse.urlparse(r.otpauth_uri).query)["secret"][0]
+    bad = peer.call("faucet/confirm_2fa", "PeaqosConfirmFaucet2FA", owner_address=F.owner, two_factor_code="000000" if totp(F.secret, int(time.time()) // 30) != "000000" else "111111")
+    assert (bad.success, bad.error_code) == (False, "INVALID_2FA"), bad
+    step = int(time.time()) // 30
+    code = totp(F.secret, step)
+    ok(peer.call("faucet/confirm_2fa", "PeaqosConfirmFaucet2FA", owner_address=F.owner, two_factor_code=code), "confirm_2fa")
+    chain_id = str(int(rpc(stack.rpc_url, "eth_chainId", []), 16))
+    for target, c in ((F.machine, code), (F.proxy, totp(F.secret, step + 1))):
+        r = ok(peer.call("wallet/fund", "PeaqosFundWallet", owner_address=F.owner, target_address=target, chain_id=chain_id, two_factor_code=c, request_id=""), "wallet/fund")
+        assert r.status == "success" and r.tx_hash.startswith("0x") and int(r.funded_amount) > 0, r
+        assert len(r.request_id) == 36  # the node made a UUID v4
+        assert int(rpc(stack.rpc_url, "eth_getBalance", [target, "latest"]), 16) >= int(r.funded_amount)
+    # 2FA codes never reach the log.
+    assert code not in node.log.read_text()
+
+
+def test_register_and_register_for(peer, stack) -> None:
+    r = ok(peer.call("machine/register", "PeaqosRegisterMachine", address=F.machine), "machine/register")
+    F.machine_id = r.machine_id
+    reg = stack.env["IDENTITY_REGISTRY_ADDRESS"]
+    assert call_uint(stack.rpc_url, reg, "machineIdOfOwner(address)", int(F.machine, 16)) == F.machine_id
+    again = peer.call("machine/register", "PeaqosRegisterMachine", address=F.machine)
+    # A second registration fails (AlreadyRegistered, or the bond exceeds what is left).
+    assert not again.success and again.error_code and again.error, again
+    fresh = ok(peer.call("wallet/create", "PeaqosCreateWallet", label="fleet_robot"), "wallet/create").address
+    r = ok(peer.call("machine/register_for", "PeaqosRegisterFor", proxy_address=F.proxy, machine_address=fresh), "register_for")
+    F.proxied_id = r.machine_id
+    assert F.proxied_id > F.machine_id
+    assert call_uint(stack.rpc_url, reg, "machineIdOfOwner(address)", int(fresh, 16)) == F.proxied_id
+
+
+def test_nft_mint_and_token_id_of(peer, stack) -> None:
+    r = ok(peer.call("nft/mint", "PeaqosMintNft", signer_address=F.machine, machine_id=F.machine_id, recipient=F.machine), "nft/mint")
+    receipt = rpc(stack.rpc_url, "eth_getTransactionReceipt", [r.tx_hash])
+    assert receipt and int(receipt["status"], 16) == 1
+    r = ok(peer.call("nft/token_id_of", "PeaqosTokenIdOf", signer_address=F.machine, machine_id=F.machine_id), "token_id_of")
+    assert r.token_id >= 1
+    assert call_uint(stack.rpc_url, stack.env["MACHINE_NFT_ADDRESS"], "tokenIdOf(uint256)", F.machine_id) == r.token_id
+    F.token_id = r.token_id
+
+
+def test_did_write_machine_attributes_and_read_back(peer) -> None:
+    r = ok(peer.call(
+        "did/write_machine_attributes", "PeaqosWriteMachineDidAttributes", signer_address=F.machine,
+        machine_id=F.machine_id, nft_token_id=F.token_id, operator_did="",
+        documentation_url="https://docs.example.org/robot-1", data_api="https://data.example.org/robot-1",
+        data_visibility="public",
+    ), "write_machine_attributes")
+    assert r.tx_hash.startswith("0x")
+    for name, value in (("machineId", str(F.machine_id)), ("data_visibility", "public"), ("documentation_url", "https://docs.example.org/robot-1")):
+        a = ok(peer.call("did/read_attribute", "PeaqosReadDidAttribute", signer_address="", did_address=f"did:peaq:{F.machine}", name=name), "read_attribute")
+        assert (a.attribute_name, a.value) == (name, value)
+        assert a.created > 0
+    bad = peer.call("did/read_attribute", "PeaqosReadDidAttribute", signer_address="", did_address="did:peaq:0x12", name="x")
+    assert (bad.success, bad.error_code, bad.error_field) == (False, "VALIDATION_ERROR", "did_address"), bad
+
+
+def event_fields(**over):
+    f = dict(machine_id=F.machine_id, event_type=0, value=12_500, timestamp=F.ts, raw_data_hex="", trust_level=0, source_chain_id=0, source_tx_hash="", metadata_hex="")
+    f.update(over)
+    return f
+
+
+def test_events_validate_hash_equals_keccak_and_bad_requests_named(peer, stack) -> None:
+    F.ts = int(rpc(stack.rpc_url, "eth_getBlockByNumber", ["latest", False])["timestamp"], 16) - 5
+    raw = b"robot-1 sensor frame"
+    r = ok(peer.call("events/validate", "PeaqosValidateEvent", **event_fields(raw_data_hex="0x" + raw.hex())), "validate")
+    assert r.data_hash == "0x" + k256(raw).hex()
+    r = ok(peer.call("events/validate", "PeaqosValidateEvent", **event_fields()), "validate")
+    assert r.data_hash == "0x" + "00" * 32
+    for over, field in (
+        (dict(event_type=2), "event_type"), (dict(trust_level=5), "trust_level"),
+        (dict(raw_data_hex="0xabc"), "raw_data_hex"), (dict(metadata_hex="zz"), "metadata_hex"),
+        (dict(source_chain_id=1), "source_chain_id"), (dict(trust_level=1), "source_tx_hash"),
+    ):
+        r = peer.call("events/validate", "PeaqosValidateEvent", **event_fields(**over))
+        assert (r.success, r.error_code, r.error_field) == (False, "VALIDATION_ERROR", field), r
+
+
+def test_events_submit_and_batch_submit_land_on_chain(peer, stack) -> None:
+    er = stack.env["EVENT_REGISTRY_ADDRESS"]
+    count = lambda: call_uint(stack.rpc_url, er, "getEventCount(uint256)", F.machine_id)  # noqa: E731
+    before = count()
+    raw = b"\x01\x02\x03"
+    r = ok(peer.call("events/submit", "PeaqosSubmitEvent", signer_address=F.machine, **event_fields(raw_data_hex=raw.hex())), "submit")
+    assert r.data_hash == "0x" + k256(raw).hex()
+    assert int(rpc(stack.rpc_url, "eth_getTransactionReceipt", [r.tx_hash])["status"], 16) == 1
+    assert count() == before + 1
+    nonce = rpc(stack.rpc_url, "eth_getTransactionCount", [F.machine, "latest"])
+    bad = peer.call("events/submit", "PeaqosSubmitEvent", signer_address=F.machine, **event_fields(raw_data_hex="0x1"))
+    assert (bad.success, bad.error_field) == (False, "raw_data_hex"), bad
+    assert rpc(stack.rpc_url, "eth_getTransactionCount", [F.machine, "latest"]) == nonce  # nothing sent
+    events = [
+        {"machine_id": F.machine_id, "event_type": 0, "value": 100, "timestamp": F.ts},
+        {"machineId": F.machine_id, "eventType": 1, "value": 0, "timestamp": F.ts, "rawDataHex": "0xff"},
+    ]
+    r = ok(peer.call("events/batch_submit", "PeaqosBatchSubmitEvents", signer_address=F.machine, events_json=json.dumps(events)), "batch_submit")
+    hashes = json.loads(r.tx_hashes_json)
+    assert len(hashes) == 2 and hashes[0] == hashes[1]
+    assert count() == before + 3
+    bad = peer.call("events/batch_submit", "PeaqosBatchSubmitEvents", signer_address=F.machine, events_json=json.dumps([{"event_type": 0, "value": 1, "timestamp": F.ts}]))
+    assert (bad.success, bad.error) == (False, "events_json[0].machine_id is required"), bad
+
+
+def wait_json(peer, service: str, type_name: str, did: str, ready) -> dict:
+    """The MCR service indexes asynchronously: ask until its answer shows the chain state."""
+    deadline = time.monotonic() + 90
+    while True:
+        r = peer.call(service, type_name, did=did)
+        if r.success:
+            body = json.loads(r.result_json)
+            if ready(body):
+                return body
+        assert time.monotonic() < deadline, f"{service}: {r}"
+        time.sleep(1)
+
+
+def test_mcr_query_machine_and_operator_machines(peer, stack) -> None:
+    did = f"did:peaq:{F.machine}"
+    body = wait_json(peer, "mcr/query", "PeaqosQueryMcr", did, lambda b: b.get("event_count", b.get("total_events", 0)) or b.get("machine_id") == F.machine_id)
+    assert body["machine_id"] == F.machine_id
+    r = peer.call("mcr/query", "PeaqosQueryMcr", did=did)
+    assert r.result_json == json.dumps(json.loads(r.result_json), sort_keys=True)
+    with urllib.request.urlopen(f"{stack.mcr_url}/mcr/{did}", timeout=30) as h:
+        direct = json.loads(h.read())
+    assert set(direct) == set(json.loads(r.result_json))  # the API body, unchanged
+    body = wait_json(peer, "mcr/machine", "PeaqosQueryMachine", did, lambda b: "peaqos" in b)
+    assert body["peaqos"]["machine_id"] == F.machine_id
+    body = wait_json(peer, "mcr/operator_machines", "PeaqosQueryOperatorMachines", f"did:peaq:{F.proxy}", lambda b: b.get("machines"))
+    assert F.proxied_id in [m["machine_id"] for m in body["machines"]]
+    bad = peer.call("mcr/query", "PeaqosQueryMcr", did="did:peaq:nope")
+    assert (bad.success, bad.error_code, bad.error_field) == (False, "VALIDATION_ERROR", "did"), bad
+    missing = peer.call("mcr/machine", "PeaqosQueryMachine", did="did:peaq:0x000000000000000000000000000000000000dEaD")
+    assert (missing.success, missing.error_code) == (False, "NOT_FOUND"), missing
+
+
+@pytest.mark.parametrize("n", [40])
+def test_concurrent_validate_calls_from_two_more_participants(node, n: int) -> None:
+    """Two more participants in this process send their calls at once. The node holds a reply
+    until it has discovered the caller's reader, recognising the caller by its participant's
+    GUID; participants of one process look alike to it under the Cyclone mapping, so a reply to
+    a brand-new participant of a process it already knows can go out too early: requests
+    still unanswered after 15 s are sent once more (events/validate is idempotent)."""
+    peers = [ros2peer.Peer(node.domain) for _ in range(2)]
+    clients = [p.client("events/validate", "PeaqosValidateEvent") for p in peers]
+    for i, c in enumerate(clients):
+        fields = {k: event_fields(machine_id=1 + i, raw_data_hex=f"{i:02x}{k:02x}", timestamp=1_700_000_000) for k in range(n // 2)}
+        answered: dict[int, object] = {}
+        pending = {c.send(**f): k for k, f in fields.items()}
+        for attempt in range(3):
+            got = c.collect(list(pending), 15 if attempt < 2 else 120, partial=attempt < 2)
+            for s_, r in got.items():
+                answered[pending[s_]] = r
+            missing = [k for k in fields if k not in answered]
+            if not missing:
+                break
+            pending = {c.send(**fields[k]): k for k in missing}
+        assert sorted(answered) == list(range(n // 2))
+        for k, r in answered.items():
+            assert r.success and r.data_hash == "0x" + k256(bytes([i, k])).hex(), r
