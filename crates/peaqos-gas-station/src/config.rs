@@ -9,10 +9,10 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 /// One PEAQ in wei.
-pub const PEAQ: u128 = 1_000_000_000_000_000_000;
+pub(crate) const PEAQ: u128 = 1_000_000_000_000_000_000;
 
 /// Default listening port.
-pub const DEFAULT_PORT: u16 = peaqos_types::constants::DEFAULT_GAS_STATION_PORT;
+pub(crate) const DEFAULT_PORT: u16 = peaqos_types::constants::DEFAULT_GAS_STATION_PORT;
 
 /// Per-chain funding limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +78,7 @@ impl std::fmt::Debug for ChainSettings {
 
 /// The names a known chain id answers to as `chainId` by default: `peaq` (3338), `agung` (9990),
 /// `devnet` and `peaq-devnet` (31337, the embedded devnet).
-pub fn default_aliases(chain_id: u64) -> &'static [&'static str] {
+pub(crate) fn default_aliases(chain_id: u64) -> &'static [&'static str] {
     match chain_id {
         PEAQ_MAINNET_CHAIN_ID => &["peaq"],
         AGUNG_CHAIN_ID => &["agung"],
@@ -88,7 +88,7 @@ pub fn default_aliases(chain_id: u64) -> &'static [&'static str] {
 }
 
 /// The chain id of a known alias (case-insensitive).
-pub fn chain_id_for_alias(alias: &str) -> Option<u64> {
+pub(crate) fn chain_id_for_alias(alias: &str) -> Option<u64> {
     [PEAQ_MAINNET_CHAIN_ID, AGUNG_CHAIN_ID, DEVNET_CHAIN_ID]
         .into_iter()
         .find(|id| {

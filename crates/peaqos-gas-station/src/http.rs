@@ -19,7 +19,7 @@ use std::sync::Arc;
 /// A JSON body whose rejection (bad JSON, wrong type, unknown field, missing field, wrong
 /// content type) answers `INVALID_PAYLOAD` instead of axum's plain-text errors.
 #[derive(Debug)]
-pub struct ApiJson<T>(pub T);
+pub(crate) struct ApiJson<T>(pub T);
 
 impl<S, T> FromRequest<S> for ApiJson<T>
 where
@@ -127,7 +127,7 @@ async fn limit_by_ip(State(limiter): State<Arc<IpLimiter>>, req: Request, next: 
 /// The router with every endpoint. The POST endpoints sit behind the per-client-IP limit when
 /// the configuration has one (serve it with `into_make_service_with_connect_info::<SocketAddr>`
 /// so the limit sees client addresses).
-pub fn router(service: Arc<Service>) -> Router {
+pub(crate) fn router(service: Arc<Service>) -> Router {
     let posts = Router::new()
         .route("/2fa/setup", post(setup))
         .route("/faucet/2fa/setup", post(setup))

@@ -29,17 +29,17 @@
 
 pub mod address;
 pub mod cli;
-pub mod clock;
-pub mod config;
-pub mod crypto;
+mod clock;
+mod config;
+mod crypto;
 pub mod error;
-pub mod http;
+mod http;
 mod ip_limit;
-pub mod openapi;
-pub mod qr;
-pub mod service;
-pub mod store;
-pub mod totp;
+mod openapi;
+mod qr;
+mod service;
+mod store;
+mod totp;
 
 // The crash-recovery tests: their harness (shared with the integration tests) names this crate.
 #[cfg(test)]
@@ -51,8 +51,12 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ChainSettings, FundingLimits, GasStationConfig, IpRateLimit, TwoFactorSettings};
 pub use crypto::ServerKey;
 pub use error::GasStationError;
-pub use service::{FundOutcome, Service};
-pub use totp::{current_code_for, totp_now};
+pub use service::{
+    ChainIdValue, ConfirmData, ConfirmRequest, FundOutcome, FundRequest, Service, SetupData,
+    SetupRequest,
+};
+pub use store::{JournalRow, Store};
+pub use totp::{TotpError, current_code_for, totp_now};
 
 use std::net::SocketAddr;
 use std::sync::Arc;

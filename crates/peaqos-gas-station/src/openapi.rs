@@ -37,7 +37,7 @@ fn merge(mut a: Value, b: Value) -> Value {
 }
 
 /// Builds the document.
-pub fn document(cfg: &GasStationConfig) -> Value {
+pub(crate) fn document(cfg: &GasStationConfig) -> Value {
     let chains: Vec<Value> = cfg
         .chains
         .iter()

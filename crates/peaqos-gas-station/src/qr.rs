@@ -4,7 +4,7 @@
 use qrcode::{Color, EcLevel, QrCode};
 
 /// Image formats of `/2fa/setup` (defined once, with the SDK's client, in `peaqos-types`).
-pub use peaqos_types::QrFormat;
+pub(crate) use peaqos_types::QrFormat;
 
 /// Pixels per module of the PNG.
 const SCALE: usize = 8;
@@ -12,7 +12,7 @@ const SCALE: usize = 8;
 const QUIET: usize = 4;
 
 /// Renders `data` as a QR image.
-pub fn render(data: &str, format: QrFormat) -> Result<Vec<u8>, String> {
+pub(crate) fn render(data: &str, format: QrFormat) -> Result<Vec<u8>, String> {
     let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M)
         .map_err(|e| e.to_string())?;
     match format {

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 /// Which database backs the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DbKind {
+pub(crate) enum DbKind {
     /// SQLite file.
     Sqlite,
     /// PostgreSQL server.
@@ -32,7 +32,7 @@ pub struct Store {
 }
 
 /// An open transaction.
-pub type Tx = Transaction<'static, Any>;
+pub(crate) type Tx = Transaction<'static, Any>;
 
 fn migrator() -> Migrator {
     Migrator {
@@ -49,7 +49,7 @@ fn migrator() -> Migrator {
 
 /// What a read-check-write transaction decides about (PostgreSQL: one advisory lock each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lock<'a> {
+pub(crate) enum Lock<'a> {
     /// An owner's 2FA state, rate limit and cap (canonical owner key).
     Owner(&'a str),
     /// A target wallet's cap on a chain (lowercase hex).
@@ -84,7 +84,7 @@ fn lock_key(s: &str) -> i64 {
 
 impl Store {
     /// Connects (`sqlite://path` — created when missing — or `postgres://...`) and migrates.
-    pub async fn connect(url: &str) -> Result<Self, GasStationError> {
+    pub(crate) async fn connect(url: &str) -> Result<Self, GasStationError> {
         sqlx::any::install_default_drivers();
         let (kind, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
             let mut u = format!("sqlite:{rest}");
@@ -127,18 +127,13 @@ impl Store {
         Ok(Self { pool, kind })
     }
 
-    /// The backend.
-    pub fn kind(&self) -> DbKind {
-        self.kind
-    }
-
     /// The pool (reads outside transactions).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
     /// Starts a serialized read-check-write transaction deciding about `locks`.
-    pub async fn begin_locked(&self, locks: &[Lock<'_>]) -> Result<Tx, GasStationError> {
+    pub(crate) async fn begin_locked(&self, locks: &[Lock<'_>]) -> Result<Tx, GasStationError> {
         match self.kind {
             DbKind::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
             DbKind::Postgres => {
@@ -159,7 +154,7 @@ impl Store {
     }
 
     /// Closes the pool.
-    pub async fn close(&self) {
+    pub(crate) async fn close(&self) {
         self.pool.close().await;
     }
 }
@@ -170,7 +165,7 @@ impl Store {
 
 /// An owner's 2FA record (secrets still sealed).
 #[derive(Clone, PartialEq, Eq)]
-pub struct OwnerRow {
+pub(crate) struct OwnerRow {
     /// Sealed confirmed secret.
     pub active_secret: Option<String>,
     /// Last accepted step of the confirmed secret.
@@ -206,7 +201,7 @@ type OwnerTuple = (
 );
 
 /// Reads an owner.
-pub async fn get_owner(
+pub(crate) async fn get_owner(
     c: &mut AnyConnection,
     owner: &str,
 ) -> Result<Option<OwnerRow>, GasStationError> {
@@ -228,7 +223,7 @@ pub async fn get_owner(
 }
 
 /// Inserts or replaces an owner.
-pub async fn put_owner(
+pub(crate) async fn put_owner(
     c: &mut AnyConnection,
     owner: &str,
     row: &OwnerRow,
@@ -260,7 +255,7 @@ pub async fn put_owner(
 // ---------------------------------------------------------------------------------------------
 
 /// Replaces every QR token of `owner` by a new one.
-pub async fn put_qr(
+pub(crate) async fn put_qr(
     c: &mut AnyConnection,
     token: &str,
     owner: &str,
@@ -286,7 +281,7 @@ pub async fn put_qr(
 }
 
 /// Reads a QR token: (format, sealed image, expires_at).
-pub async fn get_qr(
+pub(crate) async fn get_qr(
     pool: &AnyPool,
     token: &str,
 ) -> Result<Option<(String, String, i64)>, GasStationError> {
@@ -299,7 +294,7 @@ pub async fn get_qr(
 }
 
 /// Deletes QR tokens that expired before `before`.
-pub async fn purge_qr(pool: &AnyPool, before: i64) -> Result<u64, GasStationError> {
+pub(crate) async fn purge_qr(pool: &AnyPool, before: i64) -> Result<u64, GasStationError> {
     Ok(sqlx::query("DELETE FROM gs_qr WHERE expires_at < $1")
         .bind(before)
         .execute(pool)
@@ -312,20 +307,20 @@ pub async fn purge_qr(pool: &AnyPool, before: i64) -> Result<u64, GasStationErro
 // ---------------------------------------------------------------------------------------------
 
 /// Claim states.
-pub mod status {
+pub(crate) mod status {
     /// Claimed, transfer not finished.
-    pub const PENDING: &str = "pending";
+    pub(crate) const PENDING: &str = "pending";
     /// Transfer confirmed.
-    pub const SUCCESS: &str = "success";
+    pub(crate) const SUCCESS: &str = "success";
     /// Target already funded; nothing sent.
-    pub const SKIPPED: &str = "skipped";
+    pub(crate) const SKIPPED: &str = "skipped";
     /// Transfer mined but reverted (nonce consumed).
-    pub const FAILED: &str = "failed";
+    pub(crate) const FAILED: &str = "failed";
 }
 
 /// A recorded funding request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestRow {
+pub(crate) struct RequestRow {
     /// The idempotency key.
     pub request_id: String,
     /// Owner key.
@@ -369,7 +364,7 @@ fn request_row(r: RequestTuple) -> RequestRow {
 }
 
 /// Reads a request by id.
-pub async fn get_request(
+pub(crate) async fn get_request(
     c: &mut AnyConnection,
     request_id: &str,
 ) -> Result<Option<RequestRow>, GasStationError> {
@@ -384,7 +379,7 @@ pub async fn get_request(
 }
 
 /// Pending requests of a replica.
-pub async fn pending_requests(
+pub(crate) async fn pending_requests(
     pool: &AnyPool,
     replica: &str,
 ) -> Result<Vec<RequestRow>, GasStationError> {
@@ -400,7 +395,7 @@ pub async fn pending_requests(
 }
 
 /// Requests of `owner` on `chain_id` created after `since` (rate limit).
-pub async fn count_owner_requests_since(
+pub(crate) async fn count_owner_requests_since(
     c: &mut AnyConnection,
     owner: &str,
     chain_id: i64,
@@ -418,7 +413,7 @@ pub async fn count_owner_requests_since(
 
 /// Whose fundings a daily cap counts: the `gs_requests` column it selects on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CapScope {
+pub(crate) enum CapScope {
     /// The owner's cap (`owner` column).
     Owner,
     /// The target wallet's cap (`target` column).
@@ -443,7 +438,7 @@ impl CapScope {
 }
 
 /// Amounts (decimal wei, as stored) counted against the `scope` cap of `who` on `day`.
-pub async fn counted_amounts(
+pub(crate) async fn counted_amounts(
     c: &mut AnyConnection,
     scope: CapScope,
     who: &str,
@@ -460,7 +455,7 @@ pub async fn counted_amounts(
 
 /// Records a new pending claim.
 #[allow(clippy::too_many_arguments)]
-pub async fn insert_claim(
+pub(crate) async fn insert_claim(
     c: &mut AnyConnection,
     request_id: &str,
     owner: &str,
@@ -492,7 +487,7 @@ pub async fn insert_claim(
 }
 
 /// Finishes a claim with its final status, counted amount and result JSON.
-pub async fn finish_claim(
+pub(crate) async fn finish_claim(
     pool: &AnyPool,
     request_id: &str,
     status: &str,
@@ -515,7 +510,7 @@ pub async fn finish_claim(
 }
 
 /// Deletes a pending claim whose transfer was never broadcast (the id may be retried).
-pub async fn release_claim(pool: &AnyPool, request_id: &str) -> Result<(), GasStationError> {
+pub(crate) async fn release_claim(pool: &AnyPool, request_id: &str) -> Result<(), GasStationError> {
     sqlx::query("DELETE FROM gs_requests WHERE request_id = $1 AND status = 'pending'")
         .bind(request_id)
         .execute(pool)
@@ -528,13 +523,13 @@ pub async fn release_claim(pool: &AnyPool, request_id: &str) -> Result<(), GasSt
 // ---------------------------------------------------------------------------------------------
 
 /// Journal states.
-pub mod journal_status {
+pub(crate) mod journal_status {
     /// Signed and recorded; maybe broadcast.
-    pub const SIGNED: &str = "signed";
+    pub(crate) const SIGNED: &str = "signed";
     /// Accepted by the node.
-    pub const SENT: &str = "sent";
+    pub(crate) const SENT: &str = "sent";
     /// Receipt seen.
-    pub const CONFIRMED: &str = "confirmed";
+    pub(crate) const CONFIRMED: &str = "confirmed";
 }
 
 /// A journalled transaction.
@@ -561,7 +556,7 @@ type JournalTuple = (String, i64, String, i64, String, String, String);
 /// Journals a signed transfer (before it is broadcast). `Ok(false)` when another writer (a replica sharing the hot wallet)
 /// already journalled this `(chain, wallet, nonce)`: nothing is written and the caller picks
 /// another nonce.
-pub async fn insert_journal(
+pub(crate) async fn insert_journal(
     pool: &AnyPool,
     row: &JournalRow,
     replica: &str,
@@ -587,7 +582,7 @@ pub async fn insert_journal(
 }
 
 /// Updates a journal entry's status.
-pub async fn set_journal_status(
+pub(crate) async fn set_journal_status(
     pool: &AnyPool,
     request_id: &str,
     status: &str,
@@ -603,7 +598,10 @@ pub async fn set_journal_status(
 }
 
 /// Removes a journal entry whose transaction never reached the chain (nonce released).
-pub async fn delete_journal(pool: &AnyPool, request_id: &str) -> Result<(), GasStationError> {
+pub(crate) async fn delete_journal(
+    pool: &AnyPool,
+    request_id: &str,
+) -> Result<(), GasStationError> {
     sqlx::query("DELETE FROM gs_journal WHERE request_id = $1")
         .bind(request_id)
         .execute(pool)
@@ -612,7 +610,7 @@ pub async fn delete_journal(pool: &AnyPool, request_id: &str) -> Result<(), GasS
 }
 
 /// The journal entry of a request.
-pub async fn get_journal(
+pub(crate) async fn get_journal(
     pool: &AnyPool,
     request_id: &str,
 ) -> Result<Option<JournalRow>, GasStationError> {
@@ -639,7 +637,7 @@ fn journal_row(r: JournalTuple) -> JournalRow {
 }
 
 /// Unconfirmed journal entries of a wallet, by nonce.
-pub async fn open_journal(
+pub(crate) async fn open_journal(
     pool: &AnyPool,
     chain_id: i64,
     wallet: &str,
@@ -656,7 +654,7 @@ pub async fn open_journal(
 }
 
 /// Every journal entry of a wallet, by nonce (tests, tools).
-pub async fn all_journal(
+pub(crate) async fn all_journal(
     pool: &AnyPool,
     chain_id: i64,
     wallet: &str,
@@ -673,7 +671,7 @@ pub async fn all_journal(
 }
 
 /// Journalled nonces of a hot wallet at or above `from`, ascending.
-pub async fn journal_nonces_from(
+pub(crate) async fn journal_nonces_from(
     pool: &AnyPool,
     chain_id: i64,
     wallet: &str,
@@ -690,7 +688,7 @@ pub async fn journal_nonces_from(
 }
 
 /// The lowest nonce at or above `from` that no journal row holds (`taken` ascending).
-pub fn first_free_nonce(from: u64, taken: &[i64]) -> u64 {
+pub(crate) fn first_free_nonce(from: u64, taken: &[i64]) -> u64 {
     let mut n = from;
     for &t in taken {
         match u64::try_from(t) {

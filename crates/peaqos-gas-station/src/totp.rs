@@ -4,15 +4,15 @@
 use totp_rs::{Algorithm, Secret, TOTP};
 
 /// Time step in seconds.
-pub const STEP_SECS: u64 = 30;
+pub(crate) const STEP_SECS: u64 = 30;
 /// Digits of the codes this service issues and accepts.
-pub const DIGITS: usize = 6;
+pub(crate) const DIGITS: usize = 6;
 /// Accepted clock skew in steps (either side).
-pub const SKEW_STEPS: u64 = 1;
+pub(crate) const SKEW_STEPS: u64 = 1;
 /// Issuer shown by authenticator apps.
-pub const ISSUER: &str = "peaqOS Gas Station";
+pub(crate) const ISSUER: &str = "peaqOS Gas Station";
 /// Length of generated secrets in bytes (160 bits, RFC 4226's recommendation).
-pub const SECRET_LEN: usize = 20;
+pub(crate) const SECRET_LEN: usize = 20;
 
 /// Errors of the pure TOTP helpers.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,7 +46,7 @@ fn totp(secret: &[u8], digits: usize, step: u64) -> Result<TOTP, TotpError> {
 }
 
 /// The `digits`-digit SHA-1 TOTP of raw `secret` at Unix time `unix_time` with 30 s steps.
-pub fn code_at(secret: &[u8], digits: usize, unix_time: u64) -> Result<String, TotpError> {
+pub(crate) fn code_at(secret: &[u8], digits: usize, unix_time: u64) -> Result<String, TotpError> {
     Ok(totp(secret, digits, STEP_SECS)?.generate(unix_time))
 }
 
@@ -60,7 +60,7 @@ pub fn totp_now(secret_base32: &str, unix_time: u64) -> String {
 }
 
 /// Decodes a base32 secret (RFC 4648, padding and case insensitive, spaces ignored).
-pub fn decode_secret(secret_base32: &str) -> Result<Vec<u8>, TotpError> {
+pub(crate) fn decode_secret(secret_base32: &str) -> Result<Vec<u8>, TotpError> {
     let clean: String = secret_base32
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '=')
@@ -75,7 +75,7 @@ pub fn decode_secret(secret_base32: &str) -> Result<Vec<u8>, TotpError> {
 }
 
 /// Base32 (RFC 4648, no padding) of raw secret bytes.
-pub fn encode_secret(secret: &[u8]) -> String {
+pub(crate) fn encode_secret(secret: &[u8]) -> String {
     match Secret::Raw(secret.to_vec()).to_encoded() {
         Secret::Encoded(s) => s.trim_end_matches('=').to_owned(),
         Secret::Raw(_) => String::new(),
@@ -83,7 +83,7 @@ pub fn encode_secret(secret: &[u8]) -> String {
 }
 
 /// A fresh random secret of [`SECRET_LEN`] bytes from the OS RNG.
-pub fn generate_secret() -> Vec<u8> {
+pub(crate) fn generate_secret() -> Vec<u8> {
     use aes_gcm::aead::OsRng;
     use aes_gcm::aead::rand_core::RngCore;
     let mut s = vec![0u8; SECRET_LEN];
@@ -133,7 +133,7 @@ fn unpct(s: &str) -> Result<String, TotpError> {
 }
 
 /// The `otpauth://totp/...` URI for `account` (the owner address) and a base32 secret.
-pub fn otpauth_uri(secret_base32: &str, account: &str) -> String {
+pub(crate) fn otpauth_uri(secret_base32: &str, account: &str) -> String {
     format!(
         "otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECS}",
         pct(ISSUER),
@@ -145,7 +145,7 @@ pub fn otpauth_uri(secret_base32: &str, account: &str) -> String {
 
 /// Parsed parameters of an otpauth URI.
 #[derive(Clone, PartialEq, Eq)]
-pub struct OtpAuth {
+pub(crate) struct OtpAuth {
     /// Raw secret bytes.
     pub secret: Vec<u8>,
     /// Code length.
@@ -168,7 +168,7 @@ impl std::fmt::Debug for OtpAuth {
 }
 
 /// Parses an `otpauth://totp/LABEL?secret=...&digits=..&period=..&algorithm=SHA1` URI.
-pub fn parse_otpauth_uri(uri: &str) -> Result<OtpAuth, TotpError> {
+pub(crate) fn parse_otpauth_uri(uri: &str) -> Result<OtpAuth, TotpError> {
     let rest = uri
         .strip_prefix("otpauth://totp/")
         .ok_or_else(|| TotpError::BadUri("expected otpauth://totp/".into()))?;
@@ -220,7 +220,7 @@ pub fn current_code_for(otpauth_uri: &str, now: u64) -> Result<String, TotpError
 
 /// The time step (`now / 30`) whose code equals `code`, searching `now`'s step and
 /// [`SKEW_STEPS`] on either side (newest first). Comparison is constant-time per step.
-pub fn matching_step(secret: &[u8], code: &str, now: u64) -> Option<u64> {
+pub(crate) fn matching_step(secret: &[u8], code: &str, now: u64) -> Option<u64> {
     if code.len() != DIGITS || !code.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

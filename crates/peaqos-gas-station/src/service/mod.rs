@@ -15,9 +15,9 @@ mod sender;
 mod two_factor;
 mod wire;
 
+pub(crate) use wire::{CODE_2FA_ACTIVATED, CODE_SUCCESS, CODE_SUFFICIENT_BALANCE};
 pub use wire::{
-    CODE_2FA_ACTIVATED, CODE_SUCCESS, CODE_SUFFICIENT_BALANCE, ChainIdValue, ConfirmData,
-    ConfirmRequest, FundOutcome, FundRequest, SetupData, SetupRequest,
+    ChainIdValue, ConfirmData, ConfirmRequest, FundOutcome, FundRequest, SetupData, SetupRequest,
 };
 
 use crate::address::{OwnerAddress, parse_owner};

@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// `code` of a successful `/2fa/confirm`.
-pub const CODE_2FA_ACTIVATED: &str = "2FA_ACTIVATED";
+pub(crate) const CODE_2FA_ACTIVATED: &str = "2FA_ACTIVATED";
 /// `code` of a funding that sent a transfer.
-pub const CODE_SUCCESS: &str = "SUCCESS";
+pub(crate) const CODE_SUCCESS: &str = "SUCCESS";
 /// `code` of a funding skipped because the target already holds enough.
-pub const CODE_SUFFICIENT_BALANCE: &str = "SUFFICIENT_BALANCE";
+pub(crate) const CODE_SUFFICIENT_BALANCE: &str = "SUFFICIENT_BALANCE";
 
 /// Body of `POST /2fa/setup`.
 #[derive(Debug, Clone, Deserialize)]
