@@ -24,7 +24,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The EVM rules of the devnet: Paris ("merge"), the `evmVersion` the contracts target, so
 /// bytecode that would not run on a Frontier-based peaq node fails here too.
-pub const SPEC: SpecId = SpecId::MERGE;
+pub(crate) const SPEC: SpecId = SpecId::MERGE;
 
 /// Fixed chain parameters.
 #[derive(Debug, Clone)]
@@ -168,7 +168,7 @@ impl Message {
 }
 
 /// Per-transaction results of a mined block: hash and whether it was included.
-pub type MinedResults = Vec<(B256, Result<(), DevnetError>)>;
+pub(crate) type MinedResults = Vec<(B256, Result<(), DevnetError>)>;
 
 /// How execution is driven.
 enum Mode<'a> {
@@ -219,7 +219,7 @@ fn calldata_cost(data: &[u8]) -> u64 {
 
 /// Decodes an EIP-2718 signed transaction (legacy, EIP-2930 or EIP-1559) and recovers its
 /// sender: the stateless, CPU-heavy part of `eth_sendRawTransaction`.
-pub fn decode_signed_transaction(raw: &[u8]) -> Result<(TxEnvelope, Address), DevnetError> {
+pub(crate) fn decode_signed_transaction(raw: &[u8]) -> Result<(TxEnvelope, Address), DevnetError> {
     let mut buf = raw;
     let envelope = TxEnvelope::decode_2718(&mut buf)
         .map_err(|e| DevnetError::InvalidParams(format!("could not decode transaction: {e}")))?;

@@ -13,13 +13,13 @@
 //! # Ok(()) }
 //! ```
 
-pub mod chain;
-pub mod error;
+mod chain;
+mod error;
 pub mod genesis;
-pub mod history;
-pub mod node;
-pub mod persist;
-pub mod precompiles;
+mod history;
+mod node;
+mod persist;
+mod precompiles;
 pub mod rpc;
 
 pub use chain::ChainConfig;

@@ -83,7 +83,7 @@ fn err(path: &Path, problem: impl Into<StateProblem>) -> DevnetError {
 }
 
 /// Writes the chain to `path` (temporary file + rename, so a crash never leaves half a file).
-pub fn save(chain: &Chain, deployment: &Deployment, path: &Path) -> Result<(), DevnetError> {
+pub(crate) fn save(chain: &Chain, deployment: &Deployment, path: &Path) -> Result<(), DevnetError> {
     let mut accounts: Vec<AccountEntry> = chain
         .db()
         .cache
@@ -151,7 +151,7 @@ pub fn save(chain: &Chain, deployment: &Deployment, path: &Path) -> Result<(), D
 }
 
 /// Reads a chain written by [`save`].
-pub fn load(
+pub(crate) fn load(
     path: &Path,
     config: ChainConfig,
     instant: bool,

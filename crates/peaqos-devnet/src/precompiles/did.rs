@@ -22,11 +22,11 @@ use peaqos_types::constants::DID_PRECOMPILE_ADDRESS as DID;
 use revm::context_interface::{Block, ContextTr, JournalTr};
 
 /// Deposit reserved per attribute (0.1 PEAQ, as on the node snapshot).
-pub const ATTRIBUTE_DEPOSIT: U256 = U256::from_limbs([100_000_000_000_000_000, 0, 0, 0]);
+pub(crate) const ATTRIBUTE_DEPOSIT: U256 = U256::from_limbs([100_000_000_000_000_000, 0, 0, 0]);
 /// Longest accepted name, in bytes.
-pub const MAX_NAME_BYTES: usize = 64;
+pub(crate) const MAX_NAME_BYTES: usize = 64;
 /// Longest accepted value, in bytes.
-pub const MAX_VALUE_BYTES: usize = 2560;
+pub(crate) const MAX_VALUE_BYTES: usize = 2560;
 
 const GAS_BASE: u64 = 2_100;
 const GAS_READ_WORD: u64 = 2_100;

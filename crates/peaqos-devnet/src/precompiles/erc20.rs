@@ -11,9 +11,9 @@ use peaqos_types::constants::NATIVE_ERC20_PRECOMPILE_ADDRESS as ME;
 use revm::context_interface::{Block, Cfg, ContextTr, JournalTr};
 
 /// Token name reported by `name()`.
-pub const NAME: &str = "peaq token";
+pub(crate) const NAME: &str = "peaq token";
 /// Token symbol reported by `symbol()`.
-pub const SYMBOL: &str = "PEAQ";
+pub(crate) const SYMBOL: &str = "PEAQ";
 
 const GAS_VIEW: u64 = 2_600;
 const GAS_WRITE: u64 = 25_000;
@@ -27,7 +27,7 @@ fn nonce_key(owner: Address) -> U256 {
 }
 
 /// EIP-712 domain separator of the token on `chain_id`.
-pub fn domain_separator(chain_id: u64) -> B256 {
+pub(crate) fn domain_separator(chain_id: u64) -> B256 {
     keccak256(
         (
             keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),

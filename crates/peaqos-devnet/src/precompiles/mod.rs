@@ -6,8 +6,8 @@
 //!   EVM gets the node's revert "Function not callable by smart contracts".
 //! * [`erc20`] — the native balance as an ERC-20 at `0x…0809`
 
-pub mod did;
-pub mod erc20;
+pub(crate) mod did;
+pub(crate) mod erc20;
 
 use alloy::primitives::{Address, Bytes, U256};
 use alloy::sol_types::{Revert, SolError};
@@ -24,21 +24,16 @@ use revm::primitives::hardfork::SpecId;
 
 /// Ethereum's precompiles plus peaq's DID, Batch and native ERC-20.
 #[derive(Debug, Clone)]
-pub struct PeaqPrecompiles {
+pub(crate) struct PeaqPrecompiles {
     eth: EthPrecompiles,
     warm: AddressSet,
     peaq: bool,
 }
 
 impl PeaqPrecompiles {
-    /// Precompiles for `spec`.
-    pub fn new(spec: SpecId) -> Self {
-        Self::with_peaq(spec, true)
-    }
-
     /// Ethereum's precompiles for `spec`, plus peaq's when `peaq` (a chain without them, like the
     /// Base devnet, runs Ethereum's alone).
-    pub fn with_peaq(spec: SpecId, peaq: bool) -> Self {
+    pub(crate) fn with_peaq(spec: SpecId, peaq: bool) -> Self {
         let eth = EthPrecompiles::new(spec);
         let warm = Self::warm_set(&eth, peaq);
         Self { eth, warm, peaq }
@@ -83,7 +78,7 @@ impl Outcome {
 }
 
 /// ABI-encoded `Error(string)`.
-pub fn revert_bytes(reason: &str) -> Bytes {
+pub(crate) fn revert_bytes(reason: &str) -> Bytes {
     Revert {
         reason: reason.to_string(),
     }
