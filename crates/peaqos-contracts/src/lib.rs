@@ -6,8 +6,8 @@
 //! * [`deploy`]: the deployment plan of the core contracts behind UUPS proxies, used by the
 //!   devnet genesis and usable against any chain.
 
-pub mod bindings;
-pub mod deploy;
+mod bindings;
+mod deploy;
 pub mod precompiles;
 
 pub use bindings::*;

@@ -30,9 +30,9 @@
 
 #[cfg(feature = "bench")]
 pub mod bench;
-pub mod error;
+mod error;
 pub mod fx;
-pub mod scoring;
+mod scoring;
 
 #[cfg(feature = "bench")]
 pub use bench::{bench_scoring, synthetic_history};

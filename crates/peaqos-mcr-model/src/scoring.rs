@@ -35,12 +35,12 @@ use peaqos_types::rating::{AmountStatus, Rating, RevenueTrend, rating_for_score}
 use serde::{Deserialize, Serialize};
 
 /// Seconds in a UTC day (UNIX time has no leap seconds).
-pub const SECONDS_PER_DAY: u64 = 86_400;
+pub(crate) const SECONDS_PER_DAY: u64 = 86_400;
 
 /// Event type of a revenue event.
-pub const EVENT_TYPE_REVENUE: u8 = 0;
+pub(crate) const EVENT_TYPE_REVENUE: u8 = 0;
 /// Event type of an activity event.
-pub const EVENT_TYPE_ACTIVITY: u8 = 1;
+pub(crate) const EVENT_TYPE_ACTIVITY: u8 = 1;
 
 /// Every parameter of the model. [`Default`] gives the DESIGN.md values.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

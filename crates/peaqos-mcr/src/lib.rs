@@ -14,11 +14,11 @@
 pub mod api;
 #[cfg(feature = "bench")]
 pub mod bench;
-pub mod cache;
+mod cache;
 pub mod cli;
-pub mod error;
+mod error;
 pub mod indexer;
-pub mod partner;
+mod partner;
 pub mod store;
 pub mod view;
 

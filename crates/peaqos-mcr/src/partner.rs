@@ -8,12 +8,12 @@ use std::time::Duration;
 
 /// Header carried by every partner-data request. An MCR service that receives it does not fetch
 /// partner data again, so a `data_api` pointing back at an MCR profile cannot recurse.
-pub const NESTED_FETCH_HEADER: &str = "x-peaqos-mcr-partner-fetch";
+pub(crate) const NESTED_FETCH_HEADER: &str = "x-peaqos-mcr-partner-fetch";
 
 /// Largest accepted body.
-pub const MAX_PARTNER_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_PARTNER_BYTES: usize = 1024 * 1024;
 /// Request timeout.
-pub const PARTNER_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const PARTNER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Fetches partner data.
 #[derive(Debug, Clone)]
@@ -22,7 +22,7 @@ pub struct PartnerFetcher {
 }
 
 /// Whether an address may be contacted.
-pub fn ip_allowed(ip: IpAddr, allow_loopback: bool) -> bool {
+pub(crate) fn ip_allowed(ip: IpAddr, allow_loopback: bool) -> bool {
     match ip {
         IpAddr::V4(v4) => {
             if v4.is_loopback() {

@@ -268,7 +268,7 @@ fn decode_custom_error(data: &[u8]) -> Option<(&'static str, String)> {
 
 /// The code of a revert name, as peaq's SDK maps it: a [`KNOWN_REVERTS`] name is its own code,
 /// anything else `TX_REVERTED`.
-pub fn revert_code(name: &str) -> ErrorCode {
+pub(crate) fn revert_code(name: &str) -> ErrorCode {
     match known_message(name) {
         Some(_) => ErrorCode::from_revert_name(name),
         None => ErrorCode::TxReverted,

@@ -121,15 +121,15 @@ fn unexpected(status: u16, why: impl fmt::Display) -> PeaqosError {
 }
 
 /// `code` of a successful confirmation.
-pub const CODE_2FA_ACTIVATED: &str = "2FA_ACTIVATED";
+pub(crate) const CODE_2FA_ACTIVATED: &str = "2FA_ACTIVATED";
 /// `code` of a funding that sent a transfer.
-pub const CODE_SUCCESS: &str = "SUCCESS";
+pub(crate) const CODE_SUCCESS: &str = "SUCCESS";
 /// `code` of a funding skipped because the wallet already holds enough.
-pub const CODE_SUFFICIENT_BALANCE: &str = "SUFFICIENT_BALANCE";
+pub(crate) const CODE_SUFFICIENT_BALANCE: &str = "SUFFICIENT_BALANCE";
 
 /// The Gas Station endpoint that answered: each has its own success envelope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Endpoint {
+pub(crate) enum Endpoint {
     /// `POST /2fa/setup`.
     Setup,
     /// `POST /2fa/confirm`.
@@ -162,7 +162,11 @@ fn error_of(status: u16, v: &Value) -> PeaqosError {
 
 /// Maps an HTTP response (status, body) of `endpoint` to its success envelope's `status` and
 /// `data` (`Null` when a confirmation has none), or to the documented error.
-pub fn parse_envelope(status: u16, body: &[u8], endpoint: Endpoint) -> Result<(String, Value)> {
+pub(crate) fn parse_envelope(
+    status: u16,
+    body: &[u8],
+    endpoint: Endpoint,
+) -> Result<(String, Value)> {
     let v: Value = serde_json::from_slice(body).map_err(|_| {
         PeaqosError::api(
             ErrorCode::InvalidResponse,

@@ -33,16 +33,16 @@ pub mod aa;
 #[cfg(any(test, feature = "bench"))]
 pub mod bench;
 pub mod bridge;
-pub mod client;
+mod client;
 pub mod config;
 pub mod constants;
 pub mod did;
-pub mod error;
+mod error;
 pub mod events;
-pub mod faucet;
-pub mod identity;
+mod faucet;
+mod identity;
 pub mod mcr;
-pub mod nonce;
+mod nonce;
 pub mod wallet;
 
 pub use client::{PeaqosClient, Receipt, SignedTx, TxCall, TxObserver};

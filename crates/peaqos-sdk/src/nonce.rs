@@ -11,13 +11,13 @@ use tokio::sync::Mutex;
 
 /// The nonce state of one account: `None` means "re-read from the node's pending count".
 #[derive(Debug, Default)]
-pub struct NonceManager {
+pub(crate) struct NonceManager {
     next: Mutex<Option<u64>>,
 }
 
 /// What the send closure reports back to the manager.
 #[derive(Debug)]
-pub enum SendOutcome<T, E> {
+pub(crate) enum SendOutcome<T, E> {
     /// The node accepted the transaction: the nonce is consumed.
     Accepted(T),
     /// The send failed: the nonce is not consumed and the state re-syncs from the node.
@@ -26,24 +26,25 @@ pub enum SendOutcome<T, E> {
 
 impl NonceManager {
     /// A manager that reads the pending count on first use.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Forgets the local state; the next allocation re-reads the pending count.
-    pub async fn reset(&self) {
+    pub(crate) async fn reset(&self) {
         *self.next.lock().await = None;
     }
 
-    /// The nonce the next transaction will get, if known locally.
-    pub async fn peek(&self) -> Option<u64> {
+    /// The nonce the next transaction will get, if known locally (tests).
+    #[cfg(test)]
+    async fn peek(&self) -> Option<u64> {
         *self.next.lock().await
     }
 
     /// Reserves `count` consecutive nonces for transactions signed now and sent later; returns
     /// the first. The counter moves past them at once, so other sends never reuse them; if
     /// some are never sent, [`NonceManager::reset`] re-syncs from the node.
-    pub async fn reserve<P, PF, E>(&self, count: u64, pending: P) -> Result<u64, E>
+    pub(crate) async fn reserve<P, PF, E>(&self, count: u64, pending: P) -> Result<u64, E>
     where
         P: FnOnce() -> PF,
         PF: Future<Output = Result<u64, E>>,
@@ -62,7 +63,7 @@ impl NonceManager {
     /// `pending` reads `eth_getTransactionCount(address, "pending")` when the local state is
     /// unknown. On [`SendOutcome::Accepted`] the counter advances; on [`SendOutcome::Failed`]
     /// it is cleared so the next caller re-syncs.
-    pub async fn with_next<P, PF, S, SF, T, E>(&self, pending: P, send: S) -> Result<T, E>
+    pub(crate) async fn with_next<P, PF, S, SF, T, E>(&self, pending: P, send: S) -> Result<T, E>
     where
         P: FnOnce() -> PF,
         PF: Future<Output = Result<u64, E>>,

@@ -33,7 +33,7 @@ impl std::fmt::Debug for EnvFile {
 
 /// `value` as a dotenv value: bare when it is made of URL/address-safe characters, else
 /// double-quoted with `\` and `"` escaped.
-pub fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     if !value.is_empty()
         && value
             .chars()

@@ -19,10 +19,10 @@
 
 pub mod constants;
 pub mod did;
-pub mod envfile;
+mod envfile;
 pub mod error;
 pub mod event;
-pub mod gas_station;
+mod gas_station;
 pub mod identity;
 pub mod limits;
 pub mod mcr_wire;

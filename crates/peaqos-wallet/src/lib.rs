@@ -16,7 +16,7 @@ pub mod cli;
 pub mod crypto;
 pub mod error;
 pub mod hd;
-pub mod signer;
+mod signer;
 pub mod vault;
 pub mod wallet;
 
