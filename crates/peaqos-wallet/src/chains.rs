@@ -183,14 +183,17 @@ impl ChainFamily {
             }
             ChainFamily::Solana => bs58::encode(ed25519_public(secret)).into_string(),
             ChainFamily::Bitcoin => {
+                use bech32::ToBase32;
                 let h = hash160(&secp256k1_public_compressed(secret)?);
-                bech32::segwit::encode(bech32::hrp::BC, bech32::segwit::VERSION_0, &h)
-                    .expect("20-byte program")
+                // P2WPKH: witness version 0, then the 20-byte program, Bech32 (BIP-173).
+                let mut data = vec![bech32::u5::try_from_u8(0).expect("witness version 0")];
+                data.extend(h.to_base32());
+                bech32::encode("bc", data, bech32::Variant::Bech32).expect("valid hrp")
             }
             ChainFamily::Cosmos => {
+                use bech32::ToBase32;
                 let h = hash160(&secp256k1_public_compressed(secret)?);
-                let hrp = bech32::Hrp::parse("cosmos").expect("valid hrp");
-                bech32::encode::<bech32::Bech32>(hrp, &h).expect("short payload")
+                bech32::encode("cosmos", h.to_base32(), bech32::Variant::Bech32).expect("valid hrp")
             }
             ChainFamily::Tron => {
                 let a = evm_address(&secp256k1_public_uncompressed(secret)?);
