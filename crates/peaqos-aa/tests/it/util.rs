@@ -20,10 +20,10 @@ use peaqos_testkit::{Ev, EvExt, TestNet, mined, peaq};
 use peaqos_types::constants::ENTRY_POINT_V06;
 use serde_json::{Value, json};
 
-pub const EP: Address = ENTRY_POINT_V06;
+pub(crate) const EP: Address = ENTRY_POINT_V06;
 
 /// A devnet with a bundler on it.
-pub struct Aa {
+pub(crate) struct Aa {
     pub net: TestNet,
     pub bundler: BundlerHandle,
     pub bundler_key: PrivateKeySigner,
@@ -31,12 +31,12 @@ pub struct Aa {
 
 impl Aa {
     /// A devnet and a bundler in manual mode with a funded key.
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self::start_with(|_| {}).await
     }
 
     /// As [`Aa::start`], `tweak` adjusting the bundler's configuration.
-    pub async fn start_with(tweak: impl FnOnce(&mut BundlerConfig)) -> Self {
+    pub(crate) async fn start_with(tweak: impl FnOnce(&mut BundlerConfig)) -> Self {
         let net = TestNet::start().await;
         let bundler_key = net.funded_key(100).await;
         let bundler = spawn_bundler(&net, &bundler_key, tweak).await;
@@ -48,17 +48,17 @@ impl Aa {
     }
 
     /// The bundler's URL.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         self.bundler.url()
     }
 
     /// The chain id.
-    pub fn chain_id(&self) -> u64 {
+    pub(crate) fn chain_id(&self) -> u64 {
         self.bundler.bundler().chain_id()
     }
 
     /// One JSON-RPC call to the bundler: the whole response object.
-    pub async fn rpc(&self, method: &str, params: Value) -> Value {
+    pub(crate) async fn rpc(&self, method: &str, params: Value) -> Value {
         post(
             &self.url(),
             json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}),
@@ -67,27 +67,27 @@ impl Aa {
     }
 
     /// The `result` of a call that must succeed.
-    pub async fn ok(&self, method: &str, params: Value) -> Value {
+    pub(crate) async fn ok(&self, method: &str, params: Value) -> Value {
         let r = self.rpc(method, params).await;
         assert!(r.get("error").is_none(), "{method} failed: {r}");
         r["result"].clone()
     }
 
     /// The `error` of a call that must fail.
-    pub async fn err(&self, method: &str, params: Value) -> Value {
+    pub(crate) async fn err(&self, method: &str, params: Value) -> Value {
         let r = self.rpc(method, params).await;
         assert!(r.get("error").is_some(), "{method} succeeded: {r}");
         r["error"].clone()
     }
 
     /// `debug_bundler_sendBundleNow`: the bundle transaction's hash.
-    pub async fn bundle_now(&self) -> B256 {
+    pub(crate) async fn bundle_now(&self) -> B256 {
         let r = self.ok("debug_bundler_sendBundleNow", json!([])).await;
         serde_json::from_value(r).expect("a transaction hash")
     }
 
     /// An SDK client signing with `key`.
-    pub fn sdk(&self, key: &PrivateKeySigner) -> PeaqosClient {
+    pub(crate) fn sdk(&self, key: &PrivateKeySigner) -> PeaqosClient {
         PeaqosClient::new(PeaqosConfig::new(
             self.net.url(),
             Some(PrivateKey::from(key)),
@@ -97,12 +97,12 @@ impl Aa {
     }
 
     /// An SDK client of the bundler.
-    pub fn bundler_client(&self) -> BundlerClient {
+    pub(crate) fn bundler_client(&self) -> BundlerClient {
         BundlerClient::new(&self.url()).expect("bundler client")
     }
 
     /// The factory.
-    pub fn factory(&self) -> Address {
+    pub(crate) fn factory(&self) -> Address {
         self.net
             .contracts()
             .machine_account_factory
@@ -110,7 +110,12 @@ impl Aa {
     }
 
     /// The counterfactual account of `(owner, machine, salt)` and its initCode.
-    pub async fn account(&self, owner: Address, machine: Address, salt: u64) -> (Address, Bytes) {
+    pub(crate) async fn account(
+        &self,
+        owner: Address,
+        machine: Address,
+        salt: u64,
+    ) -> (Address, Bytes) {
         let r = self.net.reader();
         let f = MachineAccountFactory::new(self.factory(), &r);
         let addr = f
@@ -127,13 +132,13 @@ impl Aa {
     }
 
     /// Sends `wei` from dev account 9 to `to`.
-    pub async fn fund_wei(&self, to: Address, wei: U256) {
+    pub(crate) async fn fund_wei(&self, to: Address, wei: U256) {
         let tx = TransactionRequest::default().with_to(to).with_value(wei);
         peaqos_testkit::mined_tx(&self.net.provider(9), tx).await;
     }
 
     /// Whether `a` has code.
-    pub async fn has_code(&self, a: Address) -> bool {
+    pub(crate) async fn has_code(&self, a: Address) -> bool {
         !self
             .net
             .reader()
@@ -144,7 +149,7 @@ impl Aa {
     }
 
     /// `EntryPoint.getNonce(sender, key)`.
-    pub async fn nonce(&self, sender: Address, key: u64) -> U256 {
+    pub(crate) async fn nonce(&self, sender: Address, key: u64) -> U256 {
         let r = self.net.reader();
         EntryPointV06::new(EP, &r)
             .getNonce(sender, alloy::primitives::aliases::U192::from(key))
@@ -155,7 +160,7 @@ impl Aa {
 
     /// An operation of `sender` calling `call_data`, with generous fixed gas and the devnet's fees,
     /// signed by `signer`.
-    pub async fn op(
+    pub(crate) async fn op(
         &self,
         signer: &PrivateKeySigner,
         sender: Address,
@@ -179,7 +184,7 @@ impl Aa {
     }
 
     /// `op` signed by `signer` (EIP-191 over the userOpHash).
-    pub fn sign(&self, signer: &PrivateKeySigner, mut op: UserOperation) -> UserOperation {
+    pub(crate) fn sign(&self, signer: &PrivateKeySigner, mut op: UserOperation) -> UserOperation {
         let hash = user_op_hash(&op, EP, self.chain_id());
         let sig = signer.sign_message_sync(hash.as_slice()).expect("sign");
         op.signature = Bytes::copy_from_slice(&sig.as_bytes());
@@ -187,7 +192,7 @@ impl Aa {
     }
 
     /// `eth_sendUserOperation` that must succeed: the hash.
-    pub async fn send(&self, op: &UserOperation) -> B256 {
+    pub(crate) async fn send(&self, op: &UserOperation) -> B256 {
         let r = self.ok("eth_sendUserOperation", json!([op, EP])).await;
         let h: B256 = serde_json::from_value(r).expect("hash");
         assert_eq!(h, user_op_hash(op, EP, self.chain_id()));
@@ -195,23 +200,23 @@ impl Aa {
     }
 
     /// `eth_getUserOperationReceipt` result (`null` before inclusion).
-    pub async fn receipt(&self, hash: B256) -> Value {
+    pub(crate) async fn receipt(&self, hash: B256) -> Value {
         self.ok("eth_getUserOperationReceipt", json!([hash])).await
     }
 
     /// A machine registered by its owner with `registerFor(machine)`: the machine id.
-    pub async fn register_for(&self, owner: &PrivateKeySigner, machine: Address) -> u64 {
+    pub(crate) async fn register_for(&self, owner: &PrivateKeySigner, machine: Address) -> u64 {
         self.net.register_for(owner, machine).await
     }
 
     /// The latest block's timestamp.
-    pub async fn now(&self) -> u64 {
+    pub(crate) async fn now(&self) -> u64 {
         self.net.chain_time().await
     }
 }
 
 /// Starts a bundler on `net` with `key` (manual mode, free port).
-pub async fn spawn_bundler(
+pub(crate) async fn spawn_bundler(
     net: &TestNet,
     key: &PrivateKeySigner,
     tweak: impl FnOnce(&mut BundlerConfig),
@@ -225,7 +230,7 @@ pub async fn spawn_bundler(
 }
 
 /// POSTs a JSON body to `url`; the JSON answer (`null` for an empty body).
-pub async fn post(url: &str, body: Value) -> Value {
+pub(crate) async fn post(url: &str, body: Value) -> Value {
     let r = alloy::transports::http::reqwest::Client::new()
         .post(url)
         .json(&body)
@@ -240,7 +245,7 @@ pub async fn post(url: &str, body: Value) -> Value {
 }
 
 /// `execute(target, 0, data)` call data of an account.
-pub fn execute(target: Address, data: impl Into<Bytes>) -> Bytes {
+pub(crate) fn execute(target: Address, data: impl Into<Bytes>) -> Bytes {
     MachineSmartAccount::executeCall {
         target,
         value: U256::ZERO,
@@ -251,7 +256,7 @@ pub fn execute(target: Address, data: impl Into<Bytes>) -> Bytes {
 }
 
 /// `submitEvent` call data: an activity event of `machine_id` at `ts`.
-pub fn submit_event(machine_id: u64, ts: u64) -> Bytes {
+pub(crate) fn submit_event(machine_id: u64, ts: u64) -> Bytes {
     let ev: EventRegistry::submitEventCall = Ev::activity(ts).call(U256::from(machine_id));
     ev.abi_encode().into()
 }
@@ -259,7 +264,7 @@ pub fn submit_event(machine_id: u64, ts: u64) -> Bytes {
 /// An owner (funded) and a machine key (no funds), their account (counterfactual, salt 0), funded
 /// with 1 PEAQ and registered by the owner with `registerFor(account)`; returns
 /// `(owner, machine, account, initCode, machineId)`.
-pub async fn registered_account(
+pub(crate) async fn registered_account(
     aa: &Aa,
 ) -> (PrivateKeySigner, PrivateKeySigner, Address, Bytes, u64) {
     let owner = aa.net.funded_key(10).await;
@@ -271,12 +276,12 @@ pub async fn registered_account(
 }
 
 /// `owner` calls `setMachine(new)` on `account` directly.
-pub async fn set_machine(aa: &Aa, owner: &PrivateKeySigner, account: Address, new: Address) {
+pub(crate) async fn set_machine(aa: &Aa, owner: &PrivateKeySigner, account: Address, new: Address) {
     let p = aa.net.provider_for(owner.clone());
     mined(MachineSmartAccount::new(account, &p).setMachine(new)).await;
 }
 
 /// `n` PEAQ in wei.
-pub fn wei(n: u64) -> U256 {
+pub(crate) fn wei(n: u64) -> U256 {
     peaq(n)
 }
