@@ -31,6 +31,8 @@ const ARTIFACTS = {
   UpgradeableBeacon: "@openzeppelin/contracts/proxy/beacon/UpgradeableBeacon.sol",
   MachineNFTAdapter: "src/bridge/MachineNFTAdapter.sol",
   MachineNFTBase: "src/bridge/MachineNFTBase.sol",
+  LocalDVN: "src/bridge/LocalDVN.sol",
+  LocalExecutor: "src/bridge/LocalExecutor.sol",
 };
 
 // Selectors other code depends on; the build fails if any differs.

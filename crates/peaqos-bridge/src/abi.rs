@@ -1,5 +1,6 @@
-//! The LayerZero endpoint and message library surfaces the deployment and the relayer use
-//! (declared here: their artifacts are installed from npm at run time, never committed).
+//! The LayerZero endpoint and ULN302 surfaces the deployment and the relayer use (declared here:
+//! their artifacts are installed from npm at run time, never committed), and the bindings of our
+//! local DVN and executor.
 #![allow(missing_docs, clippy::too_many_arguments)]
 
 alloy::sol! {
@@ -41,16 +42,75 @@ alloy::sol! {
         function outboundNonce(address sender, uint32 dstEid, bytes32 receiver) external view returns (uint64);
     }
 
-    /// LayerZero V2 `SimpleMessageLib` (send and receive; verification by a whitelisted caller).
+    /// `UlnConfig` of ULN302 (DVNs sorted ascending).
+    #[derive(Debug, PartialEq, Eq)]
+    struct UlnConfig {
+        uint64 confirmations;
+        uint8 requiredDVNCount;
+        uint8 optionalDVNCount;
+        uint8 optionalDVNThreshold;
+        address[] requiredDVNs;
+        address[] optionalDVNs;
+    }
+    /// Default ULN config for a remote eid.
+    #[derive(Debug)]
+    struct SetDefaultUlnConfigParam {
+        uint32 eid;
+        UlnConfig config;
+    }
+    /// `ExecutorConfig` of SendUln302.
+    #[derive(Debug, PartialEq, Eq)]
+    struct ExecutorConfig {
+        uint32 maxMessageSize;
+        address executor;
+    }
+    /// Default executor config for a remote eid.
+    #[derive(Debug)]
+    struct SetDefaultExecutorConfigParam {
+        uint32 eid;
+        ExecutorConfig config;
+    }
+
+    /// LayerZero V2 `SendUln302` (the functions used here).
     #[sol(rpc)]
     #[derive(Debug)]
-    interface SimpleMessageLib {
-        error OnlyWhitelistCaller();
-        function validatePacket(bytes packetBytes) external;
-        function setMessagingFee(uint256 nativeFee, uint256 lzTokenFee) external;
-        function setWhitelistCaller(address whitelistCaller) external;
-        function whitelistCaller() external view returns (address);
-        function nativeFee() external view returns (uint256);
+    interface SendUln302 {
+        function setDefaultUlnConfigs(SetDefaultUlnConfigParam[] params) external;
+        function setDefaultExecutorConfigs(SetDefaultExecutorConfigParam[] params) external;
+        function getUlnConfig(address oapp, uint32 remoteEid) external view returns (UlnConfig);
+        function getExecutorConfig(address oapp, uint32 remoteEid) external view returns (ExecutorConfig);
+        function version() external pure returns (uint64 major, uint8 minor, uint8 endpointVersion);
+    }
+
+    /// LayerZero V2 `ReceiveUln302` (the functions used here).
+    #[sol(rpc)]
+    #[derive(Debug)]
+    interface ReceiveUln302 {
+        event PayloadVerified(address dvn, bytes header, uint256 confirmations, bytes32 proofHash);
+        error LZ_ULN_Verifying();
+        error LZ_ULN_InvalidPacketHeader();
+        error LZ_ULN_InvalidPacketVersion();
+        error LZ_ULN_InvalidEid();
+        function setDefaultUlnConfigs(SetDefaultUlnConfigParam[] params) external;
+        function getUlnConfig(address oapp, uint32 remoteEid) external view returns (UlnConfig);
+        function verify(bytes packetHeader, bytes32 payloadHash, uint64 confirmations) external;
+        function commitVerification(bytes packetHeader, bytes32 payloadHash) external;
+        function hashLookup(bytes32 headerHash, bytes32 payloadHash, address dvn) external view returns (bool submitted, uint64 confirmations);
         function version() external pure returns (uint64 major, uint8 minor, uint8 endpointVersion);
     }
 }
+
+alloy::sol!(
+    /// The devnets' DVN (ours, MIT): fixed-fee jobs on the send side, one verifier on the receive side.
+    #[sol(rpc)]
+    #[derive(Debug, PartialEq, Eq)]
+    LocalDVN,
+    "../../contracts/out/LocalDVN.json"
+);
+alloy::sol!(
+    /// The devnets' executor (ours, MIT): fixed-fee jobs; delivery is the relayer's `lzReceive`.
+    #[sol(rpc)]
+    #[derive(Debug, PartialEq, Eq)]
+    LocalExecutor,
+    "../../contracts/out/LocalExecutor.json"
+);

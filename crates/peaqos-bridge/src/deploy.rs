@@ -1,13 +1,18 @@
-//! LayerZero on the two devnets: EndpointV2 and SimpleMessageLib from the bytecode LayerZero's npm
-//! packages ship (read from `contracts/node_modules` at run time: LZBL-1.2, never committed), and
-//! the Machine NFT OApps (MachineNFTAdapter on peaq, MachineNFTBase on Base) wired to each other.
+//! LayerZero on the two devnets: EndpointV2, SendUln302 and ReceiveUln302 from the bytecode
+//! LayerZero's npm packages ship (read from `contracts/node_modules` at run time: LZBL-1.2, never
+//! committed), our LocalDVN and LocalExecutor as the workers, and the Machine NFT OApps
+//! (MachineNFTAdapter on peaq, MachineNFTBase on Base) wired to each other.
 //!
 //! Addresses are deterministic across chains: the endpoints and the OApps are created through the
 //! deterministic deployment proxy (CREATE2, fixed salt), so each side knows its peer's address
-//! without asking the other chain. The message library is created by the owner (it is `Ownable`
-//! without arguments) and only its own chain needs its address. Installing is idempotent.
+//! without asking the other chain. The message libraries are created by the owner (they are
+//! `Ownable` without arguments) and only their own chain needs their addresses, like the workers.
+//! Installing is idempotent.
 
-use crate::abi::{EndpointV2, SimpleMessageLib};
+use crate::abi::{
+    EndpointV2, ExecutorConfig, LocalDVN, LocalExecutor, ReceiveUln302, SendUln302,
+    SetDefaultExecutorConfigParam, SetDefaultUlnConfigParam, UlnConfig,
+};
 use crate::error::BridgeError;
 use crate::packet::{address_to_bytes32, lz_receive_option};
 use alloy::network::{EthereumWallet, TransactionBuilder};
@@ -22,12 +27,23 @@ use std::path::{Path, PathBuf};
 
 /// The pinned version of `@layerzerolabs/lz-evm-protocol-v2` (contracts/package.json).
 pub const LZ_PROTOCOL_VERSION: &str = "3.0.168";
-/// npm package of EndpointV2 and SimpleMessageLib.
+/// npm package of EndpointV2.
 pub const LZ_PROTOCOL_PACKAGE: &str = "@layerzerolabs/lz-evm-protocol-v2";
+/// npm package of SendUln302 and ReceiveUln302 (same version as the protocol package).
+pub const LZ_MESSAGELIB_PACKAGE: &str = "@layerzerolabs/lz-evm-messagelib-v2";
+/// Block confirmations of the devnets' ULN configs (what the DVN attests).
+pub const ULN_CONFIRMATIONS: u64 = 1;
+/// Largest message the executor config accepts.
+pub const MAX_MESSAGE_SIZE: u32 = 10_000;
 /// CREATE2 salt of the bridge's contracts.
 pub const SALT: B256 = B256::ZERO;
-/// The native fee SimpleMessageLib charges per message on the devnets (0.0001 of the native token).
+/// The native fee of one message on the devnets (0.0001 of the native token): the DVN's and the
+/// executor's fees, half each (no treasury fee).
 pub const DEVNET_NATIVE_FEE: U256 = U256::from_limbs([100_000_000_000_000, 0, 0, 0]);
+/// The LocalDVN's fee per message.
+pub const DVN_FEE: U256 = U256::from_limbs([50_000_000_000_000, 0, 0, 0]);
+/// The LocalExecutor's fee per message.
+pub const EXECUTOR_FEE: U256 = U256::from_limbs([50_000_000_000_000, 0, 0, 0]);
 /// Gas of `lzReceive` in the OApps' enforced options (what peaq's SDK asks for, too).
 pub const ENFORCED_LZ_RECEIVE_GAS: u128 = 200_000;
 /// MachineNFTBase's ERC-721 name and symbol (MachineNFT's on peaq).
@@ -76,21 +92,20 @@ impl Side {
     }
 }
 
-/// EndpointV2's and SimpleMessageLib's init code, from the installed npm package.
+/// EndpointV2's, SendUln302's and ReceiveUln302's init code, from the installed npm packages.
 #[derive(Clone)]
 pub struct LzArtifacts {
     endpoint: Bytes,
-    simple_message_lib: Bytes,
+    send_uln: Bytes,
+    receive_uln: Bytes,
 }
 
 impl std::fmt::Debug for LzArtifacts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LzArtifacts")
             .field("endpoint_init_code_len", &self.endpoint.len())
-            .field(
-                "simple_message_lib_init_code_len",
-                &self.simple_message_lib.len(),
-            )
+            .field("send_uln_init_code_len", &self.send_uln.len())
+            .field("receive_uln_init_code_len", &self.receive_uln.len())
             .finish()
     }
 }
@@ -147,24 +162,32 @@ fn init_code(path: &Path) -> Result<Bytes, BridgeError> {
 impl LzArtifacts {
     /// Reads the artifacts under `contracts_dir/node_modules`, checking the pinned version.
     pub fn load(contracts_dir: &Path) -> Result<Self, BridgeError> {
-        let pkg = contracts_dir.join("node_modules").join(LZ_PROTOCOL_PACKAGE);
-        let found = read_json(&pkg.join("package.json"))?["version"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        if found != LZ_PROTOCOL_VERSION {
-            return Err(BridgeError::LzVersion {
-                package: LZ_PROTOCOL_PACKAGE,
-                found,
-                pinned: LZ_PROTOCOL_VERSION,
-            });
+        let modules = contracts_dir.join("node_modules");
+        let protocol = modules.join(LZ_PROTOCOL_PACKAGE);
+        let messagelib = modules.join(LZ_MESSAGELIB_PACKAGE);
+        for (package, dir) in [
+            (LZ_PROTOCOL_PACKAGE, &protocol),
+            (LZ_MESSAGELIB_PACKAGE, &messagelib),
+        ] {
+            let found = read_json(&dir.join("package.json"))?["version"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            if found != LZ_PROTOCOL_VERSION {
+                return Err(BridgeError::LzVersion {
+                    package,
+                    found,
+                    pinned: LZ_PROTOCOL_VERSION,
+                });
+            }
         }
-        let art = pkg.join("artifacts/contracts");
+        let uln = messagelib.join("artifacts/contracts/uln/uln302");
         Ok(Self {
-            endpoint: init_code(&art.join("EndpointV2.sol/EndpointV2.json"))?,
-            simple_message_lib: init_code(
-                &art.join("messagelib/SimpleMessageLib.sol/SimpleMessageLib.json"),
+            endpoint: init_code(
+                &protocol.join("artifacts/contracts/EndpointV2.sol/EndpointV2.json"),
             )?,
+            send_uln: init_code(&uln.join("SendUln302.sol/SendUln302.json"))?,
+            receive_uln: init_code(&uln.join("ReceiveUln302.sol/ReceiveUln302.json"))?,
         })
     }
 
@@ -268,13 +291,19 @@ pub struct SideDeployment {
     pub eid: u32,
     /// EndpointV2.
     pub endpoint: Address,
-    /// SimpleMessageLib (send and receive library for the remote eid).
-    pub message_lib: Address,
+    /// SendUln302 (default send library for the remote eid).
+    pub send_lib: Address,
+    /// ReceiveUln302 (default receive library for the remote eid).
+    pub receive_lib: Address,
+    /// LocalDVN (the one required DVN of both ULN configs).
+    pub dvn: Address,
+    /// LocalExecutor (the send side's executor).
+    pub executor: Address,
     /// The OApp (MachineNFTAdapter / MachineNFTBase).
     pub oapp: Address,
     /// The peer OApp on the other side.
     pub peer: Address,
-    /// The only address allowed to verify packets (`SimpleMessageLib.whitelistCaller`).
+    /// The only address allowed to verify packets as the DVN (`LocalDVN.verifier`).
     pub verifier: Address,
 }
 
@@ -415,44 +444,127 @@ pub async fn install(
         .await?;
     debug_assert_eq!(endpoint, layout.endpoint(side));
     let ep = EndpointV2::new(endpoint, &p);
-    let mut lib = ep
+    let err = |what: &str| {
+        let what = what.to_string();
+        move |e: alloy::contract::Error| BridgeError::Tx {
+            chain: side.name().into(),
+            what,
+            reason: e.to_string(),
+        }
+    };
+    let receive_lib = ep
         .defaultReceiveLibrary(remote.eid())
         .call()
         .await
-        .map_err(|e| BridgeError::Tx {
+        .map_err(err("defaultReceiveLibrary"))?;
+    let (send_lib, receive_lib, dvn, executor) = if receive_lib == Address::ZERO {
+        let created = |what: &'static str| BridgeError::Tx {
             chain: side.name().into(),
-            what: "defaultReceiveLibrary".into(),
-            reason: e.to_string(),
-        })?;
-    if lib == Address::ZERO {
-        let init = [
-            artifacts.simple_message_lib.as_ref(),
-            &(endpoint, owner_address).abi_encode_params(),
-        ]
-        .concat();
-        lib = i
+            what: what.into(),
+            reason: "no contract address in the receipt".into(),
+        };
+        let deploy = |code: Vec<u8>| TransactionRequest::default().with_deploy_code(code);
+        let send_lib = i
             .send(
-                "deploy SimpleMessageLib",
-                TransactionRequest::default().with_deploy_code(init),
+                "deploy SendUln302",
+                deploy(
+                    [
+                        artifacts.send_uln.as_ref(),
+                        &(endpoint, U256::ZERO, U256::ZERO).abi_encode_params(),
+                    ]
+                    .concat(),
+                ),
             )
             .await?
-            .ok_or_else(|| BridgeError::Tx {
-                chain: side.name().into(),
-                what: "deploy SimpleMessageLib".into(),
-                reason: "no contract address in the receipt".into(),
-            })?;
+            .ok_or_else(|| created("deploy SendUln302"))?;
+        let receive_lib = i
+            .send(
+                "deploy ReceiveUln302",
+                deploy([artifacts.receive_uln.as_ref(), &endpoint.abi_encode()].concat()),
+            )
+            .await?
+            .ok_or_else(|| created("deploy ReceiveUln302"))?;
+        let executor_args = LocalExecutor::constructorCall {
+            _fee: EXECUTOR_FEE,
+            _owner: owner_address,
+        }
+        .abi_encode();
+        let executor = i
+            .send(
+                "deploy LocalExecutor",
+                deploy([LocalExecutor::BYTECODE.as_ref(), &executor_args].concat()),
+            )
+            .await?
+            .ok_or_else(|| created("deploy LocalExecutor"))?;
+        let dvn_args = LocalDVN::constructorCall {
+            _receiveLib: receive_lib,
+            _verifier: verifier,
+            _fee: DVN_FEE,
+            _owner: owner_address,
+        }
+        .abi_encode();
+        let dvn = i
+            .send(
+                "deploy LocalDVN",
+                deploy([LocalDVN::BYTECODE.as_ref(), &dvn_args].concat()),
+            )
+            .await?
+            .ok_or_else(|| created("deploy LocalDVN"))?;
+        let uln = || SetDefaultUlnConfigParam {
+            eid: remote.eid(),
+            config: UlnConfig {
+                confirmations: ULN_CONFIRMATIONS,
+                requiredDVNCount: 1,
+                optionalDVNCount: 0,
+                optionalDVNThreshold: 0,
+                requiredDVNs: vec![dvn],
+                optionalDVNs: vec![],
+            },
+        };
         i.call(
-            "registerLibrary",
-            endpoint,
-            EndpointV2::registerLibraryCall { lib },
+            "SendUln302.setDefaultExecutorConfigs",
+            send_lib,
+            SendUln302::setDefaultExecutorConfigsCall {
+                params: vec![SetDefaultExecutorConfigParam {
+                    eid: remote.eid(),
+                    config: ExecutorConfig {
+                        maxMessageSize: MAX_MESSAGE_SIZE,
+                        executor,
+                    },
+                }],
+            },
         )
         .await?;
+        i.call(
+            "SendUln302.setDefaultUlnConfigs",
+            send_lib,
+            SendUln302::setDefaultUlnConfigsCall {
+                params: vec![uln()],
+            },
+        )
+        .await?;
+        i.call(
+            "ReceiveUln302.setDefaultUlnConfigs",
+            receive_lib,
+            ReceiveUln302::setDefaultUlnConfigsCall {
+                params: vec![uln()],
+            },
+        )
+        .await?;
+        for lib in [send_lib, receive_lib] {
+            i.call(
+                "registerLibrary",
+                endpoint,
+                EndpointV2::registerLibraryCall { lib },
+            )
+            .await?;
+        }
         i.call(
             "setDefaultSendLibrary",
             endpoint,
             EndpointV2::setDefaultSendLibraryCall {
                 eid: remote.eid(),
-                newLib: lib,
+                newLib: send_lib,
             },
         )
         .await?;
@@ -461,36 +573,48 @@ pub async fn install(
             endpoint,
             EndpointV2::setDefaultReceiveLibraryCall {
                 eid: remote.eid(),
-                newLib: lib,
+                newLib: receive_lib,
                 gracePeriod: U256::ZERO,
             },
         )
         .await?;
-        i.call(
-            "setMessagingFee",
-            lib,
-            SimpleMessageLib::setMessagingFeeCall {
-                nativeFee: DEVNET_NATIVE_FEE,
-                lzTokenFee: U256::ZERO,
-            },
-        )
-        .await?;
-    }
-    let current = SimpleMessageLib::new(lib, &p)
-        .whitelistCaller()
+        (send_lib, receive_lib, dvn, executor)
+    } else {
+        let send_lib = ep
+            .defaultSendLibrary(remote.eid())
+            .call()
+            .await
+            .map_err(err("defaultSendLibrary"))?;
+        let config = ReceiveUln302::new(receive_lib, &p)
+            .getUlnConfig(Address::ZERO, remote.eid())
+            .call()
+            .await
+            .map_err(err("getUlnConfig"))?;
+        let dvn = *config.requiredDVNs.first().ok_or_else(|| {
+            BridgeError::Config(format!(
+                "{}: the ULN config has no required DVN",
+                side.name()
+            ))
+        })?;
+        let executor = SendUln302::new(send_lib, &p)
+            .getExecutorConfig(Address::ZERO, remote.eid())
+            .call()
+            .await
+            .map_err(err("getExecutorConfig"))?
+            .executor;
+        (send_lib, receive_lib, dvn, executor)
+    };
+    let current = LocalDVN::new(dvn, &p)
+        .verifier()
         .call()
         .await
-        .map_err(|e| BridgeError::Tx {
-            chain: side.name().into(),
-            what: "whitelistCaller".into(),
-            reason: e.to_string(),
-        })?;
+        .map_err(err("LocalDVN.verifier"))?;
     if current != verifier {
         i.call(
-            "setWhitelistCaller",
-            lib,
-            SimpleMessageLib::setWhitelistCallerCall {
-                whitelistCaller: verifier,
+            "LocalDVN.setVerifier",
+            dvn,
+            LocalDVN::setVerifierCall {
+                _verifier: verifier,
             },
         )
         .await?;
@@ -566,7 +690,10 @@ pub async fn install(
         side,
         eid: side.eid(),
         endpoint,
-        message_lib: lib,
+        send_lib,
+        receive_lib,
+        dvn,
+        executor,
         oapp,
         peer,
         verifier,

@@ -1,7 +1,8 @@
 //! The relayer: follows `PacketSent` on both chains and, on the other chain, verifies each packet
-//! (`SimpleMessageLib.validatePacket`, as the whitelisted verifier) and delivers it
-//! (`EndpointV2.lzReceive` with the gas and value of the packet's executor options), paying gas
-//! from its own key.
+//! (as the LocalDVN's one verifier: `LocalDVN.verify` -> `ReceiveUln302.verify`, then
+//! `ReceiveUln302.commitVerification`, which checks the DVN quorum and calls
+//! `EndpointV2.verify`) and delivers it (`EndpointV2.lzReceive` with the gas and value of the
+//! packet's executor options), paying gas from its own key.
 //!
 //! Exactly once: before every step the relayer reads the destination endpoint's state for the
 //! packet (`inboundPayloadHash`, `lazyInboundNonce`): a packet already delivered (by this relayer
@@ -10,7 +11,7 @@
 //! holds the block cursor of each chain and every packet not yet delivered, so a restart resumes
 //! where the last run stopped, whatever step it was killed in.
 
-use crate::abi::{EndpointV2, Origin, SimpleMessageLib};
+use crate::abi::{EndpointV2, LocalDVN, Origin, ReceiveUln302};
 use crate::deploy::{Side, SideDeployment, signing_provider};
 use crate::error::BridgeError;
 use crate::packet::{Packet, parse_options};
@@ -40,12 +41,15 @@ pub struct RelayChain {
     pub rpc_url: String,
     /// EndpointV2.
     pub endpoint: Address,
-    /// SimpleMessageLib (receive library for the other side's eid).
-    pub message_lib: Address,
+    /// ReceiveUln302 (receive library for the other side's eid).
+    pub receive_lib: Address,
+    /// LocalDVN whose verifier the relayer's key is.
+    pub dvn: Address,
 }
 
 impl RelayChain {
-    /// Reads the receive library of `endpoint` on `side` (its default for the other side's eid).
+    /// Reads the receive library of `endpoint` on `side` (its default for the other side's eid)
+    /// and the DVN its ULN config requires.
     pub async fn discover(
         rpc_url: &str,
         side: Side,
@@ -66,11 +70,23 @@ impl RelayChain {
                 side.name()
             )));
         }
+        let config = ReceiveUln302::new(lib, &p)
+            .getUlnConfig(Address::ZERO, side.remote().eid())
+            .call()
+            .await
+            .map_err(|e| tx_err(side, "getUlnConfig", e))?;
+        let dvn = *config.requiredDVNs.first().ok_or_else(|| {
+            BridgeError::Config(format!(
+                "{}: the ULN config has no required DVN",
+                side.name()
+            ))
+        })?;
         Ok(Self {
             side,
             rpc_url: rpc_url.to_string(),
             endpoint,
-            message_lib: lib,
+            receive_lib: lib,
+            dvn,
         })
     }
 
@@ -80,7 +96,8 @@ impl RelayChain {
             side: d.side,
             rpc_url: rpc_url.to_string(),
             endpoint: d.endpoint,
-            message_lib: d.message_lib,
+            receive_lib: d.receive_lib,
+            dvn: d.dvn,
         }
     }
 }
@@ -631,16 +648,46 @@ impl Relayer {
         tx_err(dst, what, text)
     }
 
+    /// The DVN's verification (unless ReceiveUln302 already holds it: a crash may have come
+    /// between the two steps), then the commit that moves it into the endpoint.
     async fn verify(&self, packet: &Packet, dst: Side) -> Result<(), BridgeError> {
         let chain = self.chain(dst);
-        let call = SimpleMessageLib::validatePacketCall {
-            packetBytes: packet.encode().into(),
+        let header = Bytes::from(packet.header().to_vec());
+        let payload_hash = packet.payload_hash();
+        let uln = ReceiveUln302::new(chain.cfg.receive_lib, &chain.p);
+        let held = uln
+            .hashLookup(
+                alloy::primitives::keccak256(&header),
+                payload_hash,
+                chain.cfg.dvn,
+            )
+            .call()
+            .await
+            .map_err(|e| tx_err(dst, "hashLookup", e))?;
+        if !held.submitted || held.confirmations < crate::deploy::ULN_CONFIRMATIONS {
+            let call = LocalDVN::verifyCall {
+                _packetHeader: header.clone(),
+                _payloadHash: payload_hash,
+                _confirmations: crate::deploy::ULN_CONFIRMATIONS,
+            };
+            self.send(
+                dst,
+                "DVN verify",
+                TransactionRequest::default()
+                    .with_to(chain.cfg.dvn)
+                    .with_input(call.abi_encode()),
+            )
+            .await?;
+        }
+        let call = ReceiveUln302::commitVerificationCall {
+            packetHeader: header,
+            payloadHash: payload_hash,
         };
         self.send(
             dst,
-            "validatePacket",
+            "commitVerification",
             TransactionRequest::default()
-                .with_to(chain.cfg.message_lib)
+                .with_to(chain.cfg.receive_lib)
                 .with_input(call.abi_encode()),
         )
         .await
@@ -697,7 +744,10 @@ pub fn revert_name(data: &[u8]) -> String {
     if let Ok(e) = EndpointV2::EndpointV2Errors::abi_decode(data) {
         return format!("{e:?}");
     }
-    if let Ok(e) = SimpleMessageLib::SimpleMessageLibErrors::abi_decode(data) {
+    if let Ok(e) = ReceiveUln302::ReceiveUln302Errors::abi_decode(data) {
+        return format!("{e:?}");
+    }
+    if let Ok(e) = LocalDVN::LocalDVNErrors::abi_decode(data) {
         return format!("{e:?}");
     }
     if let Ok(e) = peaqos_contracts::MachineNFTAdapter::MachineNFTAdapterErrors::abi_decode(data) {

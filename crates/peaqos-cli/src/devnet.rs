@@ -51,10 +51,11 @@ pub struct DevnetArgs {
     /// Print the ready line as one JSON object (rpc url, chain id, accounts, contracts).
     #[arg(long)]
     json: bool,
-    /// Deploy LayerZero (EndpointV2 with eid 30302 on peaq / 30184 on base, SimpleMessageLib)
-    /// from contracts/node_modules and this chain's side of the Machine NFT bridge
+    /// Deploy LayerZero (EndpointV2 with eid 30302 on peaq / 30184 on base, SendUln302 and
+    /// ReceiveUln302) from contracts/node_modules, a local DVN and executor, and this chain's side
+    /// of the Machine NFT bridge
     /// (MachineNFTAdapter / MachineNFTBase), peered with the other side's deterministic address.
-    /// Dev account 8 is the relayer (the only verifier). Needs `cd contracts && npm ci`.
+    /// Dev account 8 is the relayer (the DVN's one verifier). Needs `cd contracts && npm ci`.
     #[arg(long)]
     bridge: bool,
 }
@@ -187,7 +188,10 @@ pub async fn run(args: DevnetArgs, quiet: bool) -> Result<(), CliError> {
             crate::outln!()?;
             crate::outln!("Machine NFT bridge (LayerZero V2, eid {}):", b.eid)?;
             crate::outln!("  EndpointV2        {}", b.endpoint)?;
-            crate::outln!("  SimpleMessageLib  {}", b.message_lib)?;
+            crate::outln!("  SendUln302        {}", b.send_lib)?;
+            crate::outln!("  ReceiveUln302     {}", b.receive_lib)?;
+            crate::outln!("  LocalDVN          {}", b.dvn)?;
+            crate::outln!("  LocalExecutor     {}", b.executor)?;
             let name = match kind {
                 ChainKind::Peaq => "MachineNFTAdapter",
                 ChainKind::Base => "MachineNFTBase   ",

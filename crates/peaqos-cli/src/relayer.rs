@@ -23,9 +23,9 @@ pub enum RelayerCommand {
 
 /// `peaqos relayer run`.
 ///
-/// Verifies each packet with SimpleMessageLib.validatePacket (the relayer's address must be the
-/// library's whitelisted caller: dev account 8 on `peaqos devnet --bridge`) and delivers it with
-/// EndpointV2.lzReceive and the gas of the packet's executor options, paying gas from its own
+/// Verifies each packet as the LocalDVN's verifier (LocalDVN.verify, then
+/// ReceiveUln302.commitVerification; dev account 8 on `peaqos devnet --bridge`) and delivers it
+/// with EndpointV2.lzReceive and the gas of the packet's executor options, paying gas from its own
 /// key. Its state file is its durable cursor: a restart resumes there and never delivers a
 /// packet twice. The key comes from PEAQOS_RELAYER_PRIVATE_KEY, or dev account 8 with --dev.
 #[derive(Debug, Args)]

@@ -121,3 +121,38 @@ async fn killed_between_verification_and_delivery_delivers_once() {
     );
     assert_eq!(count_logs(&base, b.base_side.endpoint, delivered).await, 1);
 }
+
+/// A crash between the DVN's verification and the commit: the restarted relayer finds the DVN's
+/// verification in ReceiveUln302 and only commits (one `PayloadVerified`), then delivers.
+#[tokio::test]
+async fn a_dvn_verification_already_submitted_is_not_submitted_again() {
+    let b = Bridge::start().await;
+    let (key, token) = b.machine().await;
+    let r = send_to_base(&b, &key, key.address(), token).await;
+    let sent = r
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| EndpointV2::PacketSent::decode_log_data(l.data()).ok())
+        .unwrap();
+    let packet = peaqos_bridge::packet::Packet::decode(&sent.encodedPayload).unwrap();
+    // What the relayer's first step did before "crashing".
+    let dvn = peaqos_bridge::abi::LocalDVN::new(
+        b.base_side.dvn,
+        b.base.provider_for(b.relayer_key.clone()),
+    );
+    peaqos_testkit::mined(dvn.verify(
+        packet.header().to_vec().into(),
+        packet.payload_hash(),
+        peaqos_bridge::deploy::ULN_CONFIRMATIONS,
+    ))
+    .await;
+    let r = b.relayer().tick().await.unwrap();
+    assert_eq!((r.verified, r.delivered, r.failed), (1, 1, 0));
+    let submitted = peaqos_bridge::abi::ReceiveUln302::PayloadVerified::SIGNATURE_HASH;
+    assert_eq!(
+        count_logs(&b.base.reader(), b.base_side.receive_lib, submitted).await,
+        1
+    );
+    assert_eq!(b.base_owner(token).await, Some(key.address()));
+}

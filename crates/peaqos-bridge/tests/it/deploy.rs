@@ -3,8 +3,8 @@
 
 use crate::util::Bridge;
 use alloy::primitives::{Address, B256};
-use peaqos_bridge::abi::{EndpointV2, SimpleMessageLib};
-use peaqos_bridge::deploy::{DEVNET_NATIVE_FEE, ENFORCED_LZ_RECEIVE_GAS};
+use peaqos_bridge::abi::{EndpointV2, LocalDVN, LocalExecutor, ReceiveUln302, SendUln302};
+use peaqos_bridge::deploy::{DVN_FEE, ENFORCED_LZ_RECEIVE_GAS, EXECUTOR_FEE, ULN_CONFIRMATIONS};
 use peaqos_bridge::packet::{address_to_bytes32, lz_receive_option};
 use peaqos_bridge::{BridgeError, BridgeLayout, LzArtifacts, Side};
 use peaqos_contracts::{MachineNFTAdapter, MachineNFTBase};
@@ -27,21 +27,46 @@ async fn both_sides_are_wired_to_each_other_at_the_predicted_addresses() {
     assert_eq!(ep.owner().call().await.unwrap(), b.peaq.address(0));
     assert_eq!(
         ep.defaultSendLibrary(30184).call().await.unwrap(),
-        b.peaq_side.message_lib
+        b.peaq_side.send_lib
     );
     let ep_base = EndpointV2::new(b.base_side.endpoint, b.base.reader());
     assert_eq!(ep_base.eid().call().await.unwrap(), 30184);
     assert_eq!(
         ep_base.defaultReceiveLibrary(30302).call().await.unwrap(),
-        b.base_side.message_lib
+        b.base_side.receive_lib
     );
 
-    let lib = SimpleMessageLib::new(b.base_side.message_lib, b.base.reader());
-    assert_eq!(
-        lib.whitelistCaller().call().await.unwrap(),
-        b.relayer_key.address()
-    );
-    assert_eq!(lib.nativeFee().call().await.unwrap(), DEVNET_NATIVE_FEE);
+    // ULN302 on both sides, one required DVN (the chain's LocalDVN), the relayer its verifier.
+    for (side, net) in [(&b.peaq_side, &b.peaq), (&b.base_side, &b.base)] {
+        let remote = side.side.remote().eid();
+        let send = SendUln302::new(side.send_lib, net.reader());
+        let recv = ReceiveUln302::new(side.receive_lib, net.reader());
+        assert_eq!(send.version().call().await.unwrap().major, 3);
+        assert_eq!(recv.version().call().await.unwrap().major, 3);
+        for config in [
+            send.getUlnConfig(side.oapp, remote).call().await.unwrap(),
+            recv.getUlnConfig(side.oapp, remote).call().await.unwrap(),
+        ] {
+            assert_eq!(config.requiredDVNs, vec![side.dvn]);
+            assert_eq!(config.confirmations, ULN_CONFIRMATIONS);
+            assert!(config.optionalDVNs.is_empty());
+        }
+        let exec = send
+            .getExecutorConfig(side.oapp, remote)
+            .call()
+            .await
+            .unwrap();
+        assert_eq!(exec.executor, side.executor);
+        let dvn = LocalDVN::new(side.dvn, net.reader());
+        assert_eq!(
+            dvn.verifier().call().await.unwrap(),
+            b.relayer_key.address()
+        );
+        assert_eq!(dvn.receiveLib().call().await.unwrap(), side.receive_lib);
+        assert_eq!(dvn.fee().call().await.unwrap(), DVN_FEE);
+        let executor = LocalExecutor::new(side.executor, net.reader());
+        assert_eq!(executor.fee().call().await.unwrap(), EXECUTOR_FEE);
+    }
 
     let adapter = MachineNFTAdapter::new(b.peaq_side.oapp, b.peaq.reader());
     assert_eq!(

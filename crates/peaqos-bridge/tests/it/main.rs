@@ -1,6 +1,6 @@
 //! The bridge's integration tests, one binary (`cargo test -p peaqos-bridge --test it`): two
 //! devnets (peaq and the chain playing Base) on loopback, LayerZero's EndpointV2 and
-//! SimpleMessageLib from the installed npm packages, the Machine NFT OApps, and the relayer.
+//! SendUln302 / ReceiveUln302 from the installed npm packages, our LocalDVN and LocalExecutor, the Machine NFT OApps, and the relayer.
 //!
 //! - [`deploy`]: addresses, wiring, idempotence, the ABIs against peaq's;
 //! - [`round_trip`]: peaq -> Base -> peaq, fees, owners, pauses;

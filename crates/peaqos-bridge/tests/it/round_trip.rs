@@ -203,17 +203,36 @@ async fn only_the_relayer_may_verify() {
         .iter()
         .find_map(|l| EndpointV2::PacketSent::decode_log_data(l.data()).ok())
         .expect("PacketSent");
-    let lib =
-        peaqos_bridge::abi::SimpleMessageLib::new(b.base_side.message_lib, b.base.provider(2));
-    let e = lib
-        .validatePacket(log.encodedPayload)
+    let packet = peaqos_bridge::packet::Packet::decode(&log.encodedPayload).unwrap();
+    let header = alloy::primitives::Bytes::from(packet.header().to_vec());
+    // Through the DVN: only its verifier.
+    let dvn = peaqos_bridge::abi::LocalDVN::new(b.base_side.dvn, b.base.provider(2));
+    let e = dvn
+        .verify(header.clone(), packet.payload_hash(), 1)
         .call()
         .await
         .unwrap_err();
     assert_eq!(
         peaqos_bridge::relayer::revert_name(&e.as_revert_data().unwrap()),
-        "OnlyWhitelistCaller(OnlyWhitelistCaller)"
+        "OnlyVerifier(OnlyVerifier)"
     );
+    // Straight to ReceiveUln302 as a DVN of one's own: stored, but not a required DVN, so the
+    // commit is refused.
+    let uln = peaqos_bridge::abi::ReceiveUln302::new(b.base_side.receive_lib, b.base.provider(2));
+    mined(uln.verify(header.clone(), packet.payload_hash(), 1)).await;
+    let e = uln
+        .commitVerification(header, packet.payload_hash())
+        .call()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        peaqos_bridge::relayer::revert_name(&e.as_revert_data().unwrap()),
+        "LZ_ULN_Verifying(LZ_ULN_Verifying)"
+    );
+    assert_eq!(b.base_owner(token).await, None);
+    // The relayer's path goes through.
+    let r = b.relayer().tick().await.unwrap();
+    assert_eq!((r.verified, r.delivered), (1, 1));
 }
 
 #[tokio::test]
