@@ -51,7 +51,8 @@ impl Default for FundingLimits {
 pub struct ChainSettings {
     /// EVM chain id (also accepted as `chainId`, as number or decimal string).
     pub chain_id: u64,
-    /// Names accepted as `chainId` (by default [`default_aliases`] of the id).
+    /// Names accepted as `chainId` (by default `peaq` for 3338, `agung` for 9990, `devnet` and
+    /// `peaq-devnet` for 31337, none for other ids).
     pub aliases: Vec<String>,
     /// JSON-RPC URL.
     pub rpc_url: String,

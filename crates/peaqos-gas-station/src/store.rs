@@ -547,7 +547,7 @@ pub struct JournalRow {
     pub tx_hash: String,
     /// Raw signed transaction (hex, no 0x).
     pub raw_tx: String,
-    /// One of [`journal_status`].
+    /// `signed`, `sent` or `confirmed`.
     pub status: String,
 }
 

@@ -23,8 +23,8 @@
 //! receipt waiting with a timeout (`RECEIPT_AWAIT_FAILED` keeps the hash). A [`TxObserver`]
 //! attached with [`PeaqosClient::with_tx_observer`] is told about every transaction on that
 //! path (signed, accepted, rejected, mined), e.g. to journal hashes before their receipts.
-//! Contract reverts are decoded with the bindings' error enums ([`error::decode_revert`]);
-//! peaq's known reverts ([`error::KNOWN_REVERTS`]) keep their name as code, the rest are
+//! Contract reverts are decoded with the bindings' error enums ([`decode_revert`]);
+//! peaq's known reverts ([`KNOWN_REVERTS`]) keep their name as code, the rest are
 //! `TX_REVERTED`.
 
 #![warn(missing_docs)]

@@ -6,7 +6,7 @@
 //! - [`hd`]: BIP-39, BIP-32 (secp256k1) and SLIP-10 (ed25519) derivation.
 //! - [`chains`]: every chain family the reference derives, with its paths and address encoding.
 //! - [`wallet`]: create / import / list / get / export / delete and [`WalletInfo`].
-//! - [`signer`]: [`VaultSigner`], an alloy signer that decrypts the key per signature.
+//! - [`VaultSigner`]: an alloy signer that decrypts the key per signature.
 //! - [`cli`]: the `peaqos wallet` subcommands.
 //!
 //! Secrets are held in [`zeroize::Zeroizing`] buffers and never appear in `Debug` or errors.
