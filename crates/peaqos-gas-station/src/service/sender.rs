@@ -15,7 +15,19 @@ use peaqos_types::ErrorCode;
 use std::time::Duration;
 
 /// Rounds of nonce allocation one transfer may take before it gives up.
-const MAX_NONCE_ATTEMPTS: u32 = 8;
+const MAX_NONCE_ATTEMPTS: u32 = 32;
+
+/// A random pause before the next round after losing a nonce to another replica. Without it
+/// the loser (which must re-read the chain) keeps reading the very nonce the winner (which
+/// holds its next one in memory) is about to journal, and loses again in lock step. Grows with
+/// the round, at most about 50 ms.
+fn conflict_backoff(attempt: u32) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(attempt);
+    let cap_us = 1_000u64 * u64::from(attempt.min(50));
+    Duration::from_micros(h.finish() % cap_us.max(1))
+}
 
 impl Service {
     /// The next nonce to use: the lowest one at or above the chain's pending count that no
@@ -119,8 +131,10 @@ impl Service {
             match store::insert_journal(pool, &row, &self.cfg.replica_id, self.now() as i64).await {
                 Ok(true) => {}
                 Ok(false) => {
-                    // A replica sharing the hot wallet holds this nonce: take the next free one.
+                    // A replica sharing the hot wallet holds this nonce: take the next free one,
+                    // after a random pause that breaks the lock step with the winner.
                     *guard = None;
+                    tokio::time::sleep(conflict_backoff(attempts)).await;
                     continue;
                 }
                 Err(e) => {
