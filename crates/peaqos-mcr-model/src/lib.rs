@@ -1,6 +1,7 @@
 //! The peaqOS Machine Credit Rating model: pure scoring ([`scoring::score`]) and FX
 //! normalisation of revenue to USD cents with the vendored ECB reference rates
-//! ([`fx::FxTable`]). No I/O (except the optional [`fx::FxTable::from_path`] loader), no async.
+//! ([`fx::FxTable`]), and the daily rating history ([`daily_series`]). No I/O (except the
+//! optional [`fx::FxTable::from_path`] loader), no async.
 //!
 //! ```
 //! use peaqos_mcr_model::{MachineFacts, ScoredEvent, ScoringConfig, score};
@@ -32,12 +33,14 @@
 pub mod bench;
 mod error;
 pub mod fx;
+mod history;
 mod scoring;
 
 #[cfg(feature = "bench")]
 pub use bench::{bench_scoring, synthetic_history};
 pub use error::FxError;
 pub use fx::{FxConversion, FxSource, FxTable, minor_unit_digits};
+pub use history::{DayPoint, daily_series};
 pub use scoring::{
     FactorTerms, FreshnessTerms, GateStatus, GateTerms, MachineFacts, McrResult, ScoreTerms,
     ScoredEvent, ScoringConfig, TrendTerms, TrustTerms, score,
