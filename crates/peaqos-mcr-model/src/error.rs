@@ -22,7 +22,10 @@ pub enum FxError {
         /// What is wrong.
         message: String,
     },
+    /// An ECB XML feed is malformed.
+    #[error("invalid ECB XML feed: {0}")]
+    Xml(String),
     /// The CSV has no rows.
-    #[error("FX rates CSV has no rows")]
+    #[error("FX rates have no rows")]
     Empty,
 }

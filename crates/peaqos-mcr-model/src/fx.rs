@@ -122,7 +122,13 @@ pub struct FxTable {
     last_pair: Vec<Option<usize>>,
     /// The last row quoting USD (EUR's last pair).
     eur_last_pair: Option<usize>,
+    /// Events after the last row are measured against the last row, not the event date
+    /// ([`FxTable::pinned`]).
+    pinned: bool,
 }
+
+/// Column codes and rows (day, one cell per code) of a table being built.
+type Rows = Vec<(i64, Vec<Option<Rate>>)>;
 
 fn epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date")
@@ -168,6 +174,41 @@ fn parse_rate(s: &str) -> Option<Rate> {
         mantissa,
         decimals: frac.len() as u8,
     })
+}
+
+/// The ECB decimal spelling of a rate (`1.1172`, `372816`).
+fn format_rate(r: Rate) -> String {
+    let s = r.mantissa.to_string();
+    if r.decimals == 0 {
+        return s;
+    }
+    let d = usize::from(r.decimals);
+    let s = format!("{s:0>width$}", width = d + 1);
+    format!("{}.{}", &s[..s.len() - d], &s[s.len() - d..])
+}
+
+/// `name='value'` / `name="value"` pairs of a tag's text (after the element name).
+fn xml_attributes(tag: &str) -> Result<Vec<(&str, &str)>, String> {
+    let mut out = Vec::new();
+    let mut rest = tag.trim_start().trim_end_matches('/').trim_end();
+    while !rest.is_empty() {
+        let eq = rest
+            .find('=')
+            .ok_or_else(|| format!("attribute without a value in <Cube{tag}>"))?;
+        let name = rest[..eq].trim();
+        let after = rest[eq + 1..].trim_start();
+        let quote = after
+            .chars()
+            .next()
+            .filter(|c| *c == '\'' || *c == '"')
+            .ok_or_else(|| format!("unquoted attribute {name:?}"))?;
+        let close = after[1..]
+            .find(quote)
+            .ok_or_else(|| format!("unterminated attribute {name:?}"))?;
+        out.push((name, &after[1..1 + close]));
+        rest = after[close + 2..].trim_start();
+    }
+    Ok(out)
 }
 
 fn pow10(n: u32) -> U256 {
@@ -249,8 +290,19 @@ impl FxTable {
             values.resize(codes.len(), None);
             rows.push((date, values));
         }
+        FxTable::build(codes, rows)
+    }
+
+    /// A table of `codes` and `rows` (any order, unique dates, one cell per code).
+    fn build(codes: Vec<String>, mut rows: Rows) -> Result<FxTable, FxError> {
         if rows.is_empty() {
             return Err(FxError::Empty);
+        }
+        if !codes.iter().any(|c| c == "USD") {
+            return Err(FxError::Csv {
+                line: 1,
+                message: "no USD column".into(),
+            });
         }
         rows.sort_unstable_by_key(|r| r.0);
         if let Some(w) = rows.windows(2).find(|w| w[0].0 == w[1].0) {
@@ -275,6 +327,7 @@ impl FxTable {
             columns,
             last_pair: Vec::new(),
             eur_last_pair: None,
+            pinned: false,
         };
         let usd = table.index["USD"];
         let last_row = table.dates.len() - 1;
@@ -283,6 +336,165 @@ impl FxTable {
             .collect();
         table.eur_last_pair = table.latest_pair(usd, None, last_row);
         Ok(table)
+    }
+
+    /// Column codes in column order.
+    fn codes(&self) -> Vec<String> {
+        let mut codes = vec![String::new(); self.columns.len()];
+        for (code, &i) in &self.index {
+            codes[i].clone_from(code);
+        }
+        codes
+    }
+
+    /// Parses an ECB euro reference rate XML feed (`eurofxref-daily.xml`,
+    /// `eurofxref-hist-90d.xml`, `eurofxref-hist.xml`): `<Cube time='YYYY-MM-DD'>` elements
+    /// holding `<Cube currency='USD' rate='1.0507'/>` entries. Pure: no I/O.
+    pub fn from_ecb_xml(text: &str) -> Result<FxTable, FxError> {
+        let xml = |message: String| FxError::Xml(message);
+        let mut codes: Vec<String> = Vec::new();
+        let mut rows: Vec<(i64, Vec<(usize, Rate)>)> = Vec::new();
+        let mut rest = text;
+        while let Some(at) = rest.find("<Cube") {
+            rest = &rest[at + 5..];
+            let end = rest
+                .find('>')
+                .ok_or_else(|| xml("unterminated <Cube> tag".into()))?;
+            let tag = &rest[..end];
+            rest = &rest[end + 1..];
+            if !tag.is_empty() && !tag.starts_with(|c: char| c.is_ascii_whitespace() || c == '/') {
+                continue; // another element whose name starts with Cube
+            }
+            let attrs = xml_attributes(tag).map_err(xml)?;
+            let get = |name: &str| attrs.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+            if let Some(time) = get("time") {
+                let day = parse_date(time).ok_or_else(|| xml(format!("invalid time {time:?}")))?;
+                if rows.iter().any(|r| r.0 == day) {
+                    return Err(xml(format!("duplicate time {time}")));
+                }
+                rows.push((day, Vec::new()));
+            } else if let Some(code) = get("currency") {
+                let rate_s = get("rate").ok_or_else(|| xml(format!("{code} has no rate")))?;
+                if !is_valid_currency_code(code) || code == "EUR" {
+                    return Err(xml(format!("invalid currency {code:?}")));
+                }
+                let rate = parse_rate(rate_s)
+                    .ok_or_else(|| xml(format!("invalid rate {rate_s:?} for {code}")))?;
+                let col = match codes.iter().position(|c| c == code) {
+                    Some(i) => i,
+                    None => {
+                        codes.push(code.to_owned());
+                        codes.len() - 1
+                    }
+                };
+                let row = rows
+                    .last_mut()
+                    .ok_or_else(|| xml(format!("{code} rate outside a <Cube time=...>")))?;
+                if row.1.iter().any(|(c, _)| *c == col) {
+                    return Err(xml(format!("{code} quoted twice on {}", format_day(row.0))));
+                }
+                row.1.push((col, rate));
+            }
+        }
+        let rows: Rows = rows
+            .into_iter()
+            .filter(|r| !r.1.is_empty())
+            .map(|(day, cells)| {
+                let mut values = vec![None; codes.len()];
+                for (c, r) in cells {
+                    values[c] = Some(r);
+                }
+                (day, values)
+            })
+            .collect();
+        FxTable::build(codes, rows)
+    }
+
+    /// This table with the rows of `newer` added: a date of both keeps this table's cells that
+    /// `newer` does not quote and takes `newer`'s for the others; currencies only `newer` quotes
+    /// become new columns. [`FxTable::pinned`] is kept from `self`.
+    pub fn merged(&self, newer: &FxTable) -> FxTable {
+        let mut codes = self.codes();
+        for code in newer.codes() {
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
+        let mut rows: std::collections::BTreeMap<i64, Vec<Option<Rate>>> =
+            std::collections::BTreeMap::new();
+        for t in [self, newer] {
+            let cols: Vec<(usize, usize)> = t
+                .codes()
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i, codes.iter().position(|x| x == c).expect("union")))
+                .collect();
+            for (r, &day) in t.dates.iter().enumerate() {
+                let row = rows.entry(day).or_insert_with(|| vec![None; codes.len()]);
+                for &(from, to) in &cols {
+                    if let Some(rate) = t.columns[from][r] {
+                        row[to] = Some(rate);
+                    }
+                }
+            }
+        }
+        let mut table = FxTable::build(codes, rows.into_iter().collect())
+            .expect("a union of tables with USD and rows is a table");
+        table.pinned = self.pinned;
+        table
+    }
+
+    /// The table in the ECB's `eurofxref-hist.csv` format (newest row first, `N/A` for
+    /// missing cells, trailing comma), readable by [`FxTable::from_csv`].
+    pub fn to_csv(&self) -> String {
+        let codes = self.codes();
+        let mut out = String::from("Date");
+        for c in &codes {
+            out.push(',');
+            out.push_str(c);
+        }
+        out.push_str(",\n");
+        for r in (0..self.dates.len()).rev() {
+            out.push_str(&format_day(self.dates[r]));
+            for col in &self.columns {
+                out.push(',');
+                match col[r] {
+                    Some(rate) => out.push_str(&format_rate(rate)),
+                    None => out.push_str("N/A"),
+                }
+            }
+            out.push_str(",\n");
+        }
+        out
+    }
+
+    /// Treats the table as current (`true`): an event after the table's last date is converted
+    /// with the last rate as `ecb`, not `stale_latest`; a gap of one currency inside the table
+    /// is still stale. For devnets, whose amounts are test values and whose table is the
+    /// shipped one by design; a public deployment refreshes its table instead.
+    pub fn pinned(mut self, pinned: bool) -> FxTable {
+        self.pinned = pinned;
+        self
+    }
+
+    /// Whether [`FxTable::pinned`] is on.
+    pub fn is_pinned(&self) -> bool {
+        self.pinned
+    }
+
+    /// Days since 1970-01-01 of the newest row.
+    pub fn last_day(&self) -> i64 {
+        *self.dates.last().expect("a table has at least one row")
+    }
+
+    /// Number of rows (business days).
+    pub fn len(&self) -> usize {
+        self.dates.len()
+    }
+
+    /// Never true: a table has at least one row.
+    pub fn is_empty(&self) -> bool {
+        self.dates.is_empty()
     }
 
     /// Loads a newer ECB history from a `.csv` file or the ECB's `eurofxref-hist.zip` (the
@@ -366,16 +578,7 @@ impl FxTable {
             Some(*self.index.get(currency)?)
         };
         let x = self.cell(col, i)?;
-        let fmt = |r: Rate| {
-            let s = r.mantissa.to_string();
-            if r.decimals == 0 {
-                return s;
-            }
-            let d = usize::from(r.decimals);
-            let s = format!("{s:0>width$}", width = d + 1);
-            format!("{}.{}", &s[..s.len() - d], &s[s.len() - d..])
-        };
-        Some((fmt(usd), fmt(x)))
+        Some((format_rate(usd), format_rate(x)))
     }
 
     /// Converts `value` minor units of `currency` at the event time `timestamp` (unix seconds)
@@ -436,7 +639,13 @@ impl FxTable {
             return FxConversion::unavailable();
         };
         let row_day = self.dates[row];
-        let (status, source) = if event_day - row_day > STALE_AFTER_DAYS {
+        // A pinned table is current through its last row: staleness is measured from there.
+        let measured_day = if self.pinned {
+            event_day.min(table_last)
+        } else {
+            event_day
+        };
+        let (status, source) = if measured_day - row_day > STALE_AFTER_DAYS {
             (AmountStatus::FxUnavailable, FxSource::StaleLatest)
         } else {
             (AmountStatus::Ok, FxSource::Ecb)
