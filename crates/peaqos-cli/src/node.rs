@@ -5,14 +5,15 @@
 //! parameters (ROS's precedence). Runs until Ctrl-C.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
-use peaqos_ros2::{Handlers, NodeConfig, Registry, RosOptions};
+use peaqos_ros2::{Handlers, NodeConfig, Registry, RosOptions, RunningNode};
 use peaqos_wallet::Vault;
 use zeroize::Zeroizing;
 
 use crate::CliError;
+use crate::stack::Stack;
 
 /// `peaqos node` arguments.
 #[derive(Debug, Args)]
@@ -39,14 +40,14 @@ fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, CliError> {
         .collect()
 }
 
-/// Runs the node until Ctrl-C.
-pub async fn run(args: NodeArgs) -> Result<(), CliError> {
-    let mut params = parse_params(&args.params)?;
-    let path = args
-        .config
-        .or_else(|| params.remove("config.yaml_path").map(PathBuf::from));
-    let cfg =
-        NodeConfig::load(path.as_deref(), params).map_err(|e| CliError::config(e.to_string()))?;
+/// Starts the node for the configuration at `path` (or none) and `params` (highest
+/// precedence), with the ROS side from the environment. Prints `peaqos_node ready ...` to
+/// stderr once every service is up.
+async fn start_node(
+    path: Option<&Path>,
+    params: BTreeMap<String, String>,
+) -> Result<RunningNode, CliError> {
+    let cfg = NodeConfig::load(path, params).map_err(|e| CliError::config(e.to_string()))?;
     let ros = RosOptions::from_env().map_err(|e| CliError::config(e.to_string()))?;
     let passphrase = std::env::var(peaqos_wallet::OWS_PASSPHRASE_ENV)
         .ok()
@@ -62,16 +63,83 @@ pub async fn run(args: NodeArgs) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError::config(e.to_string()))?;
     eprintln!(
-        "peaqos_node ready (ROS_DOMAIN_ID={}, {} services, {:?} reply mapping{})",
-        node.options().domain_id,
-        node.service_count() - 1,
-        node.options().mapping,
+        "peaqos_node ready ({}{})",
+        ready_text(&node),
         if enabled {
             ""
         } else {
             ", peaq_os.enabled=false: every service answers DISABLED"
         }
     );
+    Ok(node)
+}
+
+/// `ROS_DOMAIN_ID=0, 26 services, rmw_fastrtps_cpp reply mapping`.
+pub fn ready_text(node: &RunningNode) -> String {
+    format!(
+        "ROS_DOMAIN_ID={}, {} services, {} reply mapping",
+        node.options().domain_id,
+        node.service_count(),
+        node.options().rmw()
+    )
+}
+
+/// The node in `peaqos up --json`'s ready line.
+pub fn ready_json(node: &RunningNode) -> serde_json::Value {
+    serde_json::json!({
+        "name": peaqos_ros2::interfaces::NODE_NAME,
+        "domainId": node.options().domain_id,
+        "rmw": node.options().rmw(),
+        "services": node.service_count(),
+        "localhostOnly": node.options().localhost_only,
+    })
+}
+
+/// The ROS parameters that point the node at a running stack: enabled, its RPC, MCR API, Gas
+/// Station and contracts (parameters win over the YAML file and the environment).
+pub fn stack_params(stack: &Stack) -> BTreeMap<String, String> {
+    let c = stack.contracts();
+    let mut p = BTreeMap::new();
+    let mut set = |k: &str, v: String| {
+        p.insert(format!("peaq_os.{k}"), v);
+    };
+    set("enabled", "true".into());
+    set("rpc_url", stack.rpc_url());
+    set("api_url", stack.mcr_url());
+    set("faucet_base_url", stack.gas_station_url());
+    for (name, a) in [
+        ("identity_registry", Some(c.identity_registry)),
+        ("identity_staking", Some(c.identity_staking)),
+        ("event_registry", Some(c.event_registry)),
+        ("machine_nft", Some(c.machine_nft)),
+        ("did_registry", Some(c.did_registry)),
+        ("batch_precompile", Some(c.batch_precompile)),
+        ("machine_account_factory", c.machine_account_factory),
+        ("machine_nft_adapter", c.machine_nft_adapter),
+    ] {
+        if let Some(a) = a {
+            set(&format!("contracts.{name}"), a.to_checksum(None));
+        }
+    }
+    p
+}
+
+/// `peaqos up --with-node`: the node in the stack's process, configured for the stack; the
+/// optional YAML file supplies the rest (wallet registry, default addresses, limits).
+pub async fn start_for_stack(
+    stack: &Stack,
+    config: Option<&Path>,
+) -> Result<RunningNode, CliError> {
+    start_node(config, stack_params(stack)).await
+}
+
+/// Runs the node until Ctrl-C.
+pub async fn run(args: NodeArgs) -> Result<(), CliError> {
+    let mut params = parse_params(&args.params)?;
+    let path = args
+        .config
+        .or_else(|| params.remove("config.yaml_path").map(PathBuf::from));
+    let node = start_node(path.as_deref(), params).await?;
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| CliError::user(format!("waiting for Ctrl-C: {e}")))?;

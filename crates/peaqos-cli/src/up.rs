@@ -13,6 +13,7 @@ use std::path::PathBuf;
 /// Examples:
 ///   peaqos up --env-out .env                 # then: peaqos whoami, peaqos activate, ...
 ///   peaqos up --state chain.json             # keep chain and databases across restarts
+///   peaqos up --with-node                    # and the ROS 2 node peaqos_node (see peaqos node)
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct UpArgs {
@@ -37,6 +38,14 @@ pub struct UpArgs {
     /// Print the ready line as one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Also run the ROS 2 node `peaqos_node` in this process, on this stack's RPC, contracts, MCR
+    /// API and Gas Station (ROS side from ROS_DOMAIN_ID / RMW_IMPLEMENTATION, as `peaqos node`).
+    #[arg(long)]
+    pub with_node: bool,
+    /// peaq_robot.yaml for --with-node: wallet registry, default addresses, limits (the stack's
+    /// URLs and contracts win over it).
+    #[arg(long, value_name = "FILE", requires = "with_node")]
+    pub node_config: Option<PathBuf>,
 }
 
 /// Runs until Ctrl-C.
@@ -53,6 +62,11 @@ pub async fn run(args: UpArgs, ui: &Ui) -> Result<(), CliError> {
         peaqos_devnet::write_secret_file(p, &stack.env_text())
             .map_err(|e| CliError::config(format!("cannot write {}: {e}", p.display())))?;
     }
+    let node = if args.with_node {
+        Some(crate::node::start_for_stack(&stack, args.node_config.as_deref()).await?)
+    } else {
+        None
+    };
     if args.json {
         crate::outln!(
             "{}",
@@ -65,6 +79,7 @@ pub async fn run(args: UpArgs, ui: &Ui) -> Result<(), CliError> {
                 "bundlerUrl": stack.bundler_url(),
                 "contracts": stack.devnet.deployment(),
                 "envFile": args.env_out,
+                "ros2Node": node.as_ref().map(crate::node::ready_json),
             })
         )?;
     } else {
@@ -86,6 +101,12 @@ pub async fn run(args: UpArgs, ui: &Ui) -> Result<(), CliError> {
             stack.devnet.deployment().entry_point,
             crate::stack::BUNDLER_DEV_ACCOUNT
         )?;
+        if let Some(n) = &node {
+            crate::outln!(
+                "  ROS 2 node   /peaqos_node  ({})",
+                crate::node::ready_text(n)
+            )?;
+        }
         if let Some(p) = &args.env_out {
             crate::outln!("  env file     {} (mode 0600)", p.display())?;
         }
@@ -93,6 +114,7 @@ pub async fn run(args: UpArgs, ui: &Ui) -> Result<(), CliError> {
     peaqos_server::until_ctrl_c()
         .await
         .map_err(|e| CliError::user(e.to_string()))?;
+    drop(node);
     ui.info(if args.state.is_some() {
         "shutting down and saving state"
     } else {

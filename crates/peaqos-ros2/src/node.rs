@@ -93,6 +93,15 @@ impl RosOptions {
     pub fn from_env() -> Result<Self, NodeError> {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
+
+    /// The `RMW_IMPLEMENTATION` whose reply mapping the node speaks (`rmw_fastrtps_cpp` for
+    /// the enhanced mapping, `rmw_cyclonedds_cpp`).
+    pub fn rmw(&self) -> &'static str {
+        match self.mapping {
+            ServiceMapping::Cyclone => "rmw_cyclonedds_cpp",
+            _ => "rmw_fastrtps_cpp",
+        }
+    }
 }
 
 /// Services' QoS: RELIABLE, VOLATILE, KEEP_LAST 10 (ROS 2's services default), what clients
@@ -129,6 +138,7 @@ pub fn participant(opts: &RosOptions) -> Result<rustdds::DomainParticipant, Node
 /// The running node. Dropping it stops every service.
 pub struct RunningNode {
     tasks: Vec<JoinHandle<()>>,
+    spinner: JoinHandle<()>,
     _node: Node,
     handlers: Arc<Handlers>,
     opts: RosOptions,
@@ -152,7 +162,7 @@ impl RunningNode {
     pub fn options(&self) -> &RosOptions {
         &self.opts
     }
-    /// How many services it serves.
+    /// How many services it serves (26).
     pub fn service_count(&self) -> usize {
         self.tasks.len()
     }
@@ -163,6 +173,7 @@ impl Drop for RunningNode {
         for t in &self.tasks {
             t.abort();
         }
+        self.spinner.abort();
     }
 }
 
@@ -321,7 +332,7 @@ pub async fn start(handlers: Handlers, opts: RosOptions) -> Result<RunningNode, 
     let m = opts.mapping;
     let dp = ctx.domain_participant();
     let on = h.config().enabled;
-    let mut tasks = vec![
+    let tasks = vec![
         service!(
             node,
             dp,
@@ -642,11 +653,11 @@ pub async fn start(handlers: Handlers, opts: RosOptions) -> Result<RunningNode, 
     let spinner = node
         .spinner()
         .map_err(|e| NodeError::Dds(format!("{e:?}")))?;
-    tasks.push(tokio::spawn(async move {
+    let spinner = tokio::spawn(async move {
         if let Err(e) = spinner.spin().await {
             tracing::warn!("ROS graph spinner stopped: {e:?}");
         }
-    }));
+    });
     if on {
         let missing = h.config().missing(&[]);
         if !missing.is_empty() {
@@ -664,6 +675,7 @@ pub async fn start(handlers: Handlers, opts: RosOptions) -> Result<RunningNode, 
     );
     Ok(RunningNode {
         tasks,
+        spinner,
         _node: node,
         handlers: h,
         opts,
