@@ -54,15 +54,9 @@ pub fn convert(fx: &FxTable, e: &EventRow) -> Option<FxConversion> {
     (e.event_type == 0).then(|| fx.convert(e.value, &e.currency, e.timestamp))
 }
 
-/// Converts and scores.
-pub fn build_view(
-    state: MachineState,
-    events: &[EventRow],
-    fx: &FxTable,
-    config: &ScoringConfig,
-    now: u64,
-) -> MachineView {
-    let scored: Vec<ScoredEvent> = events
+/// The model's inputs of stored events (revenue converted to USD cents).
+pub fn scored_events(events: &[EventRow], fx: &FxTable) -> Vec<ScoredEvent> {
+    events
         .iter()
         .map(|e| {
             let (usd_cents, amount_status) = match convert(fx, e) {
@@ -77,7 +71,18 @@ pub fn build_view(
                 amount_status,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Converts and scores.
+pub fn build_view(
+    state: MachineState,
+    events: &[EventRow],
+    fx: &FxTable,
+    config: &ScoringConfig,
+    now: u64,
+) -> MachineView {
+    let scored = scored_events(events, fx);
     let facts = facts_of(&state);
     let result = peaqos_mcr_model::score(&facts, &scored, now, config);
     let mut counts = EventCounts::default();
