@@ -40,6 +40,7 @@ pub mod did;
 mod error;
 pub mod events;
 mod faucet;
+pub mod fleet;
 mod identity;
 pub mod mcr;
 mod nonce;
@@ -55,10 +56,14 @@ pub use did::{
 };
 pub use error::{DecodedRevert, KNOWN_REVERTS, PeaqosError, Result, decode_revert};
 pub use faucet::{FaucetSetupResponse, FundParams, FundResult, GasStationClient, QrFormat};
+pub use fleet::{
+    ActivatedMachine, FleetFailure, FleetMachine, FleetMachineOutcome, FleetObserver, FleetOptions,
+    FleetReport, FleetStep, ProxyListOutcome,
+};
 pub use identity::{machine_id_from_receipt, minted_token_id};
 pub use mcr::{
-    EventEntry, MachineProfile, McrClient, McrResponse, OperatorMachine, OperatorMachinesResponse,
-    Pagination, PeaqosData,
+    EventEntry, ExplainResponse, MachineProfile, McrClient, McrResponse, OperatorMachine,
+    OperatorMachinesResponse, Pagination, PeaqosData,
 };
 
 pub use peaqos_types::event::{compute_data_hash, validate_submit_event_params};
