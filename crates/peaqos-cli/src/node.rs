@@ -96,31 +96,19 @@ pub fn ready_json(node: &RunningNode) -> serde_json::Value {
 }
 
 /// The ROS parameters that point the node at a running stack: enabled, its RPC, MCR API, Gas
-/// Station and contracts (parameters win over the YAML file and the environment).
+/// Station and every contract its env file names (the bridge's adapter too, when the stack runs
+/// the bridge). Parameters win over the YAML file and the environment.
 pub fn stack_params(stack: &Stack) -> BTreeMap<String, String> {
-    let c = stack.contracts();
+    let env = peaqos_types::EnvFile::parse(&stack.env_text());
     let mut p = BTreeMap::new();
-    let mut set = |k: &str, v: String| {
-        p.insert(format!("peaq_os.{k}"), v);
-    };
-    set("enabled", "true".into());
-    set("rpc_url", stack.rpc_url());
-    set("api_url", stack.mcr_url());
-    set("faucet_base_url", stack.gas_station_url());
-    for (name, a) in [
-        ("identity_registry", Some(c.identity_registry)),
-        ("identity_staking", Some(c.identity_staking)),
-        ("event_registry", Some(c.event_registry)),
-        ("machine_nft", Some(c.machine_nft)),
-        ("did_registry", Some(c.did_registry)),
-        ("batch_precompile", Some(c.batch_precompile)),
-        ("machine_account_factory", c.machine_account_factory),
-        ("machine_nft_adapter", c.machine_nft_adapter),
-    ] {
-        if let Some(a) = a {
-            set(&format!("contracts.{name}"), a.to_checksum(None));
+    p.insert("peaq_os.enabled".into(), "true".into());
+    for (key, var, _) in peaqos_ros2::config::KEYS {
+        let wanted = matches!(*key, "rpc_url" | "api_url") || key.starts_with("contracts.");
+        if let Some(v) = env.get(var).filter(|v| wanted && !v.is_empty()) {
+            p.insert(format!("peaq_os.{key}"), v);
         }
     }
+    p.insert("peaq_os.faucet_base_url".into(), stack.gas_station_url());
     p
 }
 
