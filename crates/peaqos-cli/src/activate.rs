@@ -241,11 +241,12 @@ fn codes_from(args: &ActivateArgs) -> Vec<String> {
 fn next_code(
     codes: &mut std::collections::VecDeque<String>,
     what: &str,
+    asker: Asker,
 ) -> Result<String, CliError> {
     if let Some(c) = codes.pop_front() {
         return Ok(c);
     }
-    if std::io::stdin().is_terminal() {
+    if asker == Asker::Terminal && std::io::stdin().is_terminal() {
         let c = rpassword::prompt_password(format!("2FA code for {what}: "))
             .map_err(|e| CliError::user(format!("cannot read the code: {e}")))?;
         return Ok(c.trim().to_string());
@@ -253,6 +254,17 @@ fn next_code(
     Err(CliError::user(format!(
         "a 2FA code is needed for {what}: pass --totp CODE (repeat it for each code) or set PEAQOS_TOTP"
     )))
+}
+
+/// Who answers the activation's questions (2FA enrolment, codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asker {
+    /// A person at a terminal (`peaqos activate`): a new 2FA enrolment shows its QR code on
+    /// stderr, a missing code is asked for when stdin is a terminal.
+    Terminal,
+    /// An agent (`peaqos mcp`): codes come only from the arguments; a new 2FA enrolment is
+    /// refused (its secret is for a person's authenticator, never for an agent's transcript).
+    Agent,
 }
 
 /// The outcome printed on stdout.
@@ -268,8 +280,47 @@ pub struct Activation {
     pub operator: Option<Address>,
 }
 
+impl Activation {
+    /// The machine's DID.
+    pub fn did(&self) -> String {
+        format!("did:peaq:{}", self.machine)
+    }
+
+    /// The `--json` object: machineId, tokenId, machineDid, machineAddress (+ operatorDid).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = json!({
+            "machineId": self.machine_id,
+            "tokenId": self.token_id,
+            "machineDid": self.did(),
+            "machineAddress": self.machine.to_string(),
+        });
+        if let Some(o) = self.operator {
+            v["operatorDid"] = json!(format!("did:peaq:{o}"));
+        }
+        v
+    }
+}
+
 /// Runs `activate`.
 pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
+    let a = activate(&args, ui, Asker::Terminal).await?;
+    if args.json {
+        crate::outln!("{}", a.to_json())?;
+    } else {
+        crate::outln!("Machine ID   {}", a.machine_id)?;
+        crate::outln!("Token ID     {}", a.token_id)?;
+        crate::outln!("Machine DID  {}", a.did())?;
+        if let Some(o) = a.operator {
+            crate::outln!("Machine Address  {}", a.machine)?;
+            crate::outln!("Operator DID     did:peaq:{o}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The six steps of `activate`, printing progress through `ui` (stderr) and nothing on stdout;
+/// `asker` says who answers 2FA questions.
+pub async fn activate(args: &ActivateArgs, ui: &Ui, asker: Asker) -> Result<Activation, CliError> {
     let op = env::client()?;
     let (machine_client, proxy) = match (&args.for_address, &args.machine_key) {
         (Some(addr), Some(file)) => {
@@ -432,9 +483,14 @@ pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
             ))
         })?;
         let owner = op.address().to_string();
-        let mut codes: std::collections::VecDeque<String> = codes_from(&args).into();
+        let mut codes: std::collections::VecDeque<String> = codes_from(args).into();
         ui.step(2, 6, format!("2FA enrolment of {owner} at {gs}"));
         match op.setup_faucet_2fa(&owner, &gs, QrFormat::Svg).await {
+            Ok(_) if asker == Asker::Agent => {
+                return Err(CliError::user(format!(
+                    "2FA is not set up for {owner} at the Gas Station: a person enrols it once in a terminal (`peaqos activate` shows the QR code there), then the agent passes the current codes"
+                )));
+            }
             Ok(setup) => {
                 if !ui.quiet {
                     if let Some(q) = qr_unicode(&setup.otpauth_uri) {
@@ -445,7 +501,7 @@ pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
                         setup.qr_image_url
                     ));
                 }
-                let code = next_code(&mut codes, "confirming the enrolment")?;
+                let code = next_code(&mut codes, "confirming the enrolment", asker)?;
                 op.confirm_faucet_2fa(&owner, &gs, &code).await?;
                 ui.info("  2FA active");
                 // The Gas Station takes the confirming code once more in its step: fund with it
@@ -464,7 +520,7 @@ pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
         }
         ui.step(3, 6, format!("Gas Station funding of {target}"));
         let chain_id = op.chain_id().await?;
-        let code = next_code(&mut codes, "funding")?;
+        let code = next_code(&mut codes, "funding", asker)?;
         let r = op
             .fund_from_gas_station(
                 &FundParams {
@@ -557,7 +613,6 @@ pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
     }
 
     // 6. DID attributes (signed by the machine key: a DID is written by its own account)
-    let did = format!("did:peaq:{machine}");
     let params = did_params(machine_id, token_id);
     let changes = machine_client.machine_did_changes(machine, &params).await?;
     if changes.is_empty() {
@@ -577,28 +632,12 @@ pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
         return Err(e);
     }
 
-    let operator = proxy.then(|| op.address());
-    if args.json {
-        let mut v = json!({
-            "machineId": machine_id,
-            "tokenId": token_id,
-            "machineDid": did,
-            "machineAddress": machine.to_string(),
-        });
-        if let Some(o) = operator {
-            v["operatorDid"] = json!(format!("did:peaq:{o}"));
-        }
-        crate::outln!("{v}")?;
-    } else {
-        crate::outln!("Machine ID   {machine_id}")?;
-        crate::outln!("Token ID     {token_id}")?;
-        crate::outln!("Machine DID  {did}")?;
-        if let Some(o) = operator {
-            crate::outln!("Machine Address  {machine}")?;
-            crate::outln!("Operator DID     did:peaq:{o}")?;
-        }
-    }
-    Ok(())
+    Ok(Activation {
+        machine_id,
+        token_id,
+        machine,
+        operator: proxy.then(|| op.address()),
+    })
 }
 
 #[cfg(test)]

@@ -16,11 +16,13 @@ pub mod env;
 pub mod error;
 pub mod init;
 pub mod journal;
+pub mod mcp;
 pub mod node;
 pub mod out;
 pub mod qualify;
 pub mod relayer;
 pub mod show;
+pub mod skill;
 pub mod stack;
 pub mod ui;
 pub mod up;
@@ -95,6 +97,11 @@ pub enum Command {
     Account(account::AccountCommand),
     /// The peaqOS ROS 2 node (peaqos_node) on DDS: `--config peaq_robot.yaml`, against any RPC.
     Node(node::NodeArgs),
+    /// An MCP server on stdio for AI agents: whoami, activate, events, ratings, fleet, funding.
+    Mcp(mcp::McpArgs),
+    /// The peaqos agent skill: install it for Claude Code, Cursor or Windsurf.
+    #[command(subcommand)]
+    Skill(skill::SkillCommand),
 }
 
 /// `peaqos gas-station ...`.
@@ -213,5 +220,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Bundler(args) => bundler::run(args).await,
         Command::Account(cmd) => account::run(cmd, &ctx).await,
         Command::Node(args) => node::run(args).await,
+        Command::Mcp(args) => mcp::run(args, &ctx).await,
+        Command::Skill(cmd) => skill::run(cmd, &ctx).await,
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::ui::Ui;
 use crate::{CliError, env};
-use alloy::primitives::U256;
+use alloy::primitives::{B256, U256};
 use clap::{Args, Subcommand};
 use peaqos_sdk::{EventType, SubmitEventParams, TrustLevel};
 use serde_json::json;
@@ -87,15 +87,18 @@ pub struct McrArgs {
     pub json: bool,
 }
 
-fn parse_type(s: &str) -> Result<EventType, String> {
+/// `revenue` or `activity`.
+pub fn parse_type(s: &str) -> Result<EventType, String> {
     s.parse::<EventType>().map_err(|e| e.message)
 }
 
-fn parse_trust(s: &str) -> Result<TrustLevel, String> {
+/// `self`, `onchain` or `hardware`.
+pub fn parse_trust(s: &str) -> Result<TrustLevel, String> {
     s.parse::<TrustLevel>().map_err(|e| e.message)
 }
 
-fn parse_value(s: &str) -> Result<U256, String> {
+/// A non-negative decimal integer.
+pub fn parse_value(s: &str) -> Result<U256, String> {
     U256::from_str_radix(s.trim(), 10).map_err(|_| format!("{s:?} is not a non-negative integer"))
 }
 
@@ -159,21 +162,25 @@ pub fn params_of(a: &EventArgs) -> Result<SubmitEventParams, CliError> {
     })
 }
 
+/// Validates and submits one event (`qualify event`): its transaction hash and data hash.
+pub async fn submit_one(a: &EventArgs, ui: &Ui) -> Result<(B256, B256), CliError> {
+    let params = params_of(a)?;
+    peaqos_sdk::validate_submit_event_params(&params).map_err(peaqos_sdk::PeaqosError::from)?;
+    let client = env::client()?;
+    ui.info(format!(
+        "submitting the {} event for machine {}",
+        a.event_type, a.machine_id
+    ));
+    Ok(ui
+        .spin("waiting for the receipt", client.submit_event(&params))
+        .await?)
+}
+
 /// Runs a `qualify` subcommand.
 pub async fn run(cmd: QualifyCommand, ui: &Ui) -> Result<(), CliError> {
     match cmd {
         QualifyCommand::Event(a) => {
-            let params = params_of(&a)?;
-            peaqos_sdk::validate_submit_event_params(&params)
-                .map_err(peaqos_sdk::PeaqosError::from)?;
-            let client = env::client()?;
-            ui.info(format!(
-                "submitting the {} event for machine {}",
-                a.event_type, a.machine_id
-            ));
-            let (tx, data_hash) = ui
-                .spin("waiting for the receipt", client.submit_event(&params))
-                .await?;
+            let (tx, data_hash) = submit_one(&a, ui).await?;
             if a.json {
                 crate::outln!(
                     "{}",

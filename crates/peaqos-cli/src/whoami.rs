@@ -21,14 +21,57 @@ pub async fn run(args: WhoamiArgs, ui: &Ui) -> Result<(), CliError> {
     report(&|k| std::env::var(k).ok(), args.json, ui).await
 }
 
-/// Prints the identity described by `lookup`.
-pub async fn report(
-    lookup: &dyn Fn(&str) -> Option<String>,
-    json: bool,
-    _ui: &Ui,
-) -> Result<(), CliError> {
+/// The configured identity, as `whoami` shows it.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The signer's address.
+    pub address: alloy::primitives::Address,
+    /// The OWS vault wallet, when one signs.
+    pub wallet: Option<String>,
+    /// `PEAQOS_NETWORK`.
+    pub network: Option<String>,
+    /// RPC URL.
+    pub rpc_url: String,
+    /// The node's chain id.
+    pub chain_id: u64,
+    /// MCR API URL.
+    pub mcr_api_url: String,
+    /// Gas Station URL.
+    pub gas_station_url: Option<String>,
+    /// Balance in wei.
+    pub balance: alloy::primitives::U256,
+    /// The contract addresses by env variable.
+    pub contracts: Vec<(&'static str, String)>,
+}
+
+impl Identity {
+    /// The `--json` object (no key or passphrase in it).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut cmap = serde_json::Map::new();
+        for (k, v) in &self.contracts {
+            cmap.insert((*k).to_string(), json!(v));
+        }
+        json!({
+            "address": self.address.to_string(),
+            "wallet": self.wallet,
+            "did": format!("did:peaq:{}", self.address),
+            "network": self.network,
+            "rpcUrl": self.rpc_url,
+            "chainId": self.chain_id,
+            "mcrApiUrl": self.mcr_api_url,
+            "gasStationUrl": self.gas_station_url,
+            "balanceWei": self.balance.to_string(),
+            "contracts": cmap,
+        })
+    }
+}
+
+/// Reads the identity described by `lookup` (asks the node for chain id and balance).
+pub async fn identity(
+    lookup: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<Identity, CliError> {
     let network = lookup(vars::PEAQOS_NETWORK).filter(|v| !v.trim().is_empty());
-    let gas_station = lookup(vars::PEAQOS_GAS_STATION_URL).filter(|v| !v.trim().is_empty());
+    let gas_station_url = lookup(vars::PEAQOS_GAS_STATION_URL).filter(|v| !v.trim().is_empty());
     let client = env::client_from(lookup)?;
     let wallet = env::wallet_name(lookup);
     let chain_id = client.chain_id().await.map_err(|e| {
@@ -42,50 +85,55 @@ pub async fn report(
         .balance(client.address())
         .await
         .map_err(CliError::from)?;
-    let c = client.contracts();
-    let contracts: Vec<(&str, String)> = c
+    let contracts = client
+        .contracts()
         .to_env_pairs()
         .into_iter()
         .map(|(k, v)| (k, v.to_string()))
         .collect();
+    Ok(Identity {
+        address: client.address(),
+        wallet,
+        network,
+        rpc_url: client.rpc_url().to_string(),
+        chain_id,
+        mcr_api_url: client.api_url().to_string(),
+        gas_station_url,
+        balance,
+        contracts,
+    })
+}
+
+/// Prints the identity described by `lookup`.
+pub async fn report(
+    lookup: &(dyn Fn(&str) -> Option<String> + Sync),
+    json: bool,
+    _ui: &Ui,
+) -> Result<(), CliError> {
+    let id = identity(lookup).await?;
     if json {
-        let mut cmap = serde_json::Map::new();
-        for (k, v) in &contracts {
-            cmap.insert((*k).to_string(), json!(v));
-        }
-        crate::outln!(
-            "{}",
-            json!({
-                "address": client.address().to_string(),
-                "wallet": wallet,
-                "did": format!("did:peaq:{}", client.address()),
-                "network": network,
-                "rpcUrl": client.rpc_url(),
-                "chainId": chain_id,
-                "mcrApiUrl": client.api_url(),
-                "gasStationUrl": gas_station,
-                "balanceWei": balance.to_string(),
-                "contracts": cmap,
-            })
-        )?;
+        crate::outln!("{}", id.to_json())?;
         return Ok(());
     }
-    crate::outln!("Address      {}", client.address())?;
-    crate::outln!("DID          did:peaq:{}", client.address())?;
-    if let Some(w) = &wallet {
+    crate::outln!("Address      {}", id.address)?;
+    crate::outln!("DID          did:peaq:{}", id.address)?;
+    if let Some(w) = &id.wallet {
         crate::outln!("Wallet       {w} (OWS vault)")?;
     }
-    crate::outln!("Network      {}", network.as_deref().unwrap_or("(custom)"))?;
-    crate::outln!("RPC URL      {}", client.rpc_url())?;
-    crate::outln!("Chain ID     {chain_id}")?;
-    crate::outln!("MCR API      {}", client.api_url())?;
+    crate::outln!(
+        "Network      {}",
+        id.network.as_deref().unwrap_or("(custom)")
+    )?;
+    crate::outln!("RPC URL      {}", id.rpc_url)?;
+    crate::outln!("Chain ID     {}", id.chain_id)?;
+    crate::outln!("MCR API      {}", id.mcr_api_url)?;
     crate::outln!(
         "Gas Station  {}",
-        gas_station.as_deref().unwrap_or("(not set)")
+        id.gas_station_url.as_deref().unwrap_or("(not set)")
     )?;
-    crate::outln!("Balance      {}", peaq(balance))?;
+    crate::outln!("Balance      {}", peaq(id.balance))?;
     crate::outln!("Contracts")?;
-    for (k, v) in contracts {
+    for (k, v) in &id.contracts {
         crate::outln!("  {k:<32} {v}")?;
     }
     Ok(())

@@ -15,8 +15,8 @@ use crate::error::{PeaqosError, Result};
 /// The response documents: the very structs the MCR server serializes
 /// ([`peaqos_types::mcr_wire`]), read as leniently as peaq's SDK guards read them.
 pub use peaqos_types::mcr_wire::{
-    EventEntry, JsonUint, MachineProfile, McrResponse, OperatorMachine, OperatorMachinesResponse,
-    Pagination, PeaqosData,
+    EventEntry, ExplainResponse, JsonUint, MachineProfile, McrResponse, OperatorMachine,
+    OperatorMachinesResponse, Pagination, PeaqosData,
 };
 
 /// Default MCR HTTP timeout in milliseconds (the JS SDK's `DEFAULT_MCR_HTTP_TIMEOUT_MS`).
@@ -89,10 +89,28 @@ impl McrClient {
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, u64)]) -> Result<T> {
+        let query: Vec<(&str, String)> = query.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        self.get_query(path, &query).await
+    }
+
+    async fn get_query<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T> {
         let mut url = format!("{}{path}", self.api_url);
         for (i, (k, v)) in query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
-            url.push_str(&format!("{k}={v}"));
+            url.push_str(k);
+            url.push('=');
+            // Dates and numbers need no escaping; anything else is percent-encoded.
+            for b in v.bytes() {
+                if b.is_ascii_alphanumeric() || b"-._~:".contains(&b) {
+                    url.push(char::from(b));
+                } else {
+                    url.push_str(&format!("%{b:02X}"));
+                }
+            }
         }
         let req = self.http.get(&url).timeout(self.timeout);
         let resp = req.send().await.map_err(|e| {
@@ -149,6 +167,31 @@ impl McrClient {
     pub async fn query_machine(&self, did: &str) -> Result<MachineProfile> {
         validate_did(did)?;
         self.get(&format!("/machine/{did}"), &[]).await
+    }
+
+    /// `GET /mcr/{did}/explain`: every term of the scoring model for the machine.
+    pub async fn explain_mcr(&self, did: &str) -> Result<ExplainResponse> {
+        validate_did(did)?;
+        self.get(&format!("/mcr/{did}/explain"), &[]).await
+    }
+
+    /// `GET /mcr/{did}/history?from&to`: the machine's daily score, rating and trend, as the
+    /// MCR service's JSON document (`from` / `to` are passed as given, e.g. `2026-01-31`).
+    pub async fn query_mcr_history(
+        &self,
+        did: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<serde_json::Value> {
+        validate_did(did)?;
+        let mut q = Vec::new();
+        if let Some(f) = from {
+            q.push(("from", f.to_string()));
+        }
+        if let Some(t) = to {
+            q.push(("to", t.to_string()));
+        }
+        self.get_query(&format!("/mcr/{did}/history"), &q).await
     }
 
     /// `GET /operator/{did}/machines` with optional `offset` / `limit`.

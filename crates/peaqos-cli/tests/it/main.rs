@@ -7,7 +7,8 @@
 //! - [`stack`]: the in-process stack's tokenURI points at the MCR service that is listening;
 //! - [`account`]: `peaqos account ...` and `peaqos bundler` against a stack and a bundler;
 //! - [`shipped`]: the binary under test carries no test-only code (fault injection);
-//! - [`bridge`]: `devnet --bridge` on both chains, `relayer run|status`, `bridge send|wait|status`.
+//! - [`bridge`]: `devnet --bridge` on both chains, `relayer run|status`, `bridge send|wait|status`;
+//! - [`skill`]: the agent skill names only real commands, flags and exit codes; `skill install`.
 
 mod account;
 mod activate;
@@ -16,4 +17,5 @@ mod cli;
 mod common;
 mod qualify;
 mod shipped;
+mod skill;
 mod stack;
