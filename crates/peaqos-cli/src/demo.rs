@@ -1,7 +1,7 @@
 //! `peaqos demo`: a rated fleet in one command, on an in-process stack.
 
 use crate::CliError;
-use crate::stack::{StackPorts, start_stack};
+use crate::stack::{BridgeMode, StackOptions, StackPorts, start_stack_with};
 use crate::ui::{Ui, table};
 use alloy::primitives::{Address, Bytes, U256};
 use alloy::sol_types::SolCall;
@@ -36,6 +36,9 @@ pub struct DemoArgs {
     /// One JSON object on stdout instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Run without the Base devnet, the Machine NFT bridge and its relayer.
+    #[arg(long)]
+    pub no_bridge: bool,
 }
 
 const DAY: u64 = 86_400;
@@ -352,13 +355,35 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
         1,
         "starting devnet, MCR service and Gas Station on free ports",
     );
-    let stack = start_stack(StackPorts::ephemeral(), None).await?;
+    let stack = start_stack_with(StackOptions {
+        ports: StackPorts::ephemeral(),
+        state: None,
+        bridge: if args.no_bridge {
+            BridgeMode::Off
+        } else {
+            BridgeMode::Auto
+        },
+        contracts_dir: crate::env::var("PEAQOS_CONTRACTS_DIR").map(std::path::PathBuf::from),
+    })
+    .await?;
     ui.detail(format!(
         "devnet {}  MCR {}  Gas Station {}",
         stack.rpc_url(),
         stack.mcr_url(),
         stack.gas_station_url()
     ));
+    match (&stack.bridge, &stack.bridge_off) {
+        (Some(b), _) => ui.detail(format!(
+            "Base devnet {}  bridge {} <-> {}",
+            b.base_url(),
+            b.peaq_side.oapp,
+            b.base_side.oapp
+        )),
+        (None, reason) => ui.info(format!(
+            "  bridge off: {}",
+            reason.as_deref().unwrap_or("not started")
+        )),
+    }
     let base =
         PeaqosConfig::new(stack.rpc_url(), None, stack.contracts()).with_api_url(stack.mcr_url());
     let dev = |i: u32| client_for(&base, PrivateKey::from(&stack.dev_signer(i)));
@@ -651,6 +676,7 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
                 "machines": json_rows,
                 "events": fleet_events.len() + self_event_count + account.events,
                 "elapsedMs": elapsed.as_millis() as u64,
+                "bridge": stack.bridge_summary(),
             })
         )?;
     } else {

@@ -1,14 +1,19 @@
 //! The local peaqOS stack in one process: the embedded devnet, the MCR service (indexer +
-//! API), the Gas Station (funded from dev account 8) and the ERC-4337 bundler (paying from dev
-//! account 9), used by `peaqos up`, `peaqos demo` and the tests.
+//! API), the Gas Station (funded from dev account 8), the ERC-4337 bundler (paying from dev
+//! account 9) and, when LayerZero's packages are installed, the chain playing Base with the
+//! Machine NFT bridge and its relayer (dev account 7), used by `peaqos up`, `peaqos demo` and
+//! the tests.
 
 use crate::CliError;
 use crate::error::from_mcr;
-use alloy::primitives::U256;
+use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
 use peaqos_contracts::{IdentityRegistry, MachineNFT};
-use peaqos_devnet::{DevnetConfig, DevnetHandle};
+use peaqos_bridge::{
+    BridgeError, LzArtifacts, RelayChain, RelayerConfig, RelayerHandle, Side, SideDeployment,
+};
+use peaqos_devnet::{ChainKind, DevnetConfig, DevnetHandle};
 use peaqos_gas_station::{ChainSettings, GasStationConfig, GasStationHandle, ServerKey};
 use peaqos_mcr::{McrHandle, McrServiceConfig};
 use peaqos_sdk::{PeaqosClient, PeaqosConfig, PrivateKey};
@@ -21,6 +26,10 @@ use std::time::{Duration, Instant};
 pub const GAS_STATION_DEV_ACCOUNT: u32 = 8;
 /// The dev account whose key signs and pays the bundler's `handleOps`.
 pub const BUNDLER_DEV_ACCOUNT: u32 = 9;
+/// The dev account whose key is the bridge's DVN verifier and pays the relayer's deliveries on
+/// both chains (not 8: that is the Gas Station's hot wallet on peaq, and two writers of one
+/// key's nonces would race).
+pub const RELAYER_DEV_ACCOUNT: u32 = 7;
 
 /// Ports of the services (0 picks a free one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,16 +42,19 @@ pub struct StackPorts {
     pub gas_station: u16,
     /// ERC-4337 bundler JSON-RPC.
     pub bundler: u16,
+    /// The Base devnet's JSON-RPC (when the bridge runs).
+    pub base: u16,
 }
 
 impl StackPorts {
-    /// The default ports: 8545, 8000, 8090, 4337.
+    /// The default ports: 8545, 8000, 8090, 4337 and 8546 (Base).
     pub fn defaults() -> Self {
         Self {
             devnet: peaqos_types::constants::DEFAULT_DEVNET_PORT,
             mcr: peaqos_types::constants::DEFAULT_MCR_API_PORT,
             gas_station: 8090,
             bundler: peaqos_aa::DEFAULT_PORT,
+            base: peaqos_devnet::DEFAULT_BASE_DEVNET_PORT,
         }
     }
     /// Free ports everywhere (tests, demo).
@@ -52,7 +64,80 @@ impl StackPorts {
             mcr: 0,
             gas_station: 0,
             bundler: 0,
+            base: 0,
         }
+    }
+}
+
+/// Whether [`start_stack_with`] runs the bridge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BridgeMode {
+    /// Run it when LayerZero's packages are installed (`cd contracts && npm ci`); otherwise run
+    /// without it and say why ([`Stack::bridge_off`]).
+    #[default]
+    Auto,
+    /// Do not run it (`--no-bridge`).
+    Off,
+}
+
+/// What [`start_stack_with`] starts.
+#[derive(Debug, Clone, Default)]
+pub struct StackOptions {
+    /// Ports (0 picks a free one).
+    pub ports: StackPorts,
+    /// The peaq chain's state file; the databases, the Base chain (`base-chain.json`) and the
+    /// relayer's cursor (`relayer.json`) live in `<state>.d/`.
+    pub state: Option<PathBuf>,
+    /// The bridge.
+    pub bridge: BridgeMode,
+    /// The `contracts/` directory LayerZero's bytecode is read from (`node_modules`); `None`:
+    /// the source tree's.
+    pub contracts_dir: Option<PathBuf>,
+}
+
+impl Default for StackPorts {
+    fn default() -> Self {
+        Self::defaults()
+    }
+}
+
+/// The Base devnet, both sides of the Machine NFT bridge and the relayer between them.
+#[derive(Debug)]
+pub struct StackBridge {
+    /// The chain playing Base (chain id 31338).
+    pub base: DevnetHandle,
+    /// The peaq side (MachineNFTAdapter and its endpoint).
+    pub peaq_side: SideDeployment,
+    /// The Base side (MachineNFTBase and its endpoint).
+    pub base_side: SideDeployment,
+    /// The relayer's address (dev account [`RELAYER_DEV_ACCOUNT`]).
+    pub relayer_address: Address,
+    /// The relayer's durable cursor.
+    pub relayer_state: PathBuf,
+    relayer: RelayerHandle,
+}
+
+impl StackBridge {
+    /// The Base devnet's JSON-RPC URL.
+    pub fn base_url(&self) -> String {
+        self.base.url()
+    }
+    /// The ready line's / `--json`'s view of the bridge.
+    pub fn summary(&self) -> serde_json::Value {
+        serde_json::json!({
+            "enabled": true,
+            "baseRpcUrl": self.base_url(),
+            "baseChainId": peaqos_devnet::BASE_DEVNET_CHAIN_ID,
+            "machineNftAdapter": self.peaq_side.oapp,
+            "baseMachineNft": self.base_side.oapp,
+            "peaq": self.peaq_side,
+            "base": self.base_side,
+            "relayer": {
+                "address": self.relayer_address,
+                "devAccount": RELAYER_DEV_ACCOUNT,
+                "state": self.relayer_state,
+            },
+        })
     }
 }
 
@@ -67,6 +152,10 @@ pub struct Stack {
     pub gas_station: GasStationHandle,
     /// The ERC-4337 bundler.
     pub bundler: peaqos_aa::BundlerHandle,
+    /// The Base devnet, the bridge and its relayer, when they run.
+    pub bridge: Option<StackBridge>,
+    /// Why the bridge does not run (`None` when it does).
+    pub bridge_off: Option<String>,
     data_dir: PathBuf,
     _temp: Option<tempfile::TempDir>,
 }
@@ -111,6 +200,16 @@ impl Stack {
         f.set("PEAQOS_MCR_API_URL", &self.mcr_url())
             .set("PEAQOS_GAS_STATION_URL", &self.gas_station_url())
             .set("PEAQOS_BUNDLER_URL", &self.bundler_url());
+        if let Some(b) = &self.bridge {
+            let mut a = self.contracts();
+            a.machine_nft_adapter = Some(b.peaq_side.oapp);
+            f.set_addresses(&a)
+                .set(crate::devnet::BASE_RPC_URL, &b.base_url())
+                .set(
+                    crate::devnet::BASE_MACHINE_NFT_ADDRESS,
+                    &b.base_side.oapp.to_string(),
+                );
+        }
         f.render()
     }
     /// Waits until the MCR indexer has processed the chain's current head.
@@ -121,8 +220,24 @@ impl Stack {
             .await
             .map_err(from_mcr)
     }
-    /// Stops the services (the devnet saves its state file when it has one).
+    /// The ready line's / `--json`'s view of the bridge: its addresses and relayer, or
+    /// `{"enabled": false, "reason": ...}`.
+    pub fn bridge_summary(&self) -> serde_json::Value {
+        match (&self.bridge, &self.bridge_off) {
+            (Some(b), _) => b.summary(),
+            (None, reason) => serde_json::json!({"enabled": false, "reason": reason}),
+        }
+    }
+    /// Stops the services (the devnets save their state files when they have one).
     pub async fn shutdown(self) -> Result<(), CliError> {
+        let bridge = match self.bridge {
+            Some(b) => {
+                let relayer = b.relayer.shutdown().await;
+                let base = b.base.shutdown().await;
+                Some((relayer, base))
+            }
+            None => None,
+        };
         let bundler = self.bundler.shutdown().await;
         let gs = self.gas_station.shutdown().await;
         let mcr = self.mcr.shutdown().await;
@@ -131,14 +246,36 @@ impl Stack {
         gs.map_err(|e| CliError::network(format!("Gas Station shutdown: {e}")))?;
         mcr.map_err(from_mcr)?;
         dev.map_err(|e| CliError::network(format!("devnet shutdown: {e}")))?;
+        if let Some((relayer, base)) = bridge {
+            relayer.map_err(|e| CliError::network(format!("relayer: {e}")))?;
+            base.map_err(|e| CliError::network(format!("Base devnet shutdown: {e}")))?;
+        }
         Ok(())
     }
 }
 
-/// Starts devnet, MCR service and Gas Station and returns once all three answer (`eth_chainId`
-/// and `/health`). With `state`, the chain is loaded from / saved to that file and the
-/// databases live next to it (`<state>.d/`); otherwise everything is in a temporary directory.
+/// [`start_stack_with`] with the bridge when LayerZero's packages are installed.
 pub async fn start_stack(ports: StackPorts, state: Option<PathBuf>) -> Result<Stack, CliError> {
+    start_stack_with(StackOptions {
+        ports,
+        state,
+        ..StackOptions::default()
+    })
+    .await
+}
+
+/// Starts devnet, MCR service, Gas Station and bundler (and, per `bridge`, the Base devnet, the
+/// bridge on both chains and the relayer) and returns once they answer (`eth_chainId` and
+/// `/health`). With `state`, the chain is loaded from / saved to that file and the databases
+/// live next to it (`<state>.d/`); otherwise everything is in a temporary directory.
+pub async fn start_stack_with(opts: StackOptions) -> Result<Stack, CliError> {
+    let StackOptions {
+        ports,
+        state,
+        bridge: bridge_mode,
+        contracts_dir,
+    } = opts;
+    let keep_state = state.is_some();
     let (data_dir, temp) = match &state {
         Some(s) => {
             let mut d = s.clone().into_os_string();
@@ -168,6 +305,20 @@ pub async fn start_stack(ports: StackPorts, state: Option<PathBuf>) -> Result<St
     .map_err(|e| CliError::network(format!("devnet: {e}")))?;
     let rpc = devnet.url();
     let contracts = contracts_of(&devnet.deployment());
+
+    let (bridge, bridge_off) = match bridge_mode {
+        BridgeMode::Off => (None, Some("--no-bridge".to_string())),
+        BridgeMode::Auto => {
+            let dir = contracts_dir.unwrap_or_else(peaqos_bridge::deploy::default_contracts_dir);
+            match LzArtifacts::load(&dir) {
+                Ok(artifacts) => (
+                    Some(start_bridge(&rpc, ports.base, &data_dir, keep_state, &artifacts).await?),
+                    None,
+                ),
+                Err(e) => (None, Some(bridge_off_reason(&e))),
+            }
+        }
+    };
 
     let mut mcr_cfg = McrServiceConfig::devnet(rpc.clone(), contracts);
     mcr_cfg.chain_id = Some(DEVNET_CHAIN_ID);
@@ -215,11 +366,111 @@ pub async fn start_stack(ports: StackPorts, state: Option<PathBuf>) -> Result<St
         mcr,
         gas_station,
         bundler,
+        bridge,
+        bridge_off,
         data_dir,
         _temp: temp,
     };
     wait_ready(&stack, Duration::from_secs(30)).await?;
     Ok(stack)
+}
+
+/// The ready block's bridge lines: the Base devnet, the two OApps and the relayer, or one line
+/// saying why the bridge is off.
+pub fn print_bridge_lines(stack: &Stack) -> Result<(), CliError> {
+    match (&stack.bridge, &stack.bridge_off) {
+        (Some(b), _) => {
+            crate::outln!(
+                "  Base devnet  {}  (chain id {})",
+                b.base_url(),
+                peaqos_devnet::BASE_DEVNET_CHAIN_ID
+            )?;
+            crate::outln!(
+                "  bridge       MachineNFTAdapter {} (eid {}) <-> MachineNFTBase {} (eid {})",
+                b.peaq_side.oapp,
+                b.peaq_side.eid,
+                b.base_side.oapp,
+                b.base_side.eid
+            )?;
+            crate::outln!(
+                "  relayer      {} (dev account {}), cursor {}",
+                b.relayer_address,
+                RELAYER_DEV_ACCOUNT,
+                b.relayer_state.display()
+            )?;
+        }
+        (None, reason) => {
+            crate::outln!(
+                "  bridge       off: {}",
+                reason.as_deref().unwrap_or("not started")
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Why the bridge does not run, with how to enable it, on one line.
+fn bridge_off_reason(e: &BridgeError) -> String {
+    match e {
+        // Both already say `cd contracts && npm ci`.
+        BridgeError::LzNotInstalled { .. } | BridgeError::LzVersion { .. } => e.to_string(),
+        other => format!("{other}; `cd contracts && npm ci` reinstalls LayerZero's packages"),
+    }
+}
+
+/// The Base devnet (its chain in `<data>/base-chain.json` when the stack keeps state), the
+/// bridge on both chains (idempotent: a reloaded chain keeps it) and the relayer, cursor in
+/// `<data>/relayer.json`.
+async fn start_bridge(
+    peaq_rpc: &str,
+    base_port: u16,
+    data_dir: &Path,
+    keep_state: bool,
+    artifacts: &LzArtifacts,
+) -> Result<StackBridge, CliError> {
+    let mut cfg = DevnetConfig::of_kind(ChainKind::Base);
+    cfg.port = base_port;
+    cfg.state = keep_state.then(|| data_dir.join("base-chain.json"));
+    let base = peaqos_devnet::spawn(cfg)
+        .await
+        .map_err(|e| CliError::network(format!("Base devnet: {e}")))?;
+    let base_url = base.url();
+    let relayer_key = base.signer(RELAYER_DEV_ACCOUNT);
+    let relayer_address = relayer_key.address();
+    // The peaq devnet's MachineNFT is at its deterministic genesis address.
+    let machine_nft = peaqos_sdk::devnet_addresses().machine_nft;
+    let owner = base.signer(0);
+    let install = |url: String, side: Side| {
+        let owner = owner.clone();
+        async move {
+            peaqos_bridge::install(&url, side, artifacts, owner, machine_nft, relayer_address)
+                .await
+                .map_err(|e| {
+                    CliError::network(format!("installing the bridge ({}): {e}", side.name()))
+                })
+        }
+    };
+    let (peaq_side, base_side) = tokio::try_join!(
+        install(peaq_rpc.to_string(), Side::Peaq),
+        install(base_url.clone(), Side::Base)
+    )?;
+    let relayer_state = data_dir.join("relayer.json");
+    let mut rc = RelayerConfig::new(
+        RelayChain::from_deployment(peaq_rpc, &peaq_side),
+        RelayChain::from_deployment(&base_url, &base_side),
+        relayer_key,
+        relayer_state.clone(),
+    );
+    rc.poll_interval = Duration::from_millis(100);
+    let relayer = peaqos_bridge::spawn(rc).map_err(|e| CliError::network(format!("relayer: {e}")))?;
+    Ok(StackBridge {
+        base,
+        peaq_side,
+        base_side,
+        relayer_address,
+        relayer_state,
+        relayer,
+    })
 }
 
 /// Points `tokenURI` of the IdentityRegistry (`{base}/machines/{id}`) and of the MachineNFT

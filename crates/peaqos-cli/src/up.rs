@@ -1,14 +1,16 @@
-//! `peaqos up`: devnet + MCR service + Gas Station + bundler in one process.
+//! `peaqos up`: devnet + MCR service + Gas Station + bundler (+ the Base devnet, the Machine NFT
+//! bridge and its relayer) in one process.
 
 use crate::CliError;
-use crate::stack::{StackPorts, start_stack};
+use crate::stack::{BridgeMode, StackOptions, StackPorts, start_stack_with};
 use crate::ui::Ui;
 use clap::Args;
 use std::path::PathBuf;
 
 /// Run the whole local stack: the embedded devnet, the MCR service (indexer + API), the Gas
 /// Station (funded from dev account 8) and the ERC-4337 bundler (paying from dev account 9), all on
-/// 127.0.0.1.
+/// 127.0.0.1; with LayerZero's packages installed (`cd contracts && npm ci`) also the chain playing
+/// Base (chain id 31338), the Machine NFT bridge on both chains and its relayer (dev account 7).
 ///
 /// Examples:
 ///   peaqos up --env-out .env                 # then: peaqos whoami, peaqos activate, ...
@@ -35,6 +37,12 @@ pub struct UpArgs {
     /// ERC-4337 bundler port.
     #[arg(long, default_value_t = 4337)]
     pub bundler_port: u16,
+    /// JSON-RPC port of the devnet playing Base (chain id 31338; 0 picks a free one).
+    #[arg(long, default_value_t = 8546)]
+    pub base_port: u16,
+    /// Run without the Base devnet, the Machine NFT bridge and the relayer.
+    #[arg(long)]
+    pub no_bridge: bool,
     /// Print the ready line as one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -55,9 +63,20 @@ pub async fn run(args: UpArgs, ui: &Ui) -> Result<(), CliError> {
         mcr: args.mcr_port,
         gas_station: args.gas_station_port,
         bundler: args.bundler_port,
+        base: args.base_port,
     };
     ui.info("starting devnet, MCR service, Gas Station and bundler ...");
-    let stack = start_stack(ports, args.state.clone()).await?;
+    let stack = start_stack_with(StackOptions {
+        ports,
+        state: args.state.clone(),
+        bridge: if args.no_bridge {
+            BridgeMode::Off
+        } else {
+            BridgeMode::Auto
+        },
+        contracts_dir: crate::env::var("PEAQOS_CONTRACTS_DIR").map(PathBuf::from),
+    })
+    .await?;
     if let Some(p) = &args.env_out {
         peaqos_devnet::write_secret_file(p, &stack.env_text())
             .map_err(|e| CliError::config(format!("cannot write {}: {e}", p.display())))?;
@@ -78,6 +97,7 @@ pub async fn run(args: UpArgs, ui: &Ui) -> Result<(), CliError> {
                 "gasStationUrl": stack.gas_station_url(),
                 "bundlerUrl": stack.bundler_url(),
                 "contracts": stack.devnet.deployment(),
+                "bridge": stack.bridge_summary(),
                 "envFile": args.env_out,
                 "ros2Node": node.as_ref().map(crate::node::ready_json),
             })
@@ -101,6 +121,7 @@ pub async fn run(args: UpArgs, ui: &Ui) -> Result<(), CliError> {
             stack.devnet.deployment().entry_point,
             crate::stack::BUNDLER_DEV_ACCOUNT
         )?;
+        crate::stack::print_bridge_lines(&stack)?;
         if let Some(n) = &node {
             crate::outln!(
                 "  ROS 2 node   /peaqos_node  ({})",
