@@ -187,6 +187,21 @@ enum Mode<'a> {
     },
 }
 
+/// What executing a message would write (see `Chain::run_message`).
+enum Changes {
+    /// Nothing (a refused batch).
+    None,
+    /// One revm run's state.
+    Single(EvmState),
+    /// A top-level `batchAll` / `batchSome`: each subcall's state, then (for a transaction)
+    /// the caller's nonce bump and fee at `gas_price`.
+    Batch {
+        changes: Vec<EvmState>,
+        caller: Address,
+        gas_price: Option<u128>,
+    },
+}
+
 /// The whole chain.
 #[derive(Debug, Clone)]
 pub struct Chain {
@@ -776,15 +791,64 @@ impl Chain {
         Ok((outcome, changes))
     }
 
-    /// Executes a transaction or call against the current state. With `commit`, its state
-    /// changes (and for transactions: nonce bump and fees) are written.
+    /// Executes a transaction against the current state and writes its state changes, nonce
+    /// bump and fees.
     fn execute(
         &mut self,
         msg: Message,
         mode: Mode<'_>,
         block: &BlockEnv,
-        commit: bool,
     ) -> Result<Outcome, DevnetError> {
+        let (outcome, changes) = self.run_message(msg, mode, block)?;
+        let number: u64 = block.number.saturating_to();
+        match changes {
+            Changes::Single(state) => self.commit_state(number, state),
+            Changes::Batch {
+                changes,
+                caller,
+                gas_price,
+            } => {
+                for change in changes {
+                    self.commit_state(number, change);
+                }
+                if let Some(gas_price) = gas_price {
+                    let mut info = self.db.basic(caller).ok().flatten().unwrap_or_default();
+                    info.nonce += 1;
+                    info.balance -= U256::from(outcome.gas_used) * U256::from(gas_price);
+                    self.write_account(number, caller, info);
+                    let tip = gas_price.saturating_sub(u128::from(block.basefee));
+                    if tip > 0 {
+                        let coinbase = self.config.coinbase;
+                        let mut cb = self.db.basic(coinbase).ok().flatten().unwrap_or_default();
+                        cb.balance += U256::from(outcome.gas_used) * U256::from(tip);
+                        self.write_account(number, coinbase, cb);
+                    }
+                }
+            }
+            Changes::None => {}
+        }
+        Ok(outcome)
+    }
+
+    /// Runs a call (no nonce, fee or balance checks) against the current state; changes
+    /// nothing, so it needs only shared access to the chain (`eth_call`, `eth_estimateGas`).
+    fn simulate(
+        &self,
+        msg: Message,
+        access_list: &[alloy::eips::eip2930::AccessListItem],
+        block: &BlockEnv,
+    ) -> Result<Outcome, DevnetError> {
+        Ok(self.run_message(msg, Mode::Call { access_list }, block)?.0)
+    }
+
+    /// Runs a transaction or call against the current state: its outcome and the changes a
+    /// transaction would write (nothing is written here).
+    fn run_message(
+        &self,
+        msg: Message,
+        mode: Mode<'_>,
+        block: &BlockEnv,
+    ) -> Result<(Outcome, Changes), DevnetError> {
         let Message {
             caller,
             to,
@@ -794,14 +858,15 @@ impl Chain {
         } = msg;
         if to == Some(BATCH_PRECOMPILE_ADDRESS) && self.config.peaq_precompiles {
             if !self.code(caller).is_empty() {
-                return Ok(Outcome {
+                let refused = Outcome {
                     success: false,
                     gas_used: 21_000,
                     output: revert_bytes("Function not callable by smart contracts"),
                     logs: Vec::new(),
                     created: None,
                     halt: None,
-                });
+                };
+                return Ok((refused, Changes::None));
             }
             let (gas_price, charge) = match &mode {
                 Mode::Transaction {
@@ -853,26 +918,14 @@ impl Chain {
                 Mode::Call { .. } => (0, false),
             };
             let (outcome, changes) = self.run_batch(caller, gas_limit, value, &data, block)?;
-            if commit {
-                let number: u64 = block.number.saturating_to();
-                for change in changes {
-                    self.commit_state(number, change);
-                }
-                if charge {
-                    let mut info = self.db.basic(caller).ok().flatten().unwrap_or_default();
-                    info.nonce += 1;
-                    info.balance -= U256::from(outcome.gas_used) * U256::from(gas_price);
-                    self.write_account(number, caller, info);
-                    let tip = gas_price.saturating_sub(u128::from(block.basefee));
-                    if tip > 0 {
-                        let coinbase = self.config.coinbase;
-                        let mut cb = self.db.basic(coinbase).ok().flatten().unwrap_or_default();
-                        cb.balance += U256::from(outcome.gas_used) * U256::from(tip);
-                        self.write_account(number, coinbase, cb);
-                    }
-                }
-            }
-            return Ok(outcome);
+            return Ok((
+                outcome,
+                Changes::Batch {
+                    changes,
+                    caller,
+                    gas_price: charge.then_some(gas_price),
+                },
+            ));
         }
         let simulate = matches!(mode, Mode::Call { .. });
         let kind = match to {
@@ -921,33 +974,23 @@ impl Chain {
             block.clone(),
             tx,
         )?;
-        if commit {
-            self.commit_state(block.number.saturating_to(), state);
-        }
-        Ok(outcome)
+        Ok((outcome, Changes::Single(state)))
     }
 
     /// `eth_call`: runs against the pending block without changing anything.
-    pub fn call(&mut self, req: &CallRequest) -> Result<Outcome, DevnetError> {
+    pub fn call(&self, req: &CallRequest) -> Result<Outcome, DevnetError> {
         let block = self.block_env();
         let gas = req
             .gas
             .unwrap_or(self.config.block_gas_limit)
             .min(self.config.block_gas_limit);
-        self.execute(
-            Message::of(req, gas),
-            Mode::Call {
-                access_list: &req.access_list,
-            },
-            &block,
-            false,
-        )
+        self.simulate(Message::of(req, gas), &req.access_list, &block)
     }
 
     /// `eth_call` at block `n`: the latest block runs like [`Chain::call`]; an earlier block runs
     /// against the state at its end with its number and time. `batchAll` is simulated at the
     /// latest state only (its subcalls run outside revm's precompile interface).
-    pub fn call_at(&mut self, req: &CallRequest, n: u64) -> Result<Outcome, DevnetError> {
+    pub fn call_at(&self, req: &CallRequest, n: u64) -> Result<Outcome, DevnetError> {
         let state = self.state_at(n)?;
         if n == self.latest().header.number {
             return self.call(req);
@@ -985,32 +1028,18 @@ impl Chain {
 
     /// `eth_estimateGas`: the lowest gas limit with which the call succeeds. A call that fails
     /// even with the block gas limit returns its failing outcome as the error.
-    pub fn estimate_gas(&mut self, req: &CallRequest) -> Result<Result<u64, Outcome>, DevnetError> {
+    pub fn estimate_gas(&self, req: &CallRequest) -> Result<Result<u64, Outcome>, DevnetError> {
         let block = self.block_env();
         let cap = req
             .gas
             .unwrap_or(self.config.block_gas_limit)
             .min(self.config.block_gas_limit);
-        let first = self.execute(
-            Message::of(req, cap),
-            Mode::Call {
-                access_list: &req.access_list,
-            },
-            &block,
-            false,
-        )?;
+        let first = self.simulate(Message::of(req, cap), &req.access_list, &block)?;
         if !first.success {
             return Ok(Err(first));
         }
-        let passes = |chain: &mut Self, gas: u64| -> Result<bool, DevnetError> {
-            match chain.execute(
-                Message::of(req, gas),
-                Mode::Call {
-                    access_list: &req.access_list,
-                },
-                &block,
-                false,
-            ) {
+        let passes = |chain: &Self, gas: u64| -> Result<bool, DevnetError> {
+            match chain.simulate(Message::of(req, gas), &req.access_list, &block) {
                 Ok(o) => Ok(o.success),
                 Err(DevnetError::InvalidTransaction(_)) => Ok(false),
                 Err(e) => Err(e),
@@ -1175,7 +1204,7 @@ impl Chain {
                 data: env.input().clone(),
                 gas_limit: env.gas_limit(),
             };
-            let res = self.execute(msg, mode, &block, true);
+            let res = self.execute(msg, mode, &block);
             match res {
                 Ok(outcome) => {
                     cumulative += outcome.gas_used;

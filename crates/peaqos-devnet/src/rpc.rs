@@ -548,7 +548,8 @@ pub fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, Rp
                     .first()
                     .ok_or_else(|| invalid("missing parameter 0: call object"))?,
             )?;
-            node.write(|c| {
+            // Calls change nothing: they run beside other reads, not behind the writer's lock.
+            node.read(|c| {
                 let n = block_number(c, params.get(1))?;
                 let out = c.call_at(&req, n)?;
                 if out.success {
@@ -564,7 +565,7 @@ pub fn dispatch(node: &Node, method: &str, params: &[Value]) -> Result<Value, Rp
                     .first()
                     .ok_or_else(|| invalid("missing parameter 0: call object"))?,
             )?;
-            node.write(|c| match c.estimate_gas(&req)? {
+            node.read(|c| match c.estimate_gas(&req)? {
                 Ok(gas) => Ok(json!(U64::from(gas))),
                 Err(out) => Err(reverted(&out)),
             })
