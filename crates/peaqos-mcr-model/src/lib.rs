@@ -35,6 +35,7 @@ mod error;
 pub mod fx;
 mod history;
 mod scoring;
+mod verification;
 
 #[cfg(feature = "bench")]
 pub use bench::{bench_scoring, synthetic_history};
@@ -45,3 +46,4 @@ pub use scoring::{
     FactorTerms, FreshnessTerms, GateStatus, GateTerms, MachineFacts, McrResult, ScoreTerms,
     ScoredEvent, ScoringConfig, TrendTerms, TrustTerms, score,
 };
+pub use verification::{SourceCheck, TRUST_LEVEL_ONCHAIN, TRUST_LEVEL_SELF, scored_trust_level};
