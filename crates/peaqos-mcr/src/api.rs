@@ -19,7 +19,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter as Gcra};
-use peaqos_mcr_model::{FxTable, ScoringConfig};
+use peaqos_mcr_model::ScoringConfig;
 use peaqos_types::constants::DID_ATTR_MACHINES;
 use peaqos_types::did::{DataVisibility, Did, parse_address_strict};
 use peaqos_types::mcr_wire::{
@@ -147,8 +147,8 @@ pub struct AppState {
     pub cache: Arc<Cache>,
     /// Indexer figures.
     pub status: Arc<IndexerStatus>,
-    /// FX table.
-    pub fx: Arc<FxTable>,
+    /// FX table in use (refreshed from the ECB when configured).
+    pub fx: Arc<crate::fx_refresh::FxRates>,
     /// Model parameters.
     pub scoring: Arc<ScoringConfig>,
     /// EVM chain id (Machine Card registrations).
@@ -202,7 +202,7 @@ impl AppState {
                 Ok(Some(view::build_view(
                     state,
                     &events,
-                    &self.fx,
+                    &self.fx.table(),
                     &self.scoring,
                     self.now(),
                 )))
@@ -279,7 +279,7 @@ async fn profile(st: &AppState, v: &MachineView, nested: bool) -> Result<Machine
             None => None,
         }),
     };
-    Ok(view::profile_doc(v, &attrs, &st.fx, data))
+    Ok(view::profile_doc(v, &attrs, &st.fx.table(), data))
 }
 
 fn is_nested(headers: &axum::http::HeaderMap) -> bool {
@@ -478,6 +478,7 @@ pub async fn readiness(st: &AppState) -> (bool, Ready) {
             undecodable_logs: st.status.undecodable_logs.load(Ordering::Relaxed),
             record_mismatches: st.status.record_mismatches.load(Ordering::Relaxed),
         },
+        fx: Some(st.fx.ready(st.now())),
     };
     (ready, body)
 }

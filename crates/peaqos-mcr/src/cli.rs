@@ -48,6 +48,19 @@ pub struct ServeArgs {
     /// A newer ECB history file (eurofxref-hist .csv or .zip).
     #[arg(long)]
     pub fx_path: Option<PathBuf>,
+    /// ECB XML feed to refresh the FX table from, repeatable [default: the ECB's 90-day and
+    /// daily feeds; none on the devnet chain id 31337].
+    #[arg(long = "fx-feed-url", value_name = "URL")]
+    pub fx_feed_urls: Vec<String>,
+    /// Do not refresh the FX table (keep the shipped or --fx-path table).
+    #[arg(long, conflicts_with = "fx_feed_urls")]
+    pub no_fx_refresh: bool,
+    /// Seconds between FX refreshes.
+    #[arg(long, default_value_t = crate::fx_refresh::DEFAULT_FX_REFRESH_INTERVAL.as_secs())]
+    pub fx_refresh_secs: u64,
+    /// Where the last good refreshed FX table is kept and read back at start.
+    #[arg(long, default_value = "mcr-fx-rates.csv")]
+    pub fx_cache: PathBuf,
     /// Poll interval in milliseconds once caught up.
     #[arg(long, default_value_t = 2_000)]
     pub poll_interval_ms: u64,
@@ -159,6 +172,14 @@ where
     c.rate_limit_per_minute = args.rate_limit;
     c.allow_loopback_partner_data = args.allow_loopback_partner_data;
     c.fx_path = args.fx_path.clone();
+    if args.no_fx_refresh || (devnet && args.fx_feed_urls.is_empty()) {
+        c.fx_feeds.clear();
+    } else if !args.fx_feed_urls.is_empty() {
+        c.fx_feeds.clone_from(&args.fx_feed_urls);
+    }
+    c.fx_refresh_interval = Duration::from_secs(args.fx_refresh_secs.max(1));
+    c.fx_cache_path = Some(args.fx_cache.clone());
+    c.fx_pinned = devnet;
     c.poll_interval = Duration::from_millis(args.poll_interval_ms.max(10));
     Ok(c)
 }
@@ -203,6 +224,49 @@ mod tests {
         assert_eq!(c.contracts, peaqos_types::network::MAINNET_ADDRESSES);
         assert_eq!(c.confirmations, 10);
         assert_eq!(c.public_url, None);
+        assert_eq!(
+            c.fx_feeds,
+            [
+                crate::fx_refresh::ECB_90D_URL,
+                crate::fx_refresh::ECB_DAILY_URL
+            ]
+        );
+        assert!(!c.fx_pinned);
+        let c = config_from_args(&cli.serve, |_| None, 31337).unwrap();
+        assert!(
+            c.fx_feeds.is_empty() && c.fx_pinned,
+            "a devnet stays offline"
+        );
+        let cli = Cli::try_parse_from([
+            "x",
+            "--rpc-url",
+            "http://127.0.0.1:8545",
+            "--network",
+            "mainnet",
+            "--fx-feed-url",
+            "http://127.0.0.1:1/daily.xml",
+            "--fx-refresh-secs",
+            "60",
+        ])
+        .unwrap();
+        let c = config_from_args(&cli.serve, |_| None, 31337).unwrap();
+        assert_eq!(c.fx_feeds, ["http://127.0.0.1:1/daily.xml"]);
+        assert_eq!(c.fx_refresh_interval, Duration::from_secs(60));
+        let cli = Cli::try_parse_from([
+            "x",
+            "--rpc-url",
+            "http://127.0.0.1:8545",
+            "--network",
+            "mainnet",
+            "--no-fx-refresh",
+        ])
+        .unwrap();
+        assert!(
+            config_from_args(&cli.serve, |_| None, 3338)
+                .unwrap()
+                .fx_feeds
+                .is_empty()
+        );
         let cli = Cli::try_parse_from([
             "x",
             "--rpc-url",

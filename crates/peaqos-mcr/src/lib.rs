@@ -17,6 +17,7 @@ pub mod bench;
 mod cache;
 pub mod cli;
 mod error;
+pub mod fx_refresh;
 pub mod indexer;
 mod partner;
 pub mod store;
@@ -26,7 +27,7 @@ pub use error::McrError;
 
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use indexer::{IndexedContracts, Indexer, IndexerSettings, IndexerStatus};
-use peaqos_mcr_model::{FxTable, ScoringConfig};
+use peaqos_mcr_model::ScoringConfig;
 use peaqos_types::network::ContractAddresses;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -69,6 +70,17 @@ pub struct McrServiceConfig {
     pub allow_loopback_partner_data: bool,
     /// A newer ECB history (`.csv` or `.zip`) instead of the vendored one.
     pub fx_path: Option<PathBuf>,
+    /// ECB XML feeds the table is refreshed from (empty: no refresh). Default: the ECB's
+    /// 90-day and daily feeds; none on a devnet.
+    pub fx_feeds: Vec<String>,
+    /// Time between refreshes (a failed one is retried after at most 5 minutes).
+    pub fx_refresh_interval: Duration,
+    /// Where the last good refreshed table is kept (ECB CSV), read back at start; `None`: not
+    /// kept.
+    pub fx_cache_path: Option<PathBuf>,
+    /// Events after the table's last row are not FX-degraded (devnets, whose amounts are test
+    /// values and whose table is the shipped one by design; see docs/MCR-MODEL.md).
+    pub fx_pinned: bool,
     /// Poll interval once caught up.
     pub poll_interval: Duration,
     /// First `eth_getLogs` range width.
@@ -101,6 +113,13 @@ impl McrServiceConfig {
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
             allow_loopback_partner_data: false,
             fx_path: None,
+            fx_feeds: vec![
+                fx_refresh::ECB_90D_URL.to_owned(),
+                fx_refresh::ECB_DAILY_URL.to_owned(),
+            ],
+            fx_refresh_interval: fx_refresh::DEFAULT_FX_REFRESH_INTERVAL,
+            fx_cache_path: None,
+            fx_pinned: false,
             poll_interval: Duration::from_secs(2),
             initial_log_range: 1_000,
             max_log_range: 10_000,
@@ -109,11 +128,14 @@ impl McrServiceConfig {
         }
     }
 
-    /// Devnet defaults: no confirmations, loopback partner data allowed, 250 ms polling.
+    /// Devnet defaults: no confirmations, loopback partner data allowed, 250 ms polling, the
+    /// shipped FX table pinned and not refreshed (offline).
     pub fn devnet(rpc_url: impl Into<String>, contracts: ContractAddresses) -> Self {
         Self {
             confirmations: 0,
             allow_loopback_partner_data: true,
+            fx_feeds: Vec::new(),
+            fx_pinned: true,
             poll_interval: Duration::from_millis(250),
             ..Self::new(rpc_url, contracts)
         }
@@ -146,8 +168,10 @@ pub struct McrHandle {
     status: Arc<IndexerStatus>,
     store: store::Store,
     cache: Arc<cache::Cache>,
+    fx: Arc<fx_refresh::FxRates>,
     shutdown: watch::Sender<bool>,
     indexer: tokio::task::JoinHandle<()>,
+    fx_refresher: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl McrHandle {
@@ -181,6 +205,11 @@ impl McrHandle {
         &self.cache
     }
 
+    /// The FX table in use and its refresh status.
+    pub fn fx(&self) -> &Arc<fx_refresh::FxRates> {
+        &self.fx
+    }
+
     /// Waits until block `n` is indexed (event-driven, bounded by `timeout`).
     pub async fn wait_for_block(&self, n: u64, timeout: Duration) -> Result<(), McrError> {
         let mut rx = self.status.subscribe();
@@ -212,6 +241,9 @@ impl McrHandle {
         // The indexer may have stopped already; it is joined below either way.
         let _ = self.shutdown.send(true);
         let indexed = self.indexer.await;
+        if let Some(r) = self.fx_refresher {
+            let _ = r.await;
+        }
         let served = self.server.shutdown().await;
         self.store.close().await;
         indexed.map_err(|e| McrError::Server(format!("indexer task: {e}")))?;
@@ -226,10 +258,14 @@ impl McrHandle {
 
 /// Starts the indexer task and the HTTP server.
 pub async fn spawn(config: McrServiceConfig) -> Result<McrHandle, McrError> {
-    let fx: Arc<FxTable> = Arc::new(match &config.fx_path {
-        Some(p) => FxTable::from_path(p).map_err(|e| McrError::Fx(e.to_string()))?,
-        None => FxTable::embedded().clone(),
-    });
+    let fx_settings = fx_refresh::FxSettings {
+        base_path: config.fx_path.clone(),
+        feeds: config.fx_feeds.clone(),
+        interval: config.fx_refresh_interval.max(Duration::from_secs(1)),
+        cache_path: config.fx_cache_path.clone(),
+        pinned: config.fx_pinned,
+    };
+    let fx = Arc::new(fx_refresh::load(&fx_settings)?);
     let provider = provider(&config.rpc_url)?;
     let chain_id = match config.chain_id {
         Some(id) => id,
@@ -272,7 +308,7 @@ pub async fn spawn(config: McrServiceConfig) -> Result<McrHandle, McrError> {
         store: store.clone(),
         cache: Arc::clone(&cache),
         status: Arc::clone(&status),
-        fx,
+        fx: Arc::clone(&fx),
         scoring: Arc::new(config.scoring.clone()),
         chain_id,
         contracts,
@@ -283,6 +319,14 @@ pub async fn spawn(config: McrServiceConfig) -> Result<McrHandle, McrError> {
     };
     let (tx, rx) = watch::channel(false);
     let server = peaqos_server::serve(listener, api::router(state))?;
+    let fx_refresher = (!fx_settings.feeds.is_empty()).then(|| {
+        tokio::spawn(fx_refresh::run(
+            Arc::clone(&fx),
+            fx_settings,
+            Arc::clone(&cache),
+            rx.clone(),
+        ))
+    });
     let indexer = tokio::spawn(indexer.run(rx));
     tracing::info!(%addr, "MCR API listening");
     Ok(McrHandle {
@@ -290,7 +334,9 @@ pub async fn spawn(config: McrServiceConfig) -> Result<McrHandle, McrError> {
         status,
         store,
         cache,
+        fx,
         shutdown: tx,
         indexer,
+        fx_refresher,
     })
 }

@@ -545,8 +545,28 @@ pub struct ReadyIndex {
     pub record_mismatches: u64,
 }
 
+/// `fx` of `GET /ready`: the FX table the service converts revenue with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadyFx {
+    /// `YYYY-MM-DD` of the table's newest ECB row.
+    pub last_date: String,
+    /// Whole days from `last_date` to the service's scoring day (0 when current).
+    pub age_days: u64,
+    /// `shipped` (the vendored history), `file` (a configured history file) or `ecb` (refreshed
+    /// from the ECB feeds, now or in an earlier run of the service).
+    pub source: String,
+    /// The service refreshes the table from the ECB feeds.
+    pub refresh_enabled: bool,
+    /// Unix seconds of the last refresh that brought a good table (also from an earlier run).
+    pub refreshed_at: Option<u64>,
+    /// Why the last refresh failed, when it did (the last good table stays in use).
+    pub last_error: Option<String>,
+    /// The table is pinned: events after its last row are not degraded (devnets).
+    pub pinned: bool,
+}
+
 /// `GET /ready`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ready {
     /// `ready` / `not_ready`.
     pub status: ReadyStatus,
@@ -556,6 +576,9 @@ pub struct Ready {
     pub contracts: ReadyContracts,
     /// Index figures.
     pub index: ReadyIndex,
+    /// The FX table and its age (absent from services that do not report it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fx: Option<ReadyFx>,
 }
 
 /// `status` of `GET /ready`.

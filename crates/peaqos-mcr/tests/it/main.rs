@@ -1,6 +1,8 @@
 //! The MCR service's integration tests, one binary (`cargo test -p peaqos-mcr --test it`):
 //!
 //! - [`service`]: end to end, devnet -> indexer -> storage -> scoring -> HTTP;
+//! - [`fx_refresh`]: fresh ECB rates from a feed server on loopback, the last good table kept
+//!   on 500 / garbage and across a restart, `/ready`'s `fx`, the devnet's pinned table;
 //! - [`indexing`]: the indexer against the devnet the way it reads peaq mainnet;
 //! - [`store_bulk`]: bulk writes, idempotent re-application and rollbacks, on SQLite and
 //!   PostgreSQL;
@@ -8,6 +10,7 @@
 //!   ([`common::guards`]).
 
 mod common;
+mod fx_refresh;
 mod indexing;
 mod service;
 mod store_bulk;
