@@ -700,6 +700,10 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
             &rows,
         ))?;
         crate::outln!("done in {:.1}s", elapsed.as_secs_f64())?;
+        crate::outln!(
+            "dashboard {}/dashboard/operator/{op_did} (served until the demo exits; `peaqos up` serves it until Ctrl-C)",
+            stack.mcr_url()
+        )?;
     }
     stack.shutdown().await?;
     Ok(())

@@ -94,6 +94,7 @@ pub async fn run(args: UpArgs, ui: &Ui) -> Result<(), CliError> {
                 "rpcUrl": stack.rpc_url(),
                 "chainId": peaqos_types::constants::DEVNET_CHAIN_ID,
                 "mcrApiUrl": stack.mcr_url(),
+                "dashboardUrl": format!("{}/dashboard", stack.mcr_url()),
                 "gasStationUrl": stack.gas_station_url(),
                 "bundlerUrl": stack.bundler_url(),
                 "contracts": stack.devnet.deployment(),
@@ -110,6 +111,7 @@ pub async fn run(args: UpArgs, ui: &Ui) -> Result<(), CliError> {
             peaqos_types::constants::DEVNET_CHAIN_ID
         )?;
         crate::outln!("  MCR API      {}", stack.mcr_url())?;
+        crate::outln!("  dashboard    {}/dashboard", stack.mcr_url())?;
         crate::outln!(
             "  Gas Station  {}  (hot wallet: dev account {})",
             stack.gas_station_url(),
