@@ -19,7 +19,7 @@ use revm::interpreter::interpreter::EthInterpreter;
 use revm::primitives::hardfork::SpecId;
 use revm::state::EvmState;
 use revm::{Database, DatabaseCommit, DatabaseRef, ExecuteEvm, MainContext};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The EVM rules of the devnet: Paris ("merge"), the `evmVersion` the contracts target, so
@@ -1182,8 +1182,14 @@ impl Chain {
         let mut log_index = 0u64;
         let mut bloom = Bloom::default();
         let mut leftover = Vec::new();
+        // A sender whose transaction waits for the next block waits with all its later ones:
+        // its next nonce must not run ahead of it (and fail on the nonce).
+        let mut deferred: HashSet<Address> = HashSet::new();
         for tx in txs {
-            if cumulative + tx.envelope.gas_limit() > self.config.block_gas_limit {
+            if deferred.contains(&tx.sender)
+                || cumulative + tx.envelope.gas_limit() > self.config.block_gas_limit
+            {
+                deferred.insert(tx.sender);
                 leftover.push(tx);
                 continue;
             }

@@ -568,6 +568,70 @@ async fn block_time_mode_keeps_transactions_pending_until_a_block() {
 }
 
 #[tokio::test]
+async fn a_full_block_defers_a_sender_with_all_its_later_transactions() {
+    // Blocks of 50,000 gas: two 30,000-gas-limit transfers do not fit one block.
+    let mut chain = ChainConfig::default();
+    chain.block_gas_limit = 50_000;
+    let net = TestNet::start_with(DevnetConfig {
+        block_time: Some(Duration::from_secs(3600)),
+        chain,
+        ..DevnetConfig::ephemeral()
+    })
+    .await;
+    let (a, b) = (net.provider(5), net.provider(6));
+    let to = Address::repeat_byte(0x45);
+    let send = |p: &alloy::providers::DynProvider, nonce: u64, gas: u64| {
+        let p = p.clone();
+        async move {
+            *p.send_transaction(
+                TransactionRequest::default()
+                    .to(to)
+                    .value(U256::from(1))
+                    .nonce(nonce)
+                    .gas_limit(gas),
+            )
+            .await
+            .unwrap()
+            .tx_hash()
+        }
+    };
+    let a1 = send(&a, 0, 30_000).await;
+    // b's first does not fit after a's; its second (21,000) would, but must not run first.
+    let b1 = send(&b, 0, 30_000).await;
+    let b2 = send(&b, 1, 21_000).await;
+    let height = a.get_block_number().await.unwrap();
+    let _: Value = a.raw_request("evm_mine".into(), ()).await.unwrap();
+    let block_of = |h| {
+        let a = a.clone();
+        async move {
+            a.get_transaction_receipt(h)
+                .await
+                .unwrap()
+                .and_then(|r| r.block_number)
+        }
+    };
+    assert_eq!(block_of(a1).await, Some(height + 1));
+    assert_eq!(block_of(b1).await, None);
+    assert_eq!(
+        block_of(b2).await,
+        None,
+        "not run ahead of its sender's earlier nonce"
+    );
+    assert_eq!(
+        b.get_transaction_count(net.address(6))
+            .pending()
+            .await
+            .unwrap(),
+        2
+    );
+    let _: Value = a.raw_request("evm_mine".into(), ()).await.unwrap();
+    // both of b's in the next block, in nonce order
+    assert_eq!(block_of(b1).await, Some(height + 2));
+    assert_eq!(block_of(b2).await, Some(height + 2));
+    assert_eq!(b.get_balance(to).await.unwrap(), U256::from(3));
+}
+
+#[tokio::test]
 async fn state_queries_at_past_blocks() {
     let net = TestNet::start().await;
     let p = net.provider(8);
