@@ -7,6 +7,8 @@
 //! signed, before it is broadcast, and its outcome when the node refuses it or its receipt
 //! arrives.
 
+pub mod fleet;
+
 use crate::journal::Journal;
 use crate::ui::{Ui, peaq, qr_unicode};
 use crate::{CliError, env};
@@ -35,10 +37,26 @@ pub const DID_DEPOSIT_WEI: u128 = 100_000_000_000_000_000;
 /// a re-run reconciles logged hashes, then skips what the chain shows as done
 /// (machineIdOfOwner, tokenIdOf, the DID attributes), also after peaq's own CLI.
 ///
+/// Fleet mode (--fleet FILE): the operator (registered itself) activates every machine of a
+/// CSV file at once as their proxy: registerFor, a transfer for each machine's DID gas and
+/// deposits, the Machine NFT, the machine-signed DID attributes, then the operator's proxy
+/// list. Transactions are pipelined (no waiting for each receipt), journalled like a single
+/// activation, and a re-run skips what landed. No Gas Station step: the operator pays.
+/// The file starts with a header line naming its columns (comma-separated, no quoting;
+/// blank lines and lines starting with # are skipped):
+///   key_file    required: the machine's 0x hex key file (relative to the CSV's folder);
+///               created with a fresh key (mode 0600) when it does not exist
+///   address     optional: the machine address the key must belong to
+///   doc_url     optional: documentation_url (default --doc-url)
+///   data_api    optional: data_api (default --data-api, else the machine's MCR URL)
+///   visibility  optional: public | private | onchain (default --visibility)
+/// Every row is checked before anything is sent; problems are reported by line number.
+///
 /// Examples:
 ///   peaqos activate --doc-url https://example.com/docs --data-api https://example.com/events
 ///   peaqos activate --for 0xMachineAddress --machine-key ./machine.key
 ///   peaqos activate --totp 123456 --totp 654321    # enrolment code, then funding code
+///   peaqos activate --fleet machines.csv --json   # machines.csv: "key_file\nkeys/m1.key\n..."
 // The doc comment is the command's --help text: its example URLs stay plain text there.
 #[allow(rustdoc::bare_urls)]
 #[derive(Debug, Args)]
@@ -71,6 +89,12 @@ pub struct ActivateArgs {
     /// Also PEAQOS_TOTP (comma-separated).
     #[arg(long, value_name = "CODE")]
     pub totp: Vec<String>,
+    /// Fleet mode: activate every machine of this CSV file as their proxy (see above).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["for_address", "machine_key", "skip_funding", "totp"])]
+    pub fleet: Option<PathBuf>,
+    /// Fleet mode: most machines in progress at once.
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub concurrency: u64,
     /// Journal file.
     #[arg(long, value_name = "FILE", default_value = "peaqos.log")]
     pub log: PathBuf,
@@ -88,6 +112,7 @@ pub fn journal_step(label: &str) -> &str {
     match label {
         "register_machine" | "register_for" => "register",
         "mint_nft" => "mint",
+        "fund_machine" => "fund",
         "write_machine_did_attributes" => "did",
         "write_proxy_did_attributes" => "proxy_did",
         other => other,
@@ -303,6 +328,9 @@ impl Activation {
 
 /// Runs `activate`.
 pub async fn run(args: ActivateArgs, ui: &Ui) -> Result<(), CliError> {
+    if let Some(file) = &args.fleet {
+        return fleet::run(&args, file, ui).await;
+    }
     let a = activate(&args, ui, Asker::Terminal).await?;
     if args.json {
         crate::outln!("{}", a.to_json())?;

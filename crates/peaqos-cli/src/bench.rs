@@ -6,6 +6,8 @@
 //! `--concurrency` in flight) and waits until each sender's last nonce is mined. This is a
 //! measurement tool: it never asserts on timings.
 
+mod fleet;
+
 use crate::CliError;
 use crate::ui::Ui;
 use alloy::primitives::{Address, B256, Bytes, U256};
@@ -59,6 +61,12 @@ impl Workload {
 ///   peaqos bench                                   # 2000 transfers on an embedded devnet
 ///   peaqos bench --workload event --json           # 2000 submitEvent calls, JSON figures
 ///   peaqos bench --rpc http://127.0.0.1:8545       # transfers against a local node (e.g. anvil)
+///   peaqos bench --fleet 1000 --peer-python venv/bin/python   # fleet activation vs peaq's SDK
+///
+/// With --fleet N: an embedded devnet with --block-time seconds per block; a proxy operator
+/// activates N fresh machines with one activate_fleet call (blocks used and wall time), then
+/// peaq's Python SDK (peaq-os-sdk in the venv of --peer-python) activates --peer-machines
+/// machines one after the other on the same chain; both are printed.
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct BenchArgs {
@@ -85,6 +93,21 @@ pub struct BenchArgs {
     /// Print one JSON object with the figures.
     #[arg(long)]
     json: bool,
+    /// Fleet mode: activate N machines as one proxy operator (see above).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100_000), conflicts_with = "rpc")]
+    fleet: Option<u64>,
+    /// Fleet mode: seconds per block of the embedded devnet.
+    #[arg(long, value_name = "SECS", default_value_t = 6.0, requires = "fleet")]
+    block_time: f64,
+    /// Fleet mode: most machines in progress at once.
+    #[arg(long, value_name = "C", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    fleet_concurrency: u64,
+    /// Fleet mode: the Python interpreter of a venv with peaq-os-sdk==0.1.0 (peaq's SDK loop).
+    #[arg(long, value_name = "PATH", requires = "fleet")]
+    peer_python: Option<std::path::PathBuf>,
+    /// Fleet mode: machines for peaq's SDK loop.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    peer_machines: u64,
 }
 
 /// What a send task reports: transaction index, the node's answer, request latency.
@@ -192,6 +215,9 @@ fn ms(d: Duration) -> f64 {
 
 /// Runs the benchmark.
 pub async fn run(args: BenchArgs, ui: &Ui) -> Result<(), CliError> {
+    if let Some(n) = args.fleet {
+        return fleet::run(&args, n, ui).await;
+    }
     let senders = args.senders as usize;
     let n = args.txs as usize;
     let concurrency = args.concurrency as usize;

@@ -3,6 +3,7 @@
 //!
 //! - [`cli`]: demo, up, devnet, usage errors;
 //! - [`activate`]: `init`, `whoami`, `activate` (self, proxy, re-runs) against a stack;
+//! - [`fleet`]: `activate --fleet` from a CSV (25 machines on chain, a resumed journal, bad rows);
 //! - [`qualify`]: `qualify event|events|mcr` and `show` against a stack, with every exit code;
 //! - [`stack`]: the in-process stack's tokenURI points at the MCR service that is listening;
 //! - [`account`]: `peaqos account ...` and `peaqos bundler` against a stack and a bundler;
@@ -15,6 +16,7 @@ mod activate;
 mod bridge;
 mod cli;
 mod common;
+mod fleet;
 mod qualify;
 mod shipped;
 mod skill;
