@@ -70,6 +70,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "0",
         "--bundler-port",
         "0",
+        "--base-port",
+        "0",
     ]
     with open(stderr_path, "w", encoding="utf-8") as err:
         proc = subprocess.Popen(

@@ -1,53 +1,47 @@
 """The Machine NFT bridge through peaq's SDK: `bridge_nft` and `wait_for_bridge_arrival` in both
-directions, against our two devnets (`peaqos devnet --bridge` and `peaqos devnet --chain base
---bridge`) with `peaqos relayer run --dev` between them. Checked with `ownerOf` on both chains."""
+directions, against the two devnets, the bridge and the relayer that the session's `peaqos up` runs
+(the chain playing Base, LayerZero on both chains, the relayer on dev account 7). Checked with
+`ownerOf` on both chains."""
 
 from __future__ import annotations
-
-import json
-import subprocess
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from web3 import Web3
 
 from peaq_os_sdk import PeaqosClient
 from peaq_os_sdk.abis import load_abi
-from support import clean_env, dev_account, key_hex, our_bin_path, parse_env_file, wait_until
+from support import Stack, dev_account, key_hex, wait_until
 
 ARRIVAL_TIMEOUT_S = 61  # peaq's SDK requires more than 60
 # KNOWN-GAPS.md P6: peaq's wait_for_bridge_arrival raises on the first probe of a token that
 # does not exist yet on an OpenZeppelin 5 ERC-721 (its ownerOf reverts with a custom error).
 WAIT_BEFORE_ARRIVAL = "peer-side P6: ERC721NonexistentToken is a custom error peaq's SDK does not recognise"
+BRIDGE_VARS = ("MACHINE_NFT_ADAPTER_ADDRESS", "BASE_RPC_URL", "BASE_MACHINE_NFT_ADDRESS")
 
 
 class Bridge:
-    def __init__(self, env: dict[str, str], peaq: dict, base: dict) -> None:
+    def __init__(self, stack: Stack) -> None:
+        env = stack.env
+        missing = [k for k in BRIDGE_VARS if k not in env]
+        # `up` runs the bridge whenever LayerZero's packages are installed (.ci/run: npm ci).
+        assert not missing, f"`peaqos up` wrote no {missing}: is contracts/node_modules installed?"
         self.env = env
-        self.peaq_url = peaq["rpcUrl"]
-        self.base_url = base["rpcUrl"]
-        self.adapter = Web3.to_checksum_address(peaq["bridge"]["oapp"])
-        self.base_nft = Web3.to_checksum_address(base["bridge"]["oapp"])
-        self.peaq_w3 = Web3(Web3.HTTPProvider(self.peaq_url))
+        self.peaq_url = stack.rpc_url
+        self.base_url = env["BASE_RPC_URL"]
+        self.adapter = Web3.to_checksum_address(env["MACHINE_NFT_ADAPTER_ADDRESS"])
+        self.base_nft = Web3.to_checksum_address(env["BASE_MACHINE_NFT_ADDRESS"])
+        self.peaq_w3 = stack.w3
         self.base_w3 = Web3(Web3.HTTPProvider(self.base_url))
-        self.machine_nft = self.peaq_w3.eth.contract(
-            address=Web3.to_checksum_address(env["MACHINE_NFT_ADDRESS"]), abi=load_abi("MachineNFT")
-        )
+        self.machine_nft = stack.machine_nft
         self.base_contract = self.base_w3.eth.contract(address=self.base_nft, abi=load_abi("MachineNFTBase"))
+        self.adapter_contract = self.peaq_w3.eth.contract(address=self.adapter, abi=load_abi("MachineNFTAdapter"))
+        self.stack = stack
 
     def client(self, i: int) -> PeaqosClient:
-        e = self.env
         return PeaqosClient(
-            rpc_url=self.peaq_url,
             private_key=key_hex(dev_account(i)),
-            identity_registry=e["IDENTITY_REGISTRY_ADDRESS"],
-            identity_staking=e["IDENTITY_STAKING_ADDRESS"],
-            event_registry=e["EVENT_REGISTRY_ADDRESS"],
-            machine_nft=e["MACHINE_NFT_ADDRESS"],
-            did_registry=e["DID_REGISTRY_ADDRESS"],
-            batch_precompile=e["BATCH_PRECOMPILE_ADDRESS"],
-            machine_nft_adapter=e["MACHINE_NFT_ADAPTER_ADDRESS"],
+            machine_nft_adapter=self.env["MACHINE_NFT_ADAPTER_ADDRESS"],
+            **self.stack.client_kwargs(),
         )
 
     def base_owner(self, token_id: int) -> str | None:
@@ -57,37 +51,9 @@ class Bridge:
             return None
 
 
-def _start(argv: list[str], cwd: Path, env: dict[str, str], procs: list[subprocess.Popen]) -> dict:
-    p = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    procs.append(p)
-    line = p.stdout.readline() if p.stdout else ""
-    assert line, f"{argv} printed no ready line (exit {p.poll()})"
-    return json.loads(line)
-
-
 @pytest.fixture(scope="module")
-def bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bridge]:
-    d = tmp_path_factory.mktemp("bridge")
-    env = clean_env(d)
-    ours = str(our_bin_path())
-    procs: list[subprocess.Popen] = []
-    try:
-        common = ["devnet", "--port", "0", "--json", "--bridge", "--env-out", "bridge.env"]
-        peaq = _start([ours, "--env-file", "bridge.env", *common], d, env, procs)
-        base = _start([ours, "--env-file", "bridge.env", *common, "--chain", "base"], d, env, procs)
-        relayer = subprocess.Popen(
-            [ours, "--env-file", "bridge.env", "relayer", "run", "--dev", "--state", "relayer.json", "--poll-ms", "50"],
-            cwd=d,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        procs.append(relayer)
-        yield Bridge(parse_env_file(d / "bridge.env"), peaq, base)
-    finally:
-        for p in procs:
-            p.kill()
-            p.wait()
+def bridge(stack: Stack) -> Bridge:
+    return Bridge(stack)
 
 
 def test_the_env_file_names_both_sides(bridge: Bridge) -> None:
@@ -95,6 +61,9 @@ def test_the_env_file_names_both_sides(bridge: Bridge) -> None:
     assert bridge.env["BASE_RPC_URL"] == bridge.base_url
     assert bridge.env["BASE_MACHINE_NFT_ADDRESS"] == bridge.base_nft
     assert bridge.base_w3.eth.chain_id == 31338
+    # The two OApps are each other's peers (LayerZero's bytes32 peer of the other side's address).
+    assert bridge.adapter_contract.functions.peers(30184).call()[-20:] == bytes.fromhex(bridge.base_nft[2:])
+    assert bridge.base_contract.functions.peers(30302).call()[-20:] == bytes.fromhex(bridge.adapter[2:])
 
 
 def test_bridge_nft_peaq_base_peaq(bridge: Bridge) -> None:

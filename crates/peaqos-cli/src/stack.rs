@@ -9,10 +9,10 @@ use crate::error::from_mcr;
 use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
-use peaqos_contracts::{IdentityRegistry, MachineNFT};
 use peaqos_bridge::{
     BridgeError, LzArtifacts, RelayChain, RelayerConfig, RelayerHandle, Side, SideDeployment,
 };
+use peaqos_contracts::{IdentityRegistry, MachineNFT};
 use peaqos_devnet::{ChainKind, DevnetConfig, DevnetHandle};
 use peaqos_gas_station::{ChainSettings, GasStationConfig, GasStationHandle, ServerKey};
 use peaqos_mcr::{McrHandle, McrServiceConfig};
@@ -462,7 +462,8 @@ async fn start_bridge(
         relayer_state.clone(),
     );
     rc.poll_interval = Duration::from_millis(100);
-    let relayer = peaqos_bridge::spawn(rc).map_err(|e| CliError::network(format!("relayer: {e}")))?;
+    let relayer =
+        peaqos_bridge::spawn(rc).map_err(|e| CliError::network(format!("relayer: {e}")))?;
     Ok(StackBridge {
         base,
         peaq_side,

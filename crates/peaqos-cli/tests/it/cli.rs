@@ -131,6 +131,8 @@ fn up_serves_the_stack_and_writes_a_private_env() {
             "0",
             "--bundler-port",
             "0",
+            "--base-port",
+            "0",
             "--json",
             "--env-out",
         ])
