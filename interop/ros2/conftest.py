@@ -94,14 +94,6 @@ class Proc:
 
 
 @dataclass
-class Stack:
-    env: dict[str, str]
-    rpc_url: str
-    mcr_url: str
-    gas_station_url: str
-
-
-@dataclass
 class NodeInfo:
     domain: int
     config: Path
@@ -110,60 +102,20 @@ class NodeInfo:
     log: Path
 
 
-@pytest.fixture(scope="session")
-def peer_present() -> None:
-    import cyclonedds  # noqa: F401  (ImportError fails the session: the peer is required)
+@dataclass
+class Stack:
+    env: dict[str, str]
+    rpc_url: str
+    mcr_url: str
+    gas_station_url: str
+    node: NodeInfo
+    ready_text: str
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    binary = our_bin()
-    assert binary.is_file() and os.access(binary, os.X_OK), f"{binary} is missing: cargo build -p peaqos-cli"
-    work = tmp_path_factory.mktemp("up")
-    env_out = work / "up.env"
-    p = Proc(
-        [str(binary), "up", "--env-out", str(env_out), "--devnet-port", "0", "--mcr-port", "0", "--gas-station-port", "0", "--bundler-port", "0"],
-        work, clean_env(work), work / "up.log",
-    )
-    try:
-        p.wait_for("peaqos up: ready", "`peaqos up`")
-        env = parse_env_file(env_out)
-        yield Stack(env, env["PEAQOS_RPC_URL"], env["PEAQOS_MCR_API_URL"].rstrip("/"), env["PEAQOS_GAS_STATION_URL"].rstrip("/"))
-    finally:
-        p.stop()
-
-
-@pytest.fixture(scope="session")
-def node(stack: Stack, peer_present: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeInfo]:
-    """`peaqos node --config peaq_robot.yaml` with the Cyclone reply mapping, on a random
-    ROS domain, discovery on localhost only, keys in an OWS vault under the test's HOME."""
-    work = tmp_path_factory.mktemp("node")
-    e = stack.env
-    registry = work / ".peaq_robot" / "peaqos_wallets.json"
-    vault = work / ".ows"
-    yaml = f"""# peaq_robot.yaml: other nodes' sections are ignored
-network:
-  hostname: robot-1
-peaq_os:
-  enabled: true
-  rpc_url: {stack.rpc_url}
-  api_url: {stack.mcr_url}
-  faucet:
-    base_url: {stack.gas_station_url}
-  wallet_registry:
-    path: {registry}
-  contracts:
-    identity_registry: "{e['IDENTITY_REGISTRY_ADDRESS']}"
-    identity_staking: "{e['IDENTITY_STAKING_ADDRESS']}"
-    event_registry: "{e['EVENT_REGISTRY_ADDRESS']}"
-    machine_nft: "{e['MACHINE_NFT_ADDRESS']}"
-    did_registry: "{e['DID_REGISTRY_ADDRESS']}"
-    batch_precompile: "{e['BATCH_PRECOMPILE_ADDRESS']}"
-"""
-    config = work / "peaq_robot.yaml"
-    config.write_text(yaml)
-    domain = random.randint(150, 230)
-    extra = {
+def ros_env(domain: int, vault: Path) -> dict[str, str]:
+    """The ROS side of a node process: a private domain, the Cyclone reply mapping, discovery
+    on localhost only, keys in an OWS vault under the test's HOME."""
+    return {
         "ROS_DOMAIN_ID": str(domain),
         "RMW_IMPLEMENTATION": "rmw_cyclonedds_cpp",
         "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST",
@@ -171,13 +123,58 @@ peaq_os:
         "OWS_PASSPHRASE": "interop passphrase",
         "PEAQOS_LOG": "info",
     }
-    log = work / "node.log"
-    p = Proc([str(our_bin()), "node", "--config", str(config)], work, clean_env(work, extra), log)
+
+
+@pytest.fixture(scope="session")
+def peer_present() -> None:
+    import cyclonedds  # noqa: F401  (ImportError fails the session: the peer is required)
+
+
+@pytest.fixture(scope="session")
+def stack(peer_present: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """`peaqos up --with-node --node-config peaq_robot.yaml`: the stack and the node in one
+    process. The YAML names only the wallet registry (and another node's section, ignored):
+    RPC, contracts, MCR API and Gas Station come from the stack."""
+    binary = our_bin()
+    assert binary.is_file() and os.access(binary, os.X_OK), f"{binary} is missing: cargo build -p peaqos-cli"
+    work = tmp_path_factory.mktemp("up")
+    env_out = work / "up.env"
+    registry = work / ".peaq_robot" / "peaqos_wallets.json"
+    vault = work / ".ows"
+    config = work / "peaq_robot.yaml"
+    config.write_text(f"""# peaq_robot.yaml: other nodes' sections are ignored
+network:
+  hostname: robot-1
+peaq_os:
+  enabled: false   # the stack's parameters turn it on
+  wallet_registry:
+    path: {registry}
+""")
+    domain = random.randint(150, 190)
+    log = work / "up.log"
+    p = Proc(
+        [str(binary), "up", "--env-out", str(env_out), "--devnet-port", "0", "--mcr-port", "0",
+         "--gas-station-port", "0", "--bundler-port", "0", "--base-port", "0",
+         "--with-node", "--node-config", str(config)],
+        work, clean_env(work, ros_env(domain, vault)), log,
+    )
     try:
-        p.wait_for("peaqos_node ready", "`peaqos node`")
-        yield NodeInfo(domain, config, registry, vault, log)
+        p.wait_for("peaqos_node ready", "`peaqos up --with-node`")
+        p.wait_for("peaqos up: ready", "`peaqos up --with-node`")
+        p.wait_for("env file", "`peaqos up --with-node`")
+        env = parse_env_file(env_out)
+        yield Stack(
+            env, env["PEAQOS_RPC_URL"], env["PEAQOS_MCR_API_URL"].rstrip("/"),
+            env["PEAQOS_GAS_STATION_URL"].rstrip("/"), NodeInfo(domain, config, registry, vault, log),
+            "\n".join(p.seen),
+        )
     finally:
         p.stop()
+
+
+@pytest.fixture(scope="session")
+def node(stack: Stack) -> NodeInfo:
+    return stack.node
 
 
 @pytest.fixture(scope="session")
@@ -185,3 +182,39 @@ def peer(node: NodeInfo):
     import ros2peer
 
     return ros2peer.Peer(node.domain)
+
+
+@pytest.fixture(scope="session")
+def standalone(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeInfo]:
+    """`peaqos node --config peaq_robot.yaml` alone, against the stack's RPC as against any
+    RPC: every address from the YAML file, peaq's plaintext registry, its own ROS domain."""
+    work = tmp_path_factory.mktemp("node")
+    e = stack.env
+    registry = work / ".peaq_robot" / "peaqos_wallets.json"
+    vault = work / ".ows"
+    config = work / "peaq_robot.yaml"
+    config.write_text(f"""peaq_os:
+  enabled: true
+  rpc_url: {stack.rpc_url}
+  api_url: {stack.mcr_url}
+  faucet:
+    base_url: {stack.gas_station_url}
+  wallet_registry:
+    path: {registry}
+    plaintext: true
+  contracts:
+    identity_registry: "{e['IDENTITY_REGISTRY_ADDRESS']}"
+    identity_staking: "{e['IDENTITY_STAKING_ADDRESS']}"
+    event_registry: "{e['EVENT_REGISTRY_ADDRESS']}"
+    machine_nft: "{e['MACHINE_NFT_ADDRESS']}"
+    did_registry: "{e['DID_REGISTRY_ADDRESS']}"
+    batch_precompile: "{e['BATCH_PRECOMPILE_ADDRESS']}"
+""")
+    domain = random.randint(191, 230)
+    log = work / "node.log"
+    p = Proc([str(our_bin()), "node", "--config", str(config)], work, clean_env(work, ros_env(domain, vault)), log)
+    try:
+        p.wait_for("peaqos_node ready", "`peaqos node`")
+        yield NodeInfo(domain, config, registry, vault, log)
+    finally:
+        p.stop()

@@ -92,12 +92,16 @@ class ServiceTypes:
         self.response = _struct(f"{base}_Response_", resp)
 
 
-QOS = Qos(
-    Policy.Reliability.Reliable(max_blocking_time=1_000_000_000),
-    Policy.Durability.Volatile,
-    Policy.History.KeepLast(10),
-    Policy.DataRepresentation(use_cdrv0_representation=True),
-)
+def qos(depth: int = 10) -> Qos:
+    return Qos(
+        Policy.Reliability.Reliable(max_blocking_time=1_000_000_000),
+        Policy.Durability.Volatile,
+        Policy.History.KeepLast(depth),
+        Policy.DataRepresentation(use_cdrv0_representation=True),
+    )
+
+
+QOS = qos()
 
 
 class Client:
@@ -111,7 +115,11 @@ class Client:
         rq = Topic(peer.dp, f"rq/peaqos_node/{service}Request", self.types.request, qos=QOS)
         rr = Topic(peer.dp, f"rr/peaqos_node/{service}Reply", self.types.response, qos=QOS)
         self.writer = DataWriter(peer.dp, rq, qos=QOS)
-        self.reader = DataReader(peer.dp, rr, qos=QOS)
+        # Every client of a service reads every reply on its reply topic (the Cyclone mapping
+        # has no per-client topic) and keeps its own by the header's GUID: a client expecting
+        # many replies at once keeps a deeper local history (depth is not matched in
+        # discovery, the wire QoS stays RELIABLE + VOLATILE).
+        self.reader = DataReader(peer.dp, rr, qos=qos(peer.reply_depth))
 
     def wait_matched(self, timeout: float) -> None:
         """Until the node's request reader and reply writer are matched (the peer has
@@ -145,16 +153,19 @@ class Client:
             time.sleep(0.002)
         return got
 
-    def call(self, timeout: float = 120.0, **fields: Any) -> Any:
+    def call(self, _wait: float = 120.0, **fields: Any) -> Any:
+        """One request, its reply within `_wait` seconds (`timeout` is a request field of
+        PeaqosWaitForBridgeArrival)."""
         seq = self.send(**fields)
-        return self.collect([seq], timeout)[seq]
+        return self.collect([seq], _wait)[seq]
 
 
 class Peer:
     """A DDS participant in `domain` holding one client per service."""
 
-    def __init__(self, domain: int) -> None:
+    def __init__(self, domain: int, reply_depth: int = 10) -> None:
         self.dp = DomainParticipant(domain)
+        self.reply_depth = reply_depth
         self.clients: dict[str, Client] = {}
 
     def client(self, service: str, type_name: str, timeout: float = 60.0) -> Client:
@@ -194,3 +205,31 @@ SERVICES = {
     "smart_account/deploy": "PeaqosDeploySmartAccount", "bridge/nft": "PeaqosBridgeNft",
     "bridge/wait_arrival": "PeaqosWaitForBridgeArrival",
 }
+
+
+def _load_main(argv: list[str]) -> None:
+    """`python ros2peer.py validate-load DOMAIN INDEX N`: one client participant in its own
+    process. It prints `ready` once it has discovered the node's events/validate, waits for
+    `go` on stdin, sends N requests at once (raw data = bytes [INDEX, k]) and prints the
+    replies as one JSON object {k: [success, data_hash, error]}."""
+    import json
+    import sys
+
+    domain, index, n = int(argv[0]), int(argv[1]), int(argv[2])
+    # Every client's reader sees all 4 x N replies of the burst.
+    c = Peer(domain, reply_depth=1000).client("events/validate", "PeaqosValidateEvent")
+    print("ready", flush=True)
+    assert sys.stdin.readline().strip() == "go"
+    seqs = {
+        c.send(machine_id=1 + index, event_type=0, value=k, timestamp=1_700_000_000, raw_data_hex=f"{index:02x}{k:02x}"): k
+        for k in range(n)
+    }
+    got = c.collect(list(seqs), 120.0)
+    print(json.dumps({seqs[s]: [r.success, r.data_hash, r.error] for s, r in got.items()}), flush=True)
+
+
+if __name__ == "__main__":
+    import sys
+
+    assert sys.argv[1] == "validate-load", sys.argv
+    _load_main(sys.argv[2:])

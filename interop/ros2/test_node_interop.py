@@ -40,6 +40,34 @@ def call_uint(url: str, to: str, signature: str, *args: int) -> int:
     return int(rpc(url, "eth_call", [{"to": to, "data": data}, "latest"]), 16)
 
 
+def call_word(url: str, to: str, signature: str, *args: int) -> str | None:
+    """The first 32-byte word an eth_call returns as 0x hex, or None when the call reverts."""
+    data = "0x" + k256(signature.encode())[:4].hex() + "".join(f"{a:064x}" for a in args)
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_call", "params": [{"to": to, "data": data}, "latest"]}).encode()
+    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        out = json.loads(r.read())
+    if "error" in out:
+        return None
+    return out["result"][:66]
+
+
+def owner_of(url: str, nft: str, token_id: int) -> str | None:
+    """ownerOf(tokenId), lower-case, or None when the token does not exist on that chain."""
+    w = call_word(url, nft, "ownerOf(uint256)", token_id)
+    return None if w is None else "0x" + w[-40:]
+
+
+def wait_until(check, timeout: float, what: str):
+    end = time.monotonic() + timeout
+    while True:
+        v = check()
+        if v:
+            return v
+        assert time.monotonic() < end, f"{what} within {timeout:.0f} s"
+        time.sleep(0.2)
+
+
 def totp(secret_b32: str, step: int) -> str:
     key = base64.b32decode(secret_b32.upper() + "=" * (-len(secret_b32) % 8))
     mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
@@ -67,6 +95,13 @@ def ok(r, what: str):
     assert r.success, f"{what}: {r}"
     assert (r.error, getattr(r, "error_code", "")) == ("", ""), f"{what}: {r}"
     return r
+
+
+def test_up_with_node_names_the_node_in_its_ready_line(stack, node) -> None:
+    line = next(x for x in stack.ready_text.splitlines() if "ROS 2 node" in x)
+    assert line.strip() == (
+        f"ROS 2 node   /peaqos_node  (ROS_DOMAIN_ID={node.domain}, 26 services, rmw_cyclonedds_cpp reply mapping)"
+    ), line
 
 
 def test_discovers_the_node_with_exact_ros2_types(peer) -> None:
@@ -240,27 +275,150 @@ def test_mcr_query_machine_and_operator_machines(peer, stack) -> None:
     assert (missing.success, missing.error_code) == (False, "NOT_FOUND"), missing
 
 
-@pytest.mark.parametrize("n", [40])
-def test_concurrent_validate_calls_from_two_more_participants(node, n: int) -> None:
-    """Two more participants in this process send their calls at once. The node holds a reply
-    until it has discovered the caller's reader, recognising the caller by its participant's
-    GUID; participants of one process look alike to it under the Cyclone mapping, so a reply to
-    a brand-new participant of a process it already knows can go out too early: requests
-    still unanswered after 15 s are sent once more (events/validate is idempotent)."""
-    peers = [ros2peer.Peer(node.domain) for _ in range(2)]
-    clients = [p.client("events/validate", "PeaqosValidateEvent") for p in peers]
-    for i, c in enumerate(clients):
-        fields = {k: event_fields(machine_id=1 + i, raw_data_hex=f"{i:02x}{k:02x}", timestamp=1_700_000_000) for k in range(n // 2)}
-        answered: dict[int, object] = {}
-        pending = {c.send(**f): k for k, f in fields.items()}
-        for attempt in range(3):
-            got = c.collect(list(pending), 15 if attempt < 2 else 120, partial=attempt < 2)
-            for s_, r in got.items():
-                answered[pending[s_]] = r
-            missing = [k for k in fields if k not in answered]
-            if not missing:
-                break
-            pending = {c.send(**fields[k]): k for k in missing}
-        assert sorted(answered) == list(range(n // 2))
-        for k, r in answered.items():
-            assert r.success and r.data_hash == "0x" + k256(bytes([i, k])).hex(), r
+def test_100_concurrent_calls_from_4_client_participants_all_answered(node) -> None:
+    """4 client participants, each in its own process (its own DDS participant and GUID
+    prefix, as 4 robot processes are), send 25 events/validate requests each, all at once
+    once every one has discovered the node: each of the 100 requests is answered once, with
+    its own data hash, nothing re-sent."""
+    import subprocess
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    procs = [
+        subprocess.Popen(
+            [sys.executable, os.path.join(here, "ros2peer.py"), "validate-load", str(node.domain), str(i), "25"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=here,
+        )
+        for i in range(4)
+    ]
+    try:
+        for p in procs:
+            assert p.stdout.readline().strip() == "ready", f"client exited {p.poll()}"
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        answered = 0
+        for i, p in enumerate(procs):
+            out, _ = p.communicate(timeout=180)
+            assert p.returncode == 0, out
+            replies = json.loads(out.strip().splitlines()[-1])
+            assert sorted(int(k) for k in replies) == list(range(25))
+            for k, (success, data_hash, error) in replies.items():
+                assert success and error == "", (i, k, error)
+                assert data_hash == "0x" + k256(bytes([i, int(k)])).hex()
+                answered += 1
+        assert answered == 100
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+def sa_fields(**over):
+    f = dict(signer_address=F.machine, owner=F.owner, machine=F.machine, daily_limit="", salt="7")
+    f.update(over)
+    return f
+
+
+def test_smart_account_address_and_deploy_checked_against_the_factory(peer, stack) -> None:
+    factory = stack.env["MACHINE_ACCOUNT_FACTORY_ADDRESS"]
+    r = ok(peer.call("smart_account/address", "PeaqosGetSmartAccountAddress", **sa_fields()), "smart_account/address")
+    word = call_word(stack.rpc_url, factory, "getAddress(address,address,uint256)", int(F.owner, 16), int(F.machine, 16), 7)
+    assert word is not None and r.address.lower() == "0x" + word[-40:], (r, word)
+    assert r.address != r.address.lower()  # checksummed
+    assert rpc(stack.rpc_url, "eth_getCode", [r.address, "latest"]) in ("0x", "0x0")  # not deployed yet
+    # The salt in hex is the same salt; daily_limit is ignored.
+    same = ok(peer.call("smart_account/address", "PeaqosGetSmartAccountAddress", **sa_fields(salt="0x7", daily_limit="100")), "address")
+    assert same.address == r.address
+    other = ok(peer.call("smart_account/address", "PeaqosGetSmartAccountAddress", **sa_fields(salt="8")), "address")
+    assert other.address != r.address
+    # A bad request is refused before anything is sent.
+    nonce = rpc(stack.rpc_url, "eth_getTransactionCount", [F.machine, "latest"])
+    for over, field in ((dict(salt="seven"), "salt"), (dict(owner="0x12"), "owner"), (dict(machine="nope"), "machine")):
+        bad = peer.call("smart_account/deploy", "PeaqosDeploySmartAccount", **sa_fields(**over))
+        assert (bad.success, bad.error_code, bad.error_field) == (False, "VALIDATION_ERROR", field), bad
+        assert bad.error, bad
+    assert rpc(stack.rpc_url, "eth_getTransactionCount", [F.machine, "latest"]) == nonce
+    d = ok(peer.call("smart_account/deploy", "PeaqosDeploySmartAccount", **sa_fields()), "smart_account/deploy")
+    assert d.address == r.address
+    assert len(rpc(stack.rpc_url, "eth_getCode", [d.address, "latest"])) > 2, "no code at the smart account"
+    assert int(rpc(stack.rpc_url, "eth_getTransactionCount", [F.machine, "latest"]), 16) == int(nonce, 16) + 1
+    # Its owner and machine, as the account itself reports them.
+    for sig, want in (("owner()", F.owner), ("machine()", F.machine)):
+        w = call_word(stack.rpc_url, d.address, sig)
+        assert w is not None and "0x" + w[-40:] == want.lower(), (sig, w)
+
+
+BRIDGE_TIMEOUT_S = 61  # the node requires more than 60 (0 = 300)
+
+
+def bridge_fields(**over):
+    f = dict(signer_address=F.machine, token_id=F.token_id, source="peaq", destination="base", recipient=F.machine, base_rpc_url="", base_nft_address="", options_hex="")
+    f.update(over)
+    return f
+
+
+def test_bridge_nft_peaq_to_base_and_back_checked_with_owner_of(peer, stack) -> None:
+    e = stack.env
+    adapter, nft = e["MACHINE_NFT_ADAPTER_ADDRESS"], e["MACHINE_NFT_ADDRESS"]
+    base_url, base_nft = e["BASE_RPC_URL"], e["BASE_MACHINE_NFT_ADDRESS"]
+    assert int(rpc(base_url, "eth_chainId", []), 16) == 31338
+    assert owner_of(stack.rpc_url, nft, F.token_id) == F.machine.lower()
+    assert owner_of(base_url, base_nft, F.token_id) is None
+    # Bad requests are refused before anything is signed.
+    nonce = rpc(stack.rpc_url, "eth_getTransactionCount", [F.machine, "latest"])
+    for over, field in (
+        (dict(source="mars"), "source"), (dict(destination="peaq"), "destination"),
+        (dict(recipient="0x1234"), "recipient"), (dict(options_hex="0x123"), "options_hex"), (dict(token_id=0), "token_id"),
+    ):
+        bad = peer.call("bridge/nft", "PeaqosBridgeNft", **bridge_fields(**over))
+        assert (bad.success, bad.error_code, bad.error_field) == (False, "VALIDATION_ERROR", field), bad
+    bad = peer.call("bridge/wait_arrival", "PeaqosWaitForBridgeArrival", dst_rpc_url=base_url, dst_nft_address=base_nft, token_id=F.token_id, timeout=30)
+    assert (bad.success, bad.error_code, bad.error_field) == (False, "VALIDATION_ERROR", "timeout"), bad
+    assert rpc(stack.rpc_url, "eth_getTransactionCount", [F.machine, "latest"]) == nonce
+
+    # peaq -> Base: the node approves the adapter, quotes and sends; the adapter holds the token.
+    r = ok(peer.call("bridge/nft", "PeaqosBridgeNft", **bridge_fields(source="PEAQ", destination="Base")), "bridge/nft peaq->base")
+    assert int(rpc(stack.rpc_url, "eth_getTransactionReceipt", [r.tx_hash])["status"], 16) == 1
+    assert owner_of(stack.rpc_url, nft, F.token_id) == adapter.lower()
+    w = ok(peer.client("bridge/wait_arrival", "PeaqosWaitForBridgeArrival").call(
+        _wait=BRIDGE_TIMEOUT_S + 60, dst_rpc_url=base_url, dst_nft_address=base_nft, token_id=F.token_id, timeout=BRIDGE_TIMEOUT_S,
+    ), "bridge/wait_arrival on Base")
+    assert w.arrived, w
+    assert owner_of(base_url, base_nft, F.token_id) == F.machine.lower()
+
+    # Base -> peaq: the holder pays the fee on Base (gas from the Base devnet), the token is
+    # burned there and the adapter releases it on peaq.
+    rpc(base_url, "anvil_setBalance", [F.machine, hex(10**20)])
+    r = ok(peer.call("bridge/nft", "PeaqosBridgeNft", **bridge_fields(source="base", destination="peaq", base_rpc_url=base_url, base_nft_address=base_nft)), "bridge/nft base->peaq")
+    assert int(rpc(base_url, "eth_getTransactionReceipt", [r.tx_hash])["status"], 16) == 1
+    assert owner_of(base_url, base_nft, F.token_id) is None, "burned on Base"
+    # wait_arrival counts any owner (the adapter too): the release is waited for here first.
+    wait_until(lambda: owner_of(stack.rpc_url, nft, F.token_id) == F.machine.lower(), BRIDGE_TIMEOUT_S, "the token released on peaq")
+    w = ok(peer.client("bridge/wait_arrival", "PeaqosWaitForBridgeArrival").call(
+        _wait=BRIDGE_TIMEOUT_S + 60, dst_rpc_url=stack.rpc_url, dst_nft_address=nft, token_id=F.token_id, timeout=0,
+    ), "bridge/wait_arrival on peaq")
+    assert w.arrived, w
+
+
+def test_peaqos_node_alone_against_the_rpc(standalone, stack) -> None:
+    """`peaqos node` outside `up`, configured only by its YAML: peaq's plaintext registry as
+    asked, chain reads against the stack's RPC and MCR API."""
+    p = ros2peer.Peer(standalone.domain)
+    r = ok(p.call("wallet/create", "PeaqosCreateWallet", label=""), "wallet/create")
+    reg = json.loads(standalone.registry.read_text())
+    entry = reg["wallets"][r.address]
+    assert entry["label"] == "machine_wallet" and entry["account_id"] == f"eip155:3338:{r.address}"
+    assert entry["private_key"].startswith("0x") and len(entry["private_key"]) == 66  # plaintext, as configured
+    assert stat.S_IMODE(os.stat(standalone.registry).st_mode) == 0o600
+    got = ok(p.call("wallet/get", "PeaqosGetWallet", address=r.address), "wallet/get")
+    assert "private_key" not in got.wallet_json and json.loads(got.wallet_json)["address"] == r.address
+    t = ok(p.call("nft/token_id_of", "PeaqosTokenIdOf", signer_address="", machine_id=F.machine_id), "token_id_of")
+    assert t.token_id == F.token_id
+    q = ok(p.call("mcr/query", "PeaqosQueryMcr", did=F.machine), "mcr/query")
+    assert json.loads(q.result_json)["machine_id"] == F.machine_id
+    # No faucet 2FA through a node whose registry does not hold the owner: the chain services
+    # it has no key for answer WALLET_NOT_FOUND.
+    bad = p.call("events/submit", "PeaqosSubmitEvent", signer_address=F.machine, **event_fields())
+    assert (bad.success, bad.error_code, bad.error_field) == (False, "WALLET_NOT_FOUND", "signer_address"), bad
