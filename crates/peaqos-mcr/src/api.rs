@@ -73,11 +73,11 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
-fn bad(msg: impl Into<String>) -> ApiError {
+pub(crate) fn bad(msg: impl Into<String>) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, msg.into())
 }
 
-fn not_found(msg: impl Into<String>) -> ApiError {
+pub(crate) fn not_found(msg: impl Into<String>) -> ApiError {
     ApiError(StatusCode::NOT_FOUND, msg.into())
 }
 
@@ -175,7 +175,7 @@ impl AppState {
         wall.max(self.status.indexed_timestamp.load(Ordering::Relaxed))
     }
 
-    fn require_index(&self) -> Result<(), ApiError> {
+    pub(crate) fn require_index(&self) -> Result<(), ApiError> {
         if self.status.has_cursor.load(Ordering::Relaxed) {
             return Ok(());
         }
@@ -230,7 +230,7 @@ fn parse_id(s: &str, what: &str) -> Result<u64, ApiError> {
         .map_err(|_| bad(format!("{what} must be a non-negative integer")))
 }
 
-async fn machine_for(st: &AppState, did: &str) -> Result<Arc<MachineView>, ApiError> {
+pub(crate) async fn machine_for(st: &AppState, did: &str) -> Result<Arc<MachineView>, ApiError> {
     let addr = parse_did_or_address(did)?;
     st.require_index()?;
     let id = st
@@ -264,7 +264,11 @@ async fn explain(
     Ok(Json(view::explain_doc(&v, &st.scoring)))
 }
 
-async fn profile(st: &AppState, v: &MachineView, nested: bool) -> Result<MachineProfile, ApiError> {
+pub(crate) async fn profile(
+    st: &AppState,
+    v: &MachineView,
+    nested: bool,
+) -> Result<MachineProfile, ApiError> {
     let attrs = st.store.did_attributes(&v.state.machine.address).await?;
     let data = match view::visibility(&attrs) {
         DataVisibility::Private => VisibilityData::Private,
@@ -370,6 +374,31 @@ async fn operator_machines(
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(bad(format!("limit must be between 1 and {MAX_PAGE}")));
     }
+    let ids = fleet_ids(&st, addr).await?;
+    let total = ids.len() as u64;
+    let mut machines = Vec::new();
+    for id in ids
+        .iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(20))
+    {
+        if let Some(v) = st.view(*id).await? {
+            machines.push(view::operator_entry(&v));
+        }
+    }
+    Ok(Json(OperatorMachinesResponse {
+        operator_did: view::did_of(addr),
+        machines,
+        pagination: Pagination {
+            offset,
+            limit,
+            total,
+        },
+    }))
+}
+
+/// The machine ids of an operator's fleet (404 for an address the index does not know).
+pub(crate) async fn fleet_ids(st: &AppState, addr: Address) -> Result<Vec<u64>, ApiError> {
     st.require_index()?;
     let attrs = st.store.did_attributes(&addr).await?;
     // The proxy's own `machines` list (first 100 valid ids), kept only where the registry agrees
@@ -395,26 +424,23 @@ async fn operator_machines(
             view::did_of(addr)
         )));
     }
-    let total = ids.len() as u64;
-    let mut machines = Vec::new();
-    for id in ids
-        .iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or(20))
-    {
-        if let Some(v) = st.view(*id).await? {
-            machines.push(view::operator_entry(&v));
+    Ok(ids)
+}
+
+/// An operator's DID and the scored views of its whole fleet, by machine id.
+pub(crate) async fn operator_fleet(
+    st: &AppState,
+    did: &str,
+) -> Result<(String, Vec<Arc<MachineView>>), ApiError> {
+    let addr = parse_did_or_address(did)?;
+    let ids = fleet_ids(st, addr).await?;
+    let mut fleet = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(v) = st.view(id).await? {
+            fleet.push(v);
         }
     }
-    Ok(Json(OperatorMachinesResponse {
-        operator_did: view::did_of(addr),
-        machines,
-        pagination: Pagination {
-            offset,
-            limit,
-            total,
-        },
-    }))
+    Ok((view::did_of(addr), fleet))
 }
 
 async fn health() -> Json<Health> {
@@ -550,6 +576,9 @@ pub fn router(state: AppState) -> Router {
         .route("/machines/{machine_id}", get(machine_card))
         .route("/machines/{machine_id}/image.svg", get(machine_card_image))
         .route("/operator/{did}/machines", get(operator_machines))
+        .route("/mcr/{did}/history", get(crate::history::history))
+        .route("/operator/{did}/summary", get(crate::history::summary))
+        .merge(crate::dashboard::routes())
         .route("/openapi.json", get(openapi))
         .fallback(not_found_fallback)
         .method_not_allowed_fallback(method_not_allowed)
@@ -646,6 +675,8 @@ mod tests {
             "/machines/{machine_id}",
             "/machines/{machine_id}/image.svg",
             "/operator/{did}/machines",
+            "/mcr/{did}/history",
+            "/operator/{did}/summary",
             "/health",
             "/ready",
             "/openapi.json",

@@ -7,6 +7,8 @@
 
 use crate::error::McrError;
 use alloy::primitives::{Address, B256, Bytes, U256};
+use peaqos_mcr_model::DayPoint;
+use peaqos_types::rating::{Rating, RevenueTrend};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Row};
@@ -16,6 +18,7 @@ use std::str::FromStr;
 
 const MIGRATION_0001: &str = include_str!("../migrations/0001_init.sql");
 const MIGRATION_0002: &str = include_str!("../migrations/0002_published_abi.sql");
+const MIGRATION_0003: &str = include_str!("../migrations/0003_history.sql");
 
 fn migrator() -> Migrator {
     let m = |version, name, sql| {
@@ -31,6 +34,7 @@ fn migrator() -> Migrator {
         migrations: Cow::Owned(vec![
             m(1, "init", MIGRATION_0001),
             m(2, "published_abi", MIGRATION_0002),
+            m(3, "history", MIGRATION_0003),
         ]),
         ..Migrator::DEFAULT
     }
@@ -522,6 +526,9 @@ impl Store {
         for chunk in events.chunks(ROWS_PER_INSERT) {
             insert_events(&mut tx, chunk, postgres).await?;
         }
+        for (machine_id, day) in restated_days(&batch.changes) {
+            restate_history(&mut tx, machine_id, Some(day)).await?;
+        }
         let mut hashes: BTreeMap<u64, B256> = batch.block_hashes.iter().copied().collect();
         hashes.insert(batch.to_block, batch.to_hash);
         let hashes: Vec<(u64, B256)> = hashes.into_iter().collect();
@@ -592,6 +599,13 @@ impl Store {
         ] {
             sqlx::query(sql).bind(above).execute(&mut *tx).await?;
         }
+        // The history is derived: a reorg may have changed any machine's past.
+        sqlx::query("DELETE FROM mcr_history")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE history_generations SET generation = generation + 1")
+            .execute(&mut *tx)
+            .await?;
         match ancestor {
             Some((n, h, ts)) => {
                 sqlx::query(
@@ -851,6 +865,192 @@ impl Store {
             }
         }
         Ok(c)
+    }
+}
+
+/// Columns of one `mcr_history` row.
+const HISTORY_COLUMNS: usize = 12;
+
+/// The first day of each machine's history that a batch changes: the day of its earliest new
+/// event, or day 0 (everything) for a registration, a stake, a status change, a flag or an
+/// override. Operators, NFTs, DID attributes and anomalies do not enter the score.
+pub fn restated_days(changes: &[LocatedChange]) -> BTreeMap<u64, u64> {
+    let mut out: BTreeMap<u64, u64> = BTreeMap::new();
+    for (_, _, c) in changes {
+        let (id, day) = match c {
+            Change::Event(e) => (e.machine_id, e.timestamp / 86_400),
+            Change::Registered(m) => (m.machine_id, 0),
+            Change::Staked { machine_id, .. }
+            | Change::Status { machine_id, .. }
+            | Change::Flagged { machine_id, .. }
+            | Change::FlagCleared { machine_id }
+            | Change::TrustSet { machine_id, .. }
+            | Change::TrustCleared { machine_id } => (*machine_id, 0),
+            Change::OperatorSet { .. }
+            | Change::Nft { .. }
+            | Change::DidAttribute { .. }
+            | Change::Anomaly(_) => continue,
+        };
+        let first = out.entry(id).or_insert(day);
+        *first = (*first).min(day);
+    }
+    out
+}
+
+/// Drops a machine's stored history from `from_day` on (`None`: all of it) and bumps its
+/// generation, so a recomputation that read the rows before this change does not store them.
+async fn restate_history(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    machine_id: u64,
+    from_day: Option<u64>,
+) -> Result<(), McrError> {
+    sqlx::query("DELETE FROM mcr_history WHERE machine_id = $1 AND day >= $2")
+        .bind(i(machine_id))
+        .bind(i(from_day.unwrap_or(0)))
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO history_generations (machine_id, generation) VALUES ($1, 1) \
+         ON CONFLICT (machine_id) DO UPDATE SET generation = history_generations.generation + 1",
+    )
+    .bind(i(machine_id))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The history generation of a machine (0 before any change).
+    pub async fn history_generation(&self, machine_id: u64) -> Result<u64, McrError> {
+        Ok(
+            sqlx::query("SELECT generation FROM history_generations WHERE machine_id = $1")
+                .bind(i(machine_id))
+                .fetch_optional(&self.pool)
+                .await?
+                .map_or(0, |r| u(r.get::<i64, _>(0))),
+        )
+    }
+
+    /// Stored history rows of a machine for the days `from_day..=to_day` computed with
+    /// `inputs` ([`crate::history::inputs_hash`]), oldest first.
+    pub async fn history_rows(
+        &self,
+        machine_id: u64,
+        from_day: u64,
+        to_day: u64,
+        inputs: &str,
+    ) -> Result<Vec<DayPoint>, McrError> {
+        let rows = sqlx::query(
+            "SELECT day, mcr_score, computed_score, mcr, revenue_trend, degraded, revenue_usd_cents, \
+             revenue_events, activity_events, cumulative_events FROM mcr_history \
+             WHERE machine_id = $1 AND day >= $2 AND day <= $3 AND inputs = $4 ORDER BY day",
+        )
+        .bind(i(machine_id))
+        .bind(i(from_day))
+        .bind(i(to_day))
+        .bind(inputs.to_owned())
+        .fetch_all(&self.pool)
+        .await?;
+        let byte = |v: i64| u8::try_from(v.clamp(0, 255)).unwrap_or(0);
+        Ok(rows
+            .iter()
+            .map(|r| DayPoint {
+                day: u(r.get::<i64, _>(0)),
+                score: byte(r.get::<i64, _>(1)),
+                computed_score: byte(r.get::<i64, _>(2)),
+                rating: r.get::<String, _>(3).parse().unwrap_or(Rating::NR),
+                revenue_trend: r
+                    .get::<String, _>(4)
+                    .parse()
+                    .unwrap_or(RevenueTrend::Insufficient),
+                degraded: r.get::<i64, _>(5) != 0,
+                revenue_usd_cents: u(r.get::<i64, _>(6)),
+                revenue_events: u(r.get::<i64, _>(7)),
+                activity_events: u(r.get::<i64, _>(8)),
+                cumulative_events: u(r.get::<i64, _>(9)),
+            })
+            .collect())
+    }
+
+    /// Stores history rows computed with `inputs` from what the store held at `generation`;
+    /// stores nothing and returns `false` when the machine's past changed since (the generation
+    /// moved).
+    pub async fn store_history(
+        &self,
+        machine_id: u64,
+        generation: u64,
+        inputs: &str,
+        rows: &[DayPoint],
+    ) -> Result<bool, McrError> {
+        if rows.is_empty() {
+            return Ok(true);
+        }
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO history_generations (machine_id, generation) VALUES ($1, 0) \
+             ON CONFLICT (machine_id) DO NOTHING",
+        )
+        .bind(i(machine_id))
+        .execute(&mut *tx)
+        .await?;
+        // Takes the row's lock (PostgreSQL) / the write lock (SQLite) and checks the generation
+        // under it: an indexer transaction that restates this machine either committed before
+        // (no row matches) or waits until this one has committed (and then deletes the rows).
+        let current = sqlx::query(
+            "UPDATE history_generations SET generation = generation \
+             WHERE machine_id = $1 AND generation = $2",
+        )
+        .bind(i(machine_id))
+        .bind(i(generation))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !current {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let sql = format!(
+                "INSERT INTO mcr_history (machine_id, day, mcr_score, computed_score, mcr, revenue_trend, \
+                 degraded, revenue_usd_cents, revenue_events, activity_events, cumulative_events, inputs) \
+                 VALUES {} ON CONFLICT (machine_id, day) DO UPDATE SET mcr_score = excluded.mcr_score, \
+                 computed_score = excluded.computed_score, mcr = excluded.mcr, \
+                 revenue_trend = excluded.revenue_trend, degraded = excluded.degraded, \
+                 revenue_usd_cents = excluded.revenue_usd_cents, revenue_events = excluded.revenue_events, \
+                 activity_events = excluded.activity_events, cumulative_events = excluded.cumulative_events, \
+                 inputs = excluded.inputs",
+                values_placeholders(chunk.len(), HISTORY_COLUMNS, self.postgres)
+            );
+            let mut q = sqlx::query(&sql);
+            for p in chunk {
+                q = q
+                    .bind(i(machine_id))
+                    .bind(i(p.day))
+                    .bind(i64::from(p.score))
+                    .bind(i64::from(p.computed_score))
+                    .bind(p.rating.as_str())
+                    .bind(p.revenue_trend.as_str())
+                    .bind(i64::from(p.degraded))
+                    .bind(i(p.revenue_usd_cents))
+                    .bind(i(p.revenue_events))
+                    .bind(i(p.activity_events))
+                    .bind(i(p.cumulative_events))
+                    .bind(inputs.to_owned());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Every machine id, ascending, at most `limit`.
+    pub async fn machine_ids(&self, limit: u64) -> Result<Vec<u64>, McrError> {
+        let rows = sqlx::query("SELECT machine_id FROM machines ORDER BY machine_id LIMIT $1")
+            .bind(i(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| u(r.get::<i64, _>(0))).collect())
     }
 }
 

@@ -3,6 +3,9 @@
 //! - [`service`]: end to end, devnet -> indexer -> storage -> scoring -> HTTP;
 //! - [`fx_refresh`]: fresh ECB rates from a feed server on loopback, the last good table kept
 //!   on 500 / garbage and across a restart, `/ready`'s `fx`, the devnet's pinned table;
+//! - [`history`]: `/mcr/{did}/history` against a per-day recomputation from the submitted
+//!   events, its restatement by events, flags and reorgs, and `/operator/{did}/summary`;
+//! - [`dashboard`]: the `/dashboard` pages (numbers, sorting, filters, escaping, headers);
 //! - [`indexing`]: the indexer against the devnet the way it reads peaq mainnet;
 //! - [`store_bulk`]: bulk writes, idempotent re-application and rollbacks, on SQLite and
 //!   PostgreSQL;
@@ -10,7 +13,9 @@
 //!   ([`common::guards`]).
 
 mod common;
+mod dashboard;
 mod fx_refresh;
+mod history;
 mod indexing;
 mod service;
 mod store_bulk;
