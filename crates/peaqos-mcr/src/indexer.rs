@@ -503,6 +503,7 @@ fn event_row(log: &EventLog, r: EventRegistry::MachineEvent, at: &Located) -> Ev
         block_timestamp: at.block_timestamp,
         tx_hash: at.tx_hash,
         log_index: at.log_index,
+        source_check: peaqos_mcr_model::SourceCheck::NotApplicable,
     }
 }
 

@@ -4,7 +4,7 @@ use crate::store::{EventCounts, EventRow, MachineState};
 use alloy::primitives::Address;
 use peaqos_mcr_model::fx::minor_unit_digits;
 use peaqos_mcr_model::{
-    FxConversion, FxTable, MachineFacts, McrResult, ScoredEvent, ScoringConfig,
+    FxConversion, FxTable, MachineFacts, McrResult, ScoredEvent, ScoringConfig, SourceCheck,
 };
 use peaqos_types::constants::{
     DID_ATTR_DATA_API, DID_ATTR_DATA_VISIBILITY, DID_ATTR_DOCUMENTATION_URL,
@@ -15,7 +15,7 @@ use peaqos_types::identity::MachineStatus;
 use peaqos_types::mcr_wire::{
     CardRegistration, CardService, EventEntry, ExplainFacts, ExplainResponse, JsonUint,
     MACHINE_CARD_TYPE, MachineCard, MachineProfile, McrResponse, OperatorMachine,
-    PROFILE_SCHEMA_VERSION, PeaqosData, USD_SUBUNIT, metadata_object,
+    PROFILE_SCHEMA_VERSION, PeaqosData, SourceVerification, USD_SUBUNIT, metadata_object,
 };
 use peaqos_types::rating::{AmountStatus, BondStatus};
 use serde_json::Value;
@@ -37,6 +37,8 @@ pub struct MachineView {
     pub facts: MachineFacts,
     /// Newest submission time of an event (block time when known, else the event time).
     pub last_updated: u64,
+    /// Trust-level-1 events by source-chain check.
+    pub source_verification: SourceVerification,
 }
 
 /// The machine facts the model needs.
@@ -54,7 +56,9 @@ pub fn convert(fx: &FxTable, e: &EventRow) -> Option<FxConversion> {
     (e.event_type == 0).then(|| fx.convert(e.value, &e.currency, e.timestamp))
 }
 
-/// The model's inputs of stored events (revenue converted to USD cents).
+/// The model's inputs of stored events (revenue converted to USD cents; a trust-level-1 event
+/// counts as on-chain only once its source-chain check verified it:
+/// [`peaqos_mcr_model::scored_trust_level`]).
 pub fn scored_events(events: &[EventRow], fx: &FxTable) -> Vec<ScoredEvent> {
     events
         .iter()
@@ -66,7 +70,7 @@ pub fn scored_events(events: &[EventRow], fx: &FxTable) -> Vec<ScoredEvent> {
             ScoredEvent {
                 event_type: e.event_type,
                 timestamp: e.timestamp,
-                trust_level: e.trust_level,
+                trust_level: peaqos_mcr_model::scored_trust_level(e.trust_level, e.source_check),
                 usd_cents,
                 amount_status,
             }
@@ -86,7 +90,14 @@ pub fn build_view(
     let facts = facts_of(&state);
     let result = peaqos_mcr_model::score(&facts, &scored, now, config);
     let mut counts = EventCounts::default();
+    let mut source_verification = SourceVerification::default();
     for e in events {
+        match e.source_check {
+            SourceCheck::Verified => source_verification.verified += 1,
+            SourceCheck::Unverified => source_verification.unverified += 1,
+            SourceCheck::Pending => source_verification.pending += 1,
+            SourceCheck::NotApplicable => {}
+        }
         counts.total += 1;
         match e.event_type {
             0 => counts.revenue += 1,
@@ -105,6 +116,7 @@ pub fn build_view(
         result,
         facts,
         last_updated,
+        source_verification,
     }
 }
 
@@ -164,6 +176,7 @@ pub fn explain_doc(v: &MachineView, config: &ScoringConfig) -> ExplainResponse {
         },
         terms: serde_json::to_value(&v.result.terms).unwrap_or(Value::Null),
         config: format!("{config:?}"),
+        source_verification: Some(v.source_verification),
     }
 }
 
@@ -286,6 +299,8 @@ pub fn profile_doc(
         event_data: None,
         partner_data: None,
         partner_data_error: None,
+        source_verification: Some(v.source_verification),
+        machine_nft: None,
     };
     match data {
         VisibilityData::Private => peaqos.data_api = data_api(attrs).map(str::to_owned),

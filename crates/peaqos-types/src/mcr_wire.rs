@@ -216,6 +216,61 @@ pub struct ExplainResponse {
     pub terms: Value,
     /// The model parameters in force.
     pub config: String,
+    /// This server's addition: the trust-level-1 events by source-chain check (an unverified or
+    /// pending one is scored as self-reported).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_verification: Option<SourceVerification>,
+}
+
+/// Trust-level-1 events of a machine by the check of their `sourceTxHash` on their source chain.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceVerification {
+    /// The receipt exists, succeeded and paid the machine: scored on-chain.
+    pub verified: u64,
+    /// Checked and refused (missing, reverted, paid somebody else, no RPC for the chain):
+    /// scored as self-reported.
+    pub unverified: u64,
+    /// Not decided yet (or the source chain's RPC failed; retried): scored as self-reported
+    /// until verified.
+    pub pending: u64,
+}
+
+/// Where a machine's Machine NFT is (this server's addition to the profile).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NftLocation {
+    /// `peaq` (held on peaq), `base` (locked in the adapter on peaq, held on Base), `unknown`
+    /// (bridged but the Base owner cannot be read: see `reason`) or `none` (no NFT minted).
+    pub chain: String,
+    /// Token id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<u64>,
+    /// The holder on `chain` (absent when unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// `ownerOf` on peaq (the adapter while the token is bridged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peaq_owner: Option<String>,
+    /// The token is locked in MachineNFTAdapter.
+    pub locked_in_adapter: bool,
+    /// Why `owner` is missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `source_checks` of `GET /ready`: the trust-level-1 checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadySourceChecks {
+    /// Chain ids with a configured RPC.
+    pub chains: Vec<u64>,
+    /// Verified events.
+    pub verified: u64,
+    /// Unverified events.
+    pub unverified: u64,
+    /// Events waiting for a check or a retry.
+    pub pending: u64,
+    /// The last RPC failure of a check (cleared once checks succeed again); pending events are
+    /// retried, never marked unverified for an outage.
+    pub last_error: Option<String>,
 }
 
 /// One `event_data[]` entry of an `onchain` machine profile. The `Option` fields without a
@@ -352,6 +407,13 @@ pub struct PeaqosData {
     /// `public`: why `partner_data` is missing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_data_error: Option<String>,
+    /// This server's addition: trust-level-1 events by source-chain check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_verification: Option<SourceVerification>,
+    /// This server's addition: where the Machine NFT is (peaq, or locked in the adapter and
+    /// held on Base).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine_nft: Option<NftLocation>,
 }
 
 /// `GET /machine/{did}` and `GET /metadata/{token_id}`: the machine profile (NFT metadata JSON
@@ -579,6 +641,9 @@ pub struct Ready {
     /// The FX table and its age (absent from services that do not report it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fx: Option<ReadyFx>,
+    /// The trust-level-1 source-chain checks (absent from services that do not report them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_checks: Option<ReadySourceChecks>,
 }
 
 /// `status` of `GET /ready`.

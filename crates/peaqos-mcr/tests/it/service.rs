@@ -678,6 +678,7 @@ async fn unbonded_machines_are_nr() {
                 block_timestamp: Some(genesis.timestamp),
                 tx_hash: B256::ZERO,
                 log_index: d + 1,
+                source_check: peaqos_mcr_model::SourceCheck::NotApplicable,
             })),
         ));
     }

@@ -37,6 +37,12 @@ fn event(machine_id: u64, event_index: u64) -> EventRow {
         block_timestamp: (!event_index.is_multiple_of(7)).then_some(1_700_000_000 + block),
         tx_hash: B256::with_last_byte(u8::try_from(block % 256).unwrap()),
         log_index: machine_id * PER_MACHINE + event_index,
+        // As read back: a trust-level-1 event nobody checked yet is pending.
+        source_check: if event_index % 3 == 1 {
+            peaqos_mcr_model::SourceCheck::Pending
+        } else {
+            peaqos_mcr_model::SourceCheck::NotApplicable
+        },
     }
 }
 

@@ -61,6 +61,7 @@ fn event(index: u64, event_type: u8, value: u64, currency: &str, ts: u64) -> Eve
         block_timestamp: Some(ts + 5),
         tx_hash: B256::repeat_byte(3),
         log_index: index,
+        source_check: peaqos_mcr_model::SourceCheck::NotApplicable,
     }
 }
 
