@@ -36,6 +36,12 @@ fn merge(mut a: Value, b: Value) -> Value {
     a
 }
 
+/// `ownerAddress`: EVM hex or SS58 (base58 of a 1-2 byte prefix, 32-byte account, 2-byte checksum).
+pub(crate) const OWNER_ADDRESS_PATTERN: &str =
+    "^(0[xX][0-9a-fA-F]{40}|[1-9A-HJ-NP-Za-km-z]{46,50})$";
+/// `targetWalletAddress`: EVM hex.
+pub(crate) const EVM_ADDRESS_PATTERN: &str = "^0[xX][0-9a-fA-F]{40}$";
+
 /// Builds the document.
 pub(crate) fn document(cfg: &GasStationConfig) -> Value {
     let chains: Vec<Value> = cfg
@@ -43,6 +49,19 @@ pub(crate) fn document(cfg: &GasStationConfig) -> Value {
         .iter()
         .map(|c| json!({"chainId": c.chain_id, "aliases": c.aliases}))
         .collect();
+    // `chainId` as the server accepts it: a configured chain's alias or decimal id (a string),
+    // or its id as a number.
+    let chain_names: Vec<String> = cfg
+        .chains
+        .iter()
+        .flat_map(|c| c.aliases.iter().cloned().chain([c.chain_id.to_string()]))
+        .collect();
+    let chain_ids: Vec<u64> = cfg.chains.iter().map(|c| c.chain_id).collect();
+    let owner_address = json!({"type": "string", "format": "peaq-owner-address", "pattern": OWNER_ADDRESS_PATTERN,
+        "description": "0x + 40 hex digits (all lowercase, all uppercase, or EIP-55 checksummed mixed case) or an SS58 address (its blake2b checksum verified)"});
+    let evm_address = json!({"type": "string", "format": "evm-address", "pattern": EVM_ADDRESS_PATTERN,
+        "description": "0x + 40 hex digits (all lowercase, all uppercase, or EIP-55 checksummed mixed case)"});
+    let totp_code = json!({"type": "string", "pattern": "^[0-9]{6}$", "description": "the current TOTP code (a malformed one is INVALID_2FA and does not count towards the lockout)"});
     let codes_table: Vec<Value> = FAUCET_CODES
         .iter()
         .chain(COMPAT_CODES.iter())
@@ -122,21 +141,21 @@ pub(crate) fn document(cfg: &GasStationConfig) -> Value {
                 "data": {"type": "object", "description": "REQUEST_ALREADY_PROCESSED: the original result (its status plus its data); DUPLICATE_REQUEST: {requestId}"}
             }},
             "SetupRequest": {"type": "object", "additionalProperties": false, "required": ["ownerAddress"], "properties": {
-                "ownerAddress": {"type": "string", "description": "0x hex (EIP-55 checksum verified when mixed case) or SS58"},
-                "format": {"enum": ["svg", "png"], "default": "svg"},
-                "twoFactorCode": {"type": "string", "description": "required when 2FA is already active"}
+                "ownerAddress": owner_address,
+                "format": {"enum": ["svg", "png", null], "default": "svg", "description": "null: the default"},
+                "twoFactorCode": {"type": ["string", "null"], "pattern": "^[0-9]{6}$", "description": "required when 2FA is already active; null: absent"}
             }},
             "SetupResponse": {"type": "object", "properties": {"status": {"const": "success"}, "data": {"type": "object", "properties": {
                 "ownerAddress": {"type": "string"}, "otpauthUri": {"type": "string"}, "qrImageUrl": {"type": "string"}}}}},
             "ConfirmRequest": {"type": "object", "additionalProperties": false, "required": ["ownerAddress", "twoFactorCode"], "properties": {
-                "ownerAddress": {"type": "string"}, "twoFactorCode": {"type": "string", "pattern": "^[0-9]{6}$"}}},
+                "ownerAddress": owner_address, "twoFactorCode": totp_code}},
             "ConfirmResponse": {"type": "object", "required": ["status", "code", "data"], "properties": {"status": {"const": "success"}, "code": {"const": CODE_2FA_ACTIVATED}, "data": {"type": "object", "properties": {
                 "ownerAddress": {"type": "string"}, "twoFactorActive": {"type": "boolean"}}}}},
             "FundRequest": {"type": "object", "additionalProperties": false, "required": ["ownerAddress", "targetWalletAddress", "chainId", "twoFactorCode"], "properties": {
-                "ownerAddress": {"type": "string"},
-                "targetWalletAddress": {"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"},
-                "chainId": {"oneOf": [{"type": "string", "description": "a configured chain's alias (peaq, agung, devnet, peaq-devnet by default) or decimal id (3338, 9990, 31337)"}, {"type": "integer"}]},
-                "twoFactorCode": {"type": "string", "pattern": "^[0-9]{6}$"},
+                "ownerAddress": owner_address,
+                "targetWalletAddress": evm_address,
+                "chainId": {"oneOf": [{"type": "string", "enum": chain_names, "description": "a configured chain's alias or decimal id"}, {"type": "integer", "enum": chain_ids}]},
+                "twoFactorCode": totp_code,
                 "requestId": {"type": "string", "format": "uuid"}
             }},
             "FundResponse": {"oneOf": [

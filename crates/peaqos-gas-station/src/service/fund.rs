@@ -23,6 +23,7 @@ impl Service {
                 "targetWalletAddress must be a 0x address",
             )
         })?;
+        Self::check_code_shape(&req.two_factor_code)?;
         let chain_str = req.chain_id.as_string();
         let chain = self
             .cfg

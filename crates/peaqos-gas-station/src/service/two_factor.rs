@@ -80,6 +80,16 @@ impl Service {
         }
     }
 
+    /// A code as the OpenAPI document states it (`^[0-9]{6}$`), checked before any state: a
+    /// malformed code is `INVALID_2FA` without touching the owner's lockout (it cannot be a
+    /// guess of the secret), and a locked owner does not turn a malformed request into 423.
+    pub(super) fn check_code_shape(code: &str) -> Result<()> {
+        if code.len() == totp::DIGITS && code.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(());
+        }
+        Err(api(ErrorCode::Invalid2fa, "twoFactorCode must be 6 digits"))
+    }
+
     pub(super) fn check_locked(&self, row: &OwnerRow, now: u64) -> Result<()> {
         if row.locked_until > now as i64 {
             return Err(api(
@@ -101,6 +111,9 @@ impl Service {
     /// with `2FA_ALREADY_CONFIGURED` (peaq's CLI then skips enrolment and asks for a code).
     pub async fn setup(&self, req: SetupRequest) -> Result<SetupData> {
         let owner = self.owner(&req.owner_address)?;
+        if let Some(code) = req.two_factor_code.as_deref() {
+            Self::check_code_shape(code)?;
+        }
         let key = owner.key();
         let format = req.format.unwrap_or_default();
         let secret = totp::generate_secret();
@@ -161,6 +174,7 @@ impl Service {
     /// `POST /2fa/confirm`: activates the pending secret with one of its codes.
     pub async fn confirm(&self, req: ConfirmRequest) -> Result<ConfirmData> {
         let owner = self.owner(&req.owner_address)?;
+        Self::check_code_shape(&req.two_factor_code)?;
         let key = owner.key();
         let now = self.now();
         let mut tx = self.store.begin_locked(&[Lock::Owner(&key)]).await?;

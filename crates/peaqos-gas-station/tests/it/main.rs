@@ -5,6 +5,8 @@
 //!   contiguous nonces;
 //! - [`recovery`]: recovery paths the node provokes (unknown broadcast outcome, a nonce taken
 //!   outside the service);
+//! - [`schema_conformance`]: the OpenAPI document states what the server enforces (the
+//!   schemathesis campaign's findings as regressions);
 //! - [`no_tracked_keys`]: the repository tracks no key-like file;
 //! - [`no_process_env`]: the library reads no process environment.
 //!
@@ -17,3 +19,4 @@ mod gas_station;
 mod no_process_env;
 mod no_tracked_keys;
 mod recovery;
+mod schema_conformance;
