@@ -211,9 +211,9 @@ impl AppState {
     }
 }
 
-/// Parses a DID or a raw `0x` address.
+/// Parses a DID or a raw `0x` address, exactly (the OpenAPI pattern
+/// `^(did:peaq:)?0x[0-9a-fA-F]{40}$`: no surrounding whitespace).
 pub fn parse_did_or_address(s: &str) -> Result<Address, ApiError> {
-    let s = s.trim();
     if s.starts_with("did:") {
         return s
             .parse::<Did>()
@@ -224,10 +224,13 @@ pub fn parse_did_or_address(s: &str) -> Result<Address, ApiError> {
         .ok_or_else(|| bad("expected a DID (did:peaq:0x…) or a 0x-prefixed 40-hex-digit address"))
 }
 
+/// A decimal `u64` as the OpenAPI documents it (`integer`, `0..=2^64-1`): digits only.
 fn parse_id(s: &str, what: &str) -> Result<u64, ApiError> {
-    s.trim()
-        .parse::<u64>()
-        .map_err(|_| bad(format!("{what} must be a non-negative integer")))
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad(format!("{what} must be a non-negative integer")));
+    }
+    s.parse::<u64>()
+        .map_err(|_| bad(format!("{what} must be at most {}", u64::MAX)))
 }
 
 pub(crate) async fn machine_for(st: &AppState, did: &str) -> Result<Arc<MachineView>, ApiError> {
@@ -662,6 +665,53 @@ mod tests {
             parse_did_or_address("did:peaq:0x12").unwrap_err().0,
             StatusCode::BAD_REQUEST
         );
+    }
+
+    #[test]
+    fn ids_and_dids_are_parsed_as_the_openapi_states() {
+        // schemathesis regressions: what the document's pattern / integer range allows is
+        // accepted, everything else is a 400
+        let a = "0xabc1230000000000000000000000000000000001";
+        assert!(
+            parse_did_or_address(&format!(" {a}")).is_err(),
+            "no whitespace"
+        );
+        assert!(parse_did_or_address(&format!("{a}\n")).is_err());
+        assert!(parse_did_or_address("did:peaq:").is_err());
+        assert!(parse_did_or_address("").is_err());
+        assert!(parse_did_or_address(&a.to_uppercase().replacen("0X", "0x", 1)).is_ok());
+        let re = |s: &str| {
+            let hex = s.strip_prefix("did:peaq:").unwrap_or(s);
+            hex.len() == 42
+                && hex.starts_with("0x")
+                && hex[2..].bytes().all(|b| b.is_ascii_hexdigit())
+        };
+        for s in [
+            a,
+            "did:peaq:0xABC1230000000000000000000000000000000001",
+            " x",
+            "0x12",
+        ] {
+            assert_eq!(parse_did_or_address(s).is_ok(), re(s), "{s:?}");
+        }
+        assert_eq!(parse_id("0", "id").unwrap(), 0);
+        assert_eq!(parse_id("18446744073709551615", "id").unwrap(), u64::MAX);
+        for s in [
+            "18446744073709551616",
+            "+5",
+            "-0",
+            " 5",
+            "5 ",
+            "",
+            "1e3",
+            "0x10",
+        ] {
+            assert_eq!(
+                parse_id(s, "id").unwrap_err().0,
+                StatusCode::BAD_REQUEST,
+                "{s:?}"
+            );
+        }
     }
 
     #[test]
