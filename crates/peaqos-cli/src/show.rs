@@ -92,6 +92,23 @@ pub fn fleet_rows(machines: &[peaqos_sdk::OperatorMachine]) -> Vec<Vec<String>> 
         .collect()
 }
 
+/// Where the Machine NFT is, in one line.
+pub fn nft_line(n: &peaqos_types::mcr_wire::NftLocation) -> String {
+    let token = n
+        .token_id
+        .map_or_else(String::new, |t| format!("token {t} "));
+    let owner = n.owner.as_deref().unwrap_or("?");
+    match n.chain.as_str() {
+        "peaq" => format!("{token}on peaq, held by {owner}"),
+        "base" => format!("{token}on Base, held by {owner} (locked in MachineNFTAdapter on peaq)"),
+        "none" => "none minted".into(),
+        _ => format!(
+            "{token}location unknown: {}",
+            n.reason.as_deref().unwrap_or("no reason given")
+        ),
+    }
+}
+
 /// Runs a `show` subcommand.
 pub async fn run(cmd: ShowCommand, _ui: &Ui) -> Result<(), CliError> {
     let mcr = env::mcr()?;
@@ -121,6 +138,17 @@ pub async fn run(cmd: ShowCommand, _ui: &Ui) -> Result<(), CliError> {
             )?;
             if let Some(api) = &d.data_api {
                 crate::outln!("Data API       {api}")?;
+            }
+            if let Some(n) = &d.machine_nft {
+                crate::outln!("Machine NFT    {}", nft_line(n))?;
+            }
+            if let Some(v) = &d.source_verification {
+                crate::outln!(
+                    "Trust level 1  {} verified, {} unverified, {} pending (checked on the source chain)",
+                    v.verified,
+                    v.unverified,
+                    v.pending
+                )?;
             }
             Ok(())
         }

@@ -326,6 +326,29 @@ pub async fn start_stack_with(opts: StackOptions) -> Result<Stack, CliError> {
     mcr_cfg.database_url = data_dir.join("mcr.sqlite").display().to_string();
     mcr_cfg.allow_loopback_partner_data = true;
     mcr_cfg.poll_interval = Duration::from_millis(100);
+    // Trust level 1 is checked against both local chains, by their own ids and by the mainnet
+    // ids the SDKs accept as `sourceChainId` (3338 peaq, 8453 Base), which the devnets stand in
+    // for here as the devnet stands in for agung at the Gas Station. The Machine Card follows
+    // the NFT.
+    mcr_cfg
+        .source_chain_rpcs
+        .insert(DEVNET_CHAIN_ID, rpc.clone());
+    mcr_cfg
+        .source_chain_rpcs
+        .insert(peaqos_types::constants::PEAQ_MAINNET_CHAIN_ID, rpc.clone());
+    if let Some(b) = &bridge {
+        mcr_cfg
+            .source_chain_rpcs
+            .insert(peaqos_devnet::BASE_DEVNET_CHAIN_ID, b.base_url());
+        mcr_cfg
+            .source_chain_rpcs
+            .insert(peaqos_types::constants::BASE_CHAIN_ID, b.base_url());
+        mcr_cfg.nft_bridge = Some(peaqos_mcr::NftBridgeConfig {
+            adapter: b.peaq_side.oapp,
+            base_nft: Some(b.base_side.oapp),
+            base_rpc_url: Some(b.base_url()),
+        });
+    }
     let mcr = peaqos_mcr::spawn(mcr_cfg).await.map_err(from_mcr)?;
     // The devnet started before the MCR service had its port (0: picked now; a saved chain:
     // whatever port it was saved with): point tokenURI at the service actually listening.

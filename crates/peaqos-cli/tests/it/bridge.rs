@@ -210,3 +210,280 @@ fn relayer_and_bridge_name_what_is_missing() {
         .unwrap();
     expect_code(&o, 3);
 }
+
+/// Starts `peaqos up --json` on free ports (`extra` added) and returns its ready line.
+fn up(
+    dir: &Path,
+    children: &mut Children,
+    extra: &[(&str, &Path)],
+    args: &[&str],
+) -> serde_json::Value {
+    let mut c = cmd(dir);
+    for (k, v) in extra {
+        c.env(k, v);
+    }
+    let mut child = c
+        .args([
+            "up",
+            "--devnet-port",
+            "0",
+            "--mcr-port",
+            "0",
+            "--gas-station-port",
+            "0",
+            "--bundler-port",
+            "0",
+            "--base-port",
+            "0",
+            "--json",
+            "--env-out",
+            "bridge.env",
+        ])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    children.0.push(child);
+    serde_json::from_str(&line).unwrap_or_else(|e| panic!("ready line {line:?}: {e}"))
+}
+
+#[test]
+fn up_runs_both_chains_the_bridge_and_its_relayer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut children = Children(Vec::new());
+    let v = up(d, &mut children, &[], &[]);
+    let b = &v["bridge"];
+    assert_eq!(b["enabled"], true, "{v}");
+    assert_eq!(b["baseChainId"], 31338);
+    assert_eq!(b["peaq"]["eid"], 30302);
+    assert_eq!(b["base"]["eid"], 30184);
+    assert_eq!(b["peaq"]["peer"], b["base"]["oapp"]);
+    assert_eq!(b["base"]["peer"], b["peaq"]["oapp"]);
+    assert_eq!(b["relayer"]["devAccount"], 7);
+    // The DVN's one verifier on both sides is the relayer `up` runs.
+    assert_eq!(b["peaq"]["verifier"], b["relayer"]["address"]);
+    assert_eq!(b["base"]["verifier"], b["relayer"]["address"]);
+    let env = std::fs::read_to_string(d.join("bridge.env")).unwrap();
+    let lower = env.to_lowercase();
+    for (k, want) in [
+        ("machine_nft_adapter_address", &b["machineNftAdapter"]),
+        ("base_rpc_url", &b["baseRpcUrl"]),
+        ("base_machine_nft_address", &b["baseMachineNft"]),
+    ] {
+        let want = want.as_str().unwrap().to_lowercase();
+        assert!(lower.contains(&format!("{k}={want}")), "{k}: {env}");
+    }
+
+    // The env file alone drives a trip to Base and back through `up`'s relayer.
+    let o = cmd(d)
+        .args(["activate", "--skip-funding"])
+        .output()
+        .unwrap();
+    expect_code(&o, 0);
+    let machine = peaqos_devnet::genesis::dev_signer(0).address();
+    let did = format!("did:peaq:{machine}");
+    let nft = |what: &str| {
+        let p = json(
+            &cmd(d)
+                .args(["show", "machine", &did, "--json"])
+                .output()
+                .unwrap(),
+        );
+        let n = p["peaqos"]["machine_nft"].clone();
+        assert_eq!(n["token_id"], 1, "{what}: {p}");
+        (n, p["peaqos"]["source_verification"].clone())
+    };
+    // The MCR service indexes the activation shortly after it is mined.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !{
+        let o = cmd(d)
+            .args(["show", "machine", &did, "--json"])
+            .output()
+            .unwrap();
+        o.status.success()
+            && serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["peaqos"]["nft_token_id"]
+                == 1
+    } {
+        assert!(std::time::Instant::now() < deadline, "{did} never indexed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (n, _) = nft("activated");
+    assert_eq!(n["chain"], "peaq");
+    assert_eq!(n["owner"], machine.to_string());
+    assert_eq!(n["locked_in_adapter"], false);
+
+    // A trust-level-1 revenue event whose source is a real payment to the machine on the Base
+    // devnet (chain 8453 to the SDK's validator, which `up` checks on the Base devnet).
+    let paid = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use alloy::network::TransactionBuilder;
+        use alloy::providers::{Provider, ProviderBuilder};
+        let p = ProviderBuilder::new()
+            .wallet(alloy::network::EthereumWallet::from(
+                peaqos_devnet::genesis::dev_signer(2),
+            ))
+            .connect_http(b["baseRpcUrl"].as_str().unwrap().parse().unwrap());
+        let tx = alloy::rpc::types::TransactionRequest::default()
+            .with_to(machine)
+            .with_value(alloy::primitives::U256::from(10_000u64));
+        let r = p
+            .send_transaction(tx)
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+        assert!(r.status());
+        r.transaction_hash
+    });
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let o = cmd(d)
+        .args([
+            "qualify",
+            "event",
+            "--machine-id",
+            "1",
+            "--type",
+            "revenue",
+            "--value",
+            "12500",
+            "--currency",
+            "USD",
+            "--trust",
+            "onchain",
+            "--source-chain",
+            "base",
+        ])
+        .args(["--ts", &now.to_string(), "--source-tx", &paid.to_string()])
+        .output()
+        .unwrap();
+    expect_code(&o, 0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (_, v) = nft("event submitted");
+        if v["verified"] == 1 {
+            assert_eq!(v["unverified"], 0);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not verified: {v}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let rating = || {
+        let mut r = json(
+            &cmd(d)
+                .args(["qualify", "mcr", &did, "--json"])
+                .output()
+                .unwrap(),
+        );
+        assert!(r["event_count"] == 1, "{r}");
+        r.as_object_mut().unwrap().remove("last_updated");
+        r
+    };
+    let before = rating();
+
+    let o = cmd(d)
+        .args([
+            "bridge",
+            "send",
+            "--token-id",
+            "1",
+            "--to",
+            "base",
+            "--wait",
+            "61",
+        ])
+        .output()
+        .unwrap();
+    expect_code(&o, 0);
+    assert!(stdout(&o).contains("arrived on base"), "{}", stdout(&o));
+    let s = json(
+        &cmd(d)
+            .args(["bridge", "status", "--token-id", "1", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(s["location"], "base");
+    assert_eq!(s["lockedInAdapter"], true);
+    // The Machine Card follows the NFT; the rating does not move.
+    let (n, v) = nft("on Base");
+    assert_eq!(n["chain"], "base", "{n}");
+    assert_eq!(n["owner"], machine.to_string());
+    assert_eq!(n["locked_in_adapter"], true);
+    assert_eq!(
+        n["peaq_owner"].as_str().unwrap().to_lowercase(),
+        b["machineNftAdapter"].as_str().unwrap().to_lowercase()
+    );
+    assert_eq!(v["verified"], 1);
+    assert_eq!(rating(), before, "a bridge leaves the rating unchanged");
+    let o = cmd(d).args(["show", "machine", &did]).output().unwrap();
+    expect_code(&o, 0);
+    assert!(stdout(&o).contains("on Base, held by"), "{}", stdout(&o));
+    let o = cmd(d)
+        .args(["bridge", "send", "--token-id", "1", "--to", "peaq"])
+        .output()
+        .unwrap();
+    expect_code(&o, 0);
+    let o = cmd(d)
+        .args([
+            "bridge",
+            "wait",
+            "--token-id",
+            "1",
+            "--on",
+            "peaq",
+            "--timeout",
+            "61",
+            "--poll",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    expect_code(&o, 0);
+    let (n, _) = nft("back on peaq");
+    assert_eq!(n["chain"], "peaq");
+    assert_eq!(rating(), before);
+    let st = json(
+        &cmd(d)
+            .args(["relayer", "status", "--json", "--state"])
+            .arg(b["relayer"]["state"].as_str().unwrap())
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(st["delivered"], 2, "{st}");
+}
+
+#[test]
+fn up_without_layerzero_or_with_no_bridge_runs_without_it_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let empty = tempfile::tempdir().unwrap();
+    let mut children = Children(Vec::new());
+    let v = up(
+        d,
+        &mut children,
+        &[("PEAQOS_CONTRACTS_DIR", empty.path())],
+        &[],
+    );
+    assert_eq!(v["status"], "ready");
+    assert_eq!(v["bridge"]["enabled"], false);
+    let reason = v["bridge"]["reason"].as_str().unwrap();
+    assert!(reason.contains("cd contracts && npm ci"), "{reason}");
+    let env = std::fs::read_to_string(d.join("bridge.env")).unwrap();
+    assert!(!env.contains("BASE_RPC_URL"), "{env}");
+    assert!(!env.contains("MACHINE_NFT_ADAPTER_ADDRESS"), "{env}");
+    assert!(env.contains("PEAQOS_MCR_API_URL"), "{env}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let v = up(dir.path(), &mut children, &[], &["--no-bridge"]);
+    assert_eq!(v["status"], "ready");
+    assert_eq!(v["bridge"]["enabled"], false);
+    assert_eq!(v["bridge"]["reason"], "--no-bridge");
+}
