@@ -1,0 +1,262 @@
+"""Session fixtures of the dashboard suite: our `peaqos up` on free ports, a demo-like fleet
+loaded over plain JSON-RPC (web3 + the contracts' ABIs from contracts/out), and headless
+Chromium from Debian's packages driven by selenium.
+
+Every peer is required: a missing binary, Chromium, chromedriver or Python package, or a stack
+that never prints `peaqos up: ready`, fails the session; nothing is skipped."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+from eth_account import Account
+from web3 import Web3
+from web3.logs import DISCARD
+
+REPO = Path(__file__).resolve().parents[2]
+READY_LINE = "peaqos up: ready"
+READY_DEADLINE_S = 180.0
+DAY = 86_400
+CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
+
+
+def our_bin() -> Path:
+    p = os.environ.get("PEAQOS_BIN")
+    return Path(p) if p else REPO / "target" / "debug" / "peaqos"
+
+
+def screenshot_dir() -> Path:
+    d = Path(os.environ.get("DASHBOARD_SCREENSHOTS", REPO / "target" / "dashboard-screenshots"))
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def parse_env_file(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        s = line.strip()
+        if s and not s.startswith("#") and "=" in s:
+            k, v = s.split("=", 1)
+            out[k.strip()] = v.strip()
+    return out
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    rpc_url: str
+    mcr_url: str
+    w3: Web3
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    binary = our_bin()
+    assert binary.is_file() and os.access(binary, os.X_OK), (
+        f"our peaqos binary {binary} is missing: cargo build -p peaqos-cli, or set PEAQOS_BIN"
+    )
+    work = tmp_path_factory.mktemp("up")
+    env_out = work / "up.env"
+    err_path = work / "up.stderr"
+    argv = [str(binary), "up", "--env-out", str(env_out), "--devnet-port", "0", "--mcr-port", "0",
+            "--gas-station-port", "0", "--bundler-port", "0", "--base-port", "0"]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LANG": "C.UTF-8",
+           "NO_COLOR": "1"}
+    with open(err_path, "w", encoding="utf-8") as err:
+        proc = subprocess.Popen(argv, cwd=work, env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=err, text=True,
+                                start_new_session=True)
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    seen: list[str] = []
+    end = time.monotonic() + READY_DEADLINE_S
+    try:
+        while True:
+            remaining = end - time.monotonic()
+            assert remaining > 0, f"no '{READY_LINE}' within {READY_DEADLINE_S:.0f} s: {seen}; {err_path.read_text()[-3000:]}"
+            try:
+                line = lines.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            assert line is not None, f"`peaqos up` exited early: {seen}; {err_path.read_text()[-3000:]}"
+            seen.append(line)
+            if line.strip() == READY_LINE:
+                break
+        # the ready block names the dashboard
+        dash = None
+        deadline = time.monotonic() + 10
+        while dash is None and time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            seen.append(line)
+            if line.strip().startswith("dashboard"):
+                dash = line.split()[-1]
+        e = parse_env_file(env_out)
+        mcr = e["PEAQOS_MCR_API_URL"].rstrip("/")
+        assert dash == f"{mcr}/dashboard", f"`peaqos up` prints the dashboard URL: {seen}"
+        rpc = e["PEAQOS_RPC_URL"]
+        yield Stack(env=e, rpc_url=rpc, mcr_url=mcr,
+                    w3=Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30})))
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+def abi(name: str) -> list:
+    return json.loads((REPO / "contracts" / "out" / f"{name}.json").read_text())["abi"]
+
+
+@dataclass
+class Machine:
+    story: str
+    address: str
+    machine_id: int
+    events: list[dict] = field(default_factory=list)
+
+    @property
+    def did(self) -> str:
+        return f"did:peaq:{self.address}"
+
+
+@dataclass
+class Fleet:
+    operator: str
+    machines: list[Machine]
+
+    @property
+    def operator_did(self) -> str:
+        return f"did:peaq:{self.operator}"
+
+
+class Sender:
+    """Signs and sends transactions of one key with consecutive nonces."""
+
+    def __init__(self, w3: Web3, key: str):
+        self.w3, self.acct = w3, Account.from_key(key)
+        self.nonce = w3.eth.get_transaction_count(self.acct.address)
+        self.chain_id = w3.eth.chain_id
+        self.pending: list[bytes] = []
+
+    def send(self, fn, value: int = 0, gas: int = 600_000) -> None:
+        tx = fn.build_transaction({"from": self.acct.address, "nonce": self.nonce, "gas": gas,
+                                   "value": value, "chainId": self.chain_id,
+                                   "gasPrice": self.w3.eth.gas_price})
+        signed = self.acct.sign_transaction(tx)
+        self.pending.append(self.w3.eth.send_raw_transaction(signed.raw_transaction))
+        self.nonce += 1
+
+    def wait(self) -> list:
+        out = [self.w3.eth.wait_for_transaction_receipt(h, timeout=60) for h in self.pending]
+        self.pending = []
+        for r in out:
+            assert r.status == 1, r
+        return out
+
+
+STORIES = ["steady earner", "activity sensor", "EUR reporter", "new machine", "flagged"]
+
+
+@pytest.fixture(scope="session")
+def fleet(stack: Stack) -> Fleet:
+    """Dev account 0 registers five machines as their proxy operator and submits their
+    histories (backdated over 45 days); the flagged one is flagged in AdminFlags."""
+    w3, e = stack.w3, stack.env
+    reg = w3.eth.contract(address=Web3.to_checksum_address(e["IDENTITY_REGISTRY_ADDRESS"]), abi=abi("IdentityRegistry"))
+    er = w3.eth.contract(address=Web3.to_checksum_address(e["EVENT_REGISTRY_ADDRESS"]), abi=abi("EventRegistry"))
+    af = w3.eth.contract(address=Web3.to_checksum_address(e["ADMIN_FLAGS_ADDRESS"]), abi=abi("AdminFlags"))
+    s = Sender(w3, e["PEAQOS_PRIVATE_KEY"])
+    bond = reg.functions.minBond().call()
+    addrs = [Account.create().address for _ in STORIES]
+    for a in addrs:
+        s.send(reg.functions.registerFor(a), value=bond)
+    ids = []
+    for r in s.wait():
+        logs = reg.events.Registered().process_receipt(r, errors=DISCARD)
+        ids.append(int(logs[0]["args"]["machineId"]))
+    machines = [Machine(st, a, i) for st, a, i in zip(STORIES, addrs, ids)]
+    now = w3.eth.get_block("latest")["timestamp"]
+
+    def ev(m: Machine, kind: int, value: int, currency: str, ts: int, trust: int) -> None:
+        m.events.append({"type": kind, "value": value, "currency": currency, "ts": ts, "trust": trust})
+        s.send(er.functions.submitEvent(m.machine_id, kind, value, currency, ts, b"\x11" * 32, trust, 0,
+                                        b"\x00" * 32, b""))
+
+    steady, sensor, eur, new, flagged = machines
+    for d in range(45, 0, -1):
+        ev(steady, 0, 400 + (d % 5) * 50, "USD", now - d * DAY, 2)
+        if d % 2 == 0:
+            ev(steady, 1, 0, "", now - d * DAY + 600, 2)
+    for d in range(30, 0, -1):
+        for k in range(2):
+            ev(sensor, 1, 0, "", now - d * DAY + k * 900, 0)
+    for d in range(40, 0, -2):
+        ev(eur, 0, 700, "EUR", now - d * DAY, 0)
+    ev(new, 1, 0, "", now - 2 * DAY, 0)
+    for d in range(20, 0, -1):
+        ev(flagged, 0, 300, "USD", now - d * DAY, 0)
+    s.wait()
+    s.send(af.functions.flagMachine(flagged.machine_id))
+    s.wait()
+    f = Fleet(operator=s.acct.address, machines=machines)
+    # the MCR service has indexed everything
+    deadline = time.monotonic() + 60
+    for m in machines:
+        while True:
+            r = requests.get(f"{stack.mcr_url}/mcr/{m.did}", timeout=10)
+            if r.status_code == 200 and r.json()["event_count"] == len(m.events) and (
+                m is not flagged or r.json()["negative_flag"]
+            ):
+                break
+            assert time.monotonic() < deadline, f"{m.story} not indexed: {r.status_code} {r.text}"
+            time.sleep(0.2)
+    return f
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's chromium + chromium-driver) through selenium; required."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    for p in (CHROMIUM, CHROMEDRIVER):
+        assert shutil.which(p) or Path(p).is_file(), (
+            f"{p} is missing: apt-get install -y chromium chromium-driver"
+        )
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--window-size=1280,1000", "--force-device-scale-factor=1", "--no-proxy-server"):
+        opts.add_argument(a)
+    d = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
+    d.set_page_load_timeout(60)
+    yield d
+    d.quit()
