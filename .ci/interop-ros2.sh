@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The ROS 2 interop suite (interop/ros2/): Eclipse Cyclone DDS (`cyclonedds` from PyPI, in a
-# throwaway venv) as an independent ROS 2 peer of our `peaqos node`, against our `peaqos up`.
+# throwaway venv) as an independent ROS 2 peer of our node, run by `peaqos up --with-node` and
+# by `peaqos node` alone. The bridge services need up's bridge (contracts/: npm ci).
 # No ROS installation is needed. Exits non-zero on any failure, on a missing peer (Python,
 # venv, a PyPI package, the binary) and when pytest collected no test.
 #
