@@ -64,6 +64,34 @@ pub struct ServeArgs {
     /// Poll interval in milliseconds once caught up.
     #[arg(long, default_value_t = 2_000)]
     pub poll_interval_ms: u64,
+    /// A source chain whose RPC checks trust-level-1 events: CHAIN_ID=URL (http or https;
+    /// repeatable). Events naming another chain stay unverified.
+    #[arg(long = "source-chain-rpc", value_name = "CHAIN_ID=URL", value_parser = parse_source_chain_rpc)]
+    pub source_chain_rpcs: Vec<(u64, String)>,
+    /// MachineNFTAdapter on this chain: a token it holds is reported as bridged
+    /// [env: MACHINE_NFT_ADAPTER_ADDRESS].
+    #[arg(long, value_name = "ADDRESS")]
+    pub machine_nft_adapter: Option<alloy::primitives::Address>,
+    /// Base JSON-RPC, where a bridged token's owner is read [env: BASE_RPC_URL].
+    #[arg(long, value_name = "URL")]
+    pub base_rpc_url: Option<String>,
+    /// MachineNFTBase on Base [env: BASE_MACHINE_NFT_ADDRESS].
+    #[arg(long, value_name = "ADDRESS")]
+    pub base_machine_nft: Option<alloy::primitives::Address>,
+}
+
+/// `CHAIN_ID=URL` of `--source-chain-rpc`.
+pub fn parse_source_chain_rpc(s: &str) -> Result<(u64, String), String> {
+    let (id, url) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s:?} is not CHAIN_ID=URL"))?;
+    let id: u64 = id
+        .trim()
+        .parse()
+        .map_err(|_| format!("{id:?} is not a chain id"))?;
+    let url = url.trim().to_owned();
+    crate::verify::validate_rpc_url(id, &url).map_err(|e| e.to_string())?;
+    Ok((id, url))
 }
 
 /// Environment variable of the database URL (when `--database-url` is not given).
@@ -181,6 +209,25 @@ where
     c.fx_cache_path = Some(args.fx_cache.clone());
     c.fx_pinned = devnet;
     c.poll_interval = Duration::from_millis(args.poll_interval_ms.max(10));
+    c.source_chain_rpcs = args.source_chain_rpcs.iter().cloned().collect();
+    let address = |flag: Option<alloy::primitives::Address>, var: &str| match flag {
+        Some(a) => Ok(Some(a)),
+        None => lookup(var)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| {
+                v.trim()
+                    .parse::<alloy::primitives::Address>()
+                    .map_err(|_| McrError::Config(format!("{var} is not an address: {v:?}")))
+            })
+            .transpose(),
+    };
+    if let Some(adapter) = address(args.machine_nft_adapter, "MACHINE_NFT_ADAPTER_ADDRESS")? {
+        c.nft_bridge = Some(crate::NftBridgeConfig {
+            adapter,
+            base_nft: address(args.base_machine_nft, "BASE_MACHINE_NFT_ADDRESS")?,
+            base_rpc_url: flag_or_env(args.base_rpc_url.as_deref(), lookup, "BASE_RPC_URL"),
+        });
+    }
     Ok(c)
 }
 
@@ -208,6 +255,39 @@ mod tests {
     struct Cli {
         #[command(flatten)]
         serve: ServeArgs,
+    }
+
+    #[test]
+    fn source_chain_rpcs_and_the_bridge_from_flags_and_env() {
+        let cli = Cli::try_parse_from([
+            "x",
+            "--rpc-url",
+            "http://127.0.0.1:8545",
+            "--network",
+            "mainnet",
+            "--source-chain-rpc",
+            "8453=https://base.example",
+            "--source-chain-rpc",
+            "31338=http://127.0.0.1:8546",
+        ])
+        .unwrap();
+        let adapter = "0x00000000000000000000000000000000000000aa";
+        let env = |k: &str| (k == "MACHINE_NFT_ADAPTER_ADDRESS").then(|| adapter.to_owned());
+        let c = config_from_args(&cli.serve, env, 3338).unwrap();
+        assert_eq!(c.source_chain_rpcs[&8453], "https://base.example");
+        assert_eq!(c.source_chain_rpcs[&31338], "http://127.0.0.1:8546");
+        let b = c.nft_bridge.unwrap();
+        assert_eq!(
+            b.adapter,
+            adapter.parse::<alloy::primitives::Address>().unwrap()
+        );
+        assert_eq!((b.base_nft, b.base_rpc_url), (None, None));
+        for bad in ["8453", "x=http://a", "8453=ftp://a", "8453=nope"] {
+            assert!(
+                Cli::try_parse_from(["x", "--source-chain-rpc", bad]).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
