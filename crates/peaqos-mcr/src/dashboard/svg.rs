@@ -50,9 +50,21 @@ fn open(id: &str, title: &str, desc: &str) -> String {
     )
 }
 
+/// Which of `n` x labels are drawn: all up to 8, else about 6 evenly spaced ones.
 fn which_labels(n: usize) -> impl Fn(usize) -> bool {
-    let step = n.div_ceil(10).max(1);
-    move |i| n <= 12 || i % step == 0 || i + 1 == n
+    let step = n.div_ceil(6).max(1);
+    move |i| n <= 8 || i % step == 0
+}
+
+/// The drawn form of an x label: `MM-DD` of an ISO date (the full label stays in the
+/// `data-label` and the tooltip).
+fn short(label: &str) -> &str {
+    let b = label.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        &label[5..]
+    } else {
+        label
+    }
 }
 
 fn axis(s: &mut String, max: f64, y_label: &str) {
@@ -97,7 +109,13 @@ fn tick(v: f64) -> String {
 pub(crate) fn bar_chart(id: &str, title: &str, y_label: &str, bars: &[Bar], fill: &str) -> String {
     let mut s = open(id, title, &format!("{} bars", bars.len()));
     let max = bars.iter().map(|b| b.value).fold(0.0f64, f64::max);
-    let max = if max > 0.0 { max } else { 1.0 };
+    // Whole counts get whole ticks: the axis ends at the next multiple of 4.
+    let whole = bars.iter().all(|b| b.value.fract() == 0.0);
+    let max = match (max > 0.0, whole) {
+        (false, _) => 4.0,
+        (true, true) => (max / 4.0).ceil() * 4.0,
+        (true, false) => max,
+    };
     axis(&mut s, max, y_label);
     let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
@@ -127,7 +145,7 @@ pub(crate) fn bar_chart(id: &str, title: &str, y_label: &str, bars: &[Bar], fill
             let _ = write!(
                 s,
                 "<text x=\"{cx:.1}\" y=\"{ty}\" text-anchor=\"middle\">{}</text>",
-                esc(&b.label),
+                esc(short(&b.label)),
                 cx = x + bw / 2.0,
                 ty = H - BOTTOM + 16.0,
             );
@@ -233,7 +251,7 @@ pub(crate) fn score_chart(id: &str, title: &str, points: &[ScorePoint]) -> Strin
             let _ = write!(
                 s,
                 "<text x=\"{cx:.1}\" y=\"{ty}\" text-anchor=\"middle\">{}</text>",
-                esc(&p.label),
+                esc(short(&p.label)),
                 cx = x_of(i),
                 ty = H - BOTTOM + 16.0,
             );
@@ -291,5 +309,11 @@ mod tests {
         assert_eq!(s.matches("class=\"point\"").count(), 5);
         assert!(s.contains("data-score=\"80\""));
         assert!(score_chart("s", "Score", &[]).contains("no data"));
+        assert_eq!(short("2026-03-01"), "03-01");
+        assert_eq!(short("self (0)"), "self (0)");
+        let labels = which_labels(30);
+        assert_eq!((0..30).filter(|i| labels(*i)).count(), 6);
+        let all = which_labels(8);
+        assert!((0..8).all(|i| all(i)));
     }
 }
