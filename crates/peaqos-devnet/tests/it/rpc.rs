@@ -570,8 +570,10 @@ async fn block_time_mode_keeps_transactions_pending_until_a_block() {
 #[tokio::test]
 async fn a_full_block_defers_a_sender_with_all_its_later_transactions() {
     // Blocks of 50,000 gas: two 30,000-gas-limit transfers do not fit one block.
-    let mut chain = ChainConfig::default();
-    chain.block_gas_limit = 50_000;
+    let chain = ChainConfig {
+        block_gas_limit: 50_000,
+        ..ChainConfig::default()
+    };
     let net = TestNet::start_with(DevnetConfig {
         block_time: Some(Duration::from_secs(3600)),
         chain,
