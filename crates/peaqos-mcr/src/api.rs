@@ -163,6 +163,87 @@ pub struct AppState {
     pub partner: PartnerFetcher,
     /// Public base URL of the service (no trailing slash): the Machine Card's links.
     pub public_url: String,
+    /// The trust-level-1 checker's figures.
+    pub source_checks: Arc<crate::verify::CheckerStatus>,
+    /// The Machine NFT bridge (where a bridged NFT is).
+    pub nft_bridge: Option<NftBridge>,
+}
+
+/// The Machine NFT bridge as `/machine/{did}` reads it.
+#[derive(Debug, Clone)]
+pub struct NftBridge {
+    /// MachineNFTAdapter on this chain.
+    pub adapter: Address,
+    /// MachineNFTBase on Base.
+    pub base_nft: Option<Address>,
+    /// Base JSON-RPC.
+    pub base: Option<DynProvider>,
+}
+
+/// Where token `token_id` is: `ownerOf` on this chain, and on Base when the adapter holds it.
+pub async fn nft_location(st: &AppState, token_id: u64) -> peaqos_types::mcr_wire::NftLocation {
+    use peaqos_contracts::MachineNFT;
+    use peaqos_types::mcr_wire::NftLocation;
+    let id = alloy::primitives::U256::from(token_id);
+    let unknown = |peaq_owner: Option<Address>, locked: bool, reason: String| NftLocation {
+        chain: "unknown".into(),
+        token_id: Some(token_id),
+        owner: None,
+        peaq_owner: peaq_owner.map(|a| a.to_string()),
+        locked_in_adapter: locked,
+        reason: Some(reason),
+    };
+    let peaq_owner = match MachineNFT::new(st.contracts.machine_nft, &st.provider)
+        .ownerOf(id)
+        .call()
+        .await
+    {
+        Ok(o) => o,
+        Err(e) => {
+            return unknown(
+                None,
+                false,
+                format!("ownerOf({token_id}) on peaq failed: {e}"),
+            );
+        }
+    };
+    let bridge = st.nft_bridge.as_ref();
+    if bridge.is_none_or(|b| b.adapter != peaq_owner) {
+        return NftLocation {
+            chain: "peaq".into(),
+            token_id: Some(token_id),
+            owner: Some(peaq_owner.to_string()),
+            peaq_owner: Some(peaq_owner.to_string()),
+            locked_in_adapter: false,
+            reason: None,
+        };
+    }
+    let b = bridge.expect("checked above");
+    let (Some(base), Some(base_nft)) = (&b.base, b.base_nft) else {
+        return unknown(
+            Some(peaq_owner),
+            true,
+            "locked in MachineNFTAdapter (bridged to Base), but no Base RPC / MachineNFTBase is configured"
+                .into(),
+        );
+    };
+    match MachineNFT::new(base_nft, base).ownerOf(id).call().await {
+        Ok(o) => NftLocation {
+            chain: "base".into(),
+            token_id: Some(token_id),
+            owner: Some(o.to_string()),
+            peaq_owner: Some(peaq_owner.to_string()),
+            locked_in_adapter: true,
+            reason: None,
+        },
+        Err(e) => unknown(
+            Some(peaq_owner),
+            true,
+            format!(
+                "locked in MachineNFTAdapter; ownerOf({token_id}) on Base failed (in flight, or the Base RPC is down): {e}"
+            ),
+        ),
+    }
 }
 
 impl AppState {
@@ -286,7 +367,19 @@ pub(crate) async fn profile(
             None => None,
         }),
     };
-    Ok(view::profile_doc(v, &attrs, &st.fx.table(), data))
+    let mut doc = view::profile_doc(v, &attrs, &st.fx.table(), data);
+    doc.peaqos.machine_nft = Some(match v.state.nft_token_id {
+        Some(t) => nft_location(st, t).await,
+        None => peaqos_types::mcr_wire::NftLocation {
+            chain: "none".into(),
+            token_id: None,
+            owner: None,
+            peaq_owner: None,
+            locked_in_adapter: false,
+            reason: Some("no Machine NFT minted for this machine".into()),
+        },
+    });
+    Ok(doc)
 }
 
 fn is_nested(headers: &axum::http::HeaderMap) -> bool {
@@ -508,6 +601,16 @@ pub async fn readiness(st: &AppState) -> (bool, Ready) {
             record_mismatches: st.status.record_mismatches.load(Ordering::Relaxed),
         },
         fx: Some(st.fx.ready(st.now())),
+        source_checks: match st.store.source_check_counts().await {
+            Ok(c) => Some(peaqos_types::mcr_wire::ReadySourceChecks {
+                chains: st.source_checks.chains.clone(),
+                verified: c.verified,
+                unverified: c.unverified,
+                pending: c.pending,
+                last_error: st.source_checks.last_error(),
+            }),
+            Err(_) => None,
+        },
     };
     (ready, body)
 }

@@ -23,6 +23,7 @@ pub mod history;
 pub mod indexer;
 mod partner;
 pub mod store;
+pub mod verify;
 pub mod view;
 
 pub use error::McrError;
@@ -93,6 +94,23 @@ pub struct McrServiceConfig {
     pub rpc_concurrency: usize,
     /// Model parameters.
     pub scoring: ScoringConfig,
+    /// Source chains whose RPC the trust-level-1 checks use: chain id -> JSON-RPC URL (http or
+    /// https; loopback allowed). Events naming another chain stay unverified.
+    pub source_chain_rpcs: std::collections::BTreeMap<u64, String>,
+    /// The Machine NFT bridge, for "where is the NFT" (`/machine/{did}`); `None`: the NFT is
+    /// only looked up on this chain.
+    pub nft_bridge: Option<NftBridgeConfig>,
+}
+
+/// Where the Machine NFT may be besides this chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NftBridgeConfig {
+    /// MachineNFTAdapter on this chain (a token it owns is locked: bridged away).
+    pub adapter: alloy::primitives::Address,
+    /// MachineNFTBase on Base.
+    pub base_nft: Option<alloy::primitives::Address>,
+    /// Base JSON-RPC (the Base owner is read there); `None`: reported as unknown.
+    pub base_rpc_url: Option<String>,
 }
 
 impl McrServiceConfig {
@@ -127,6 +145,8 @@ impl McrServiceConfig {
             max_log_range: 10_000,
             rpc_concurrency: indexer::DEFAULT_RPC_CONCURRENCY,
             scoring: ScoringConfig::default(),
+            source_chain_rpcs: std::collections::BTreeMap::new(),
+            nft_bridge: None,
         }
     }
 
@@ -174,6 +194,7 @@ pub struct McrHandle {
     shutdown: watch::Sender<bool>,
     indexer: tokio::task::JoinHandle<()>,
     fx_refresher: Option<tokio::task::JoinHandle<()>>,
+    source_checker: tokio::task::JoinHandle<()>,
 }
 
 impl McrHandle {
@@ -246,6 +267,7 @@ impl McrHandle {
         if let Some(r) = self.fx_refresher {
             let _ = r.await;
         }
+        let _ = self.source_checker.await;
         let served = self.server.shutdown().await;
         self.store.close().await;
         indexed.map_err(|e| McrError::Server(format!("indexer task: {e}")))?;
@@ -306,6 +328,30 @@ pub async fn spawn(config: McrServiceConfig) -> Result<McrHandle, McrError> {
         || format!("http://{addr}"),
         |u| u.trim_end_matches('/').to_owned(),
     );
+    let checker_status = Arc::new(verify::CheckerStatus::new(
+        config.source_chain_rpcs.keys().copied().collect(),
+    ));
+    let checker = verify::SourceChecker {
+        store: store.clone(),
+        cache: Arc::clone(&cache),
+        providers: verify::SourceChecker::providers(&config.source_chain_rpcs)?,
+        status: Arc::clone(&checker_status),
+        interval: config.poll_interval,
+    };
+    let nft_bridge = match &config.nft_bridge {
+        Some(b) => Some(api::NftBridge {
+            adapter: b.adapter,
+            base_nft: b.base_nft,
+            base: match &b.base_rpc_url {
+                Some(u) => {
+                    verify::validate_rpc_url(0, u)?;
+                    Some(crate::provider(u)?)
+                }
+                None => None,
+            },
+        }),
+        None => None,
+    };
     let state = api::AppState {
         store: store.clone(),
         cache: Arc::clone(&cache),
@@ -318,6 +364,8 @@ pub async fn spawn(config: McrServiceConfig) -> Result<McrHandle, McrError> {
         limiter: Arc::new(api::RateLimiter::new(config.rate_limit_per_minute)),
         partner: partner::PartnerFetcher::new(config.allow_loopback_partner_data),
         public_url,
+        source_checks: checker_status,
+        nft_bridge,
     };
     let (tx, rx) = watch::channel(false);
     let server = peaqos_server::serve(listener, api::router(state))?;
@@ -329,6 +377,7 @@ pub async fn spawn(config: McrServiceConfig) -> Result<McrHandle, McrError> {
             rx.clone(),
         ))
     });
+    let source_checker = tokio::spawn(checker.run(rx.clone()));
     let indexer = tokio::spawn(indexer.run(rx));
     tracing::info!(%addr, "MCR API listening");
     Ok(McrHandle {
@@ -340,5 +389,6 @@ pub async fn spawn(config: McrServiceConfig) -> Result<McrHandle, McrError> {
         shutdown: tx,
         indexer,
         fx_refresher,
+        source_checker,
     })
 }

@@ -8,6 +8,7 @@
 use crate::error::McrError;
 use alloy::primitives::{Address, B256, Bytes, U256};
 use peaqos_mcr_model::DayPoint;
+use peaqos_mcr_model::SourceCheck;
 use peaqos_types::rating::{Rating, RevenueTrend};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
@@ -19,6 +20,7 @@ use std::str::FromStr;
 const MIGRATION_0001: &str = include_str!("../migrations/0001_init.sql");
 const MIGRATION_0002: &str = include_str!("../migrations/0002_published_abi.sql");
 const MIGRATION_0003: &str = include_str!("../migrations/0003_history.sql");
+const MIGRATION_0004: &str = include_str!("../migrations/0004_source_checks.sql");
 
 fn migrator() -> Migrator {
     let m = |version, name, sql| {
@@ -35,9 +37,19 @@ fn migrator() -> Migrator {
             m(1, "init", MIGRATION_0001),
             m(2, "published_abi", MIGRATION_0002),
             m(3, "history", MIGRATION_0003),
+            m(4, "source_checks", MIGRATION_0004),
         ]),
         ..Migrator::DEFAULT
     }
+}
+
+/// An event's check from its trust level and its `source_checks` row: trust level 1 without a
+/// row is pending.
+fn source_check_of(trust_level: i64, status: Option<&str>) -> SourceCheck {
+    if trust_level != i64::from(peaqos_mcr_model::TRUST_LEVEL_ONCHAIN) {
+        return SourceCheck::NotApplicable;
+    }
+    status.map_or(SourceCheck::Pending, SourceCheck::parse)
 }
 
 /// Lowercase `0x` hex of an address (the stored form).
@@ -112,6 +124,9 @@ pub struct EventRow {
     pub tx_hash: B256,
     /// Log index in the block.
     pub log_index: u64,
+    /// The source-chain check of a trust-level-1 event (read from `source_checks`; the indexer
+    /// writes events with [`SourceCheck::NotApplicable`], the checker decides later).
+    pub source_check: SourceCheck,
 }
 
 /// What kind of [`Anomaly`] the indexer met.
@@ -734,9 +749,12 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<EventRow>, McrError> {
         let rows = sqlx::query(
-            "SELECT machine_id, event_index, event_type, value, currency, timestamp, data_hash, trust_level, \
-             source_chain_id, source_tx_hash, metadata, block, block_timestamp, tx_hash, log_index \
-             FROM events WHERE machine_id = $1 ORDER BY event_index LIMIT $2",
+            "SELECT e.machine_id, e.event_index, e.event_type, e.value, e.currency, e.timestamp, e.data_hash, \
+             e.trust_level, e.source_chain_id, e.source_tx_hash, e.metadata, e.block, e.block_timestamp, e.tx_hash, \
+             e.log_index, c.status FROM events e LEFT JOIN source_checks c ON c.machine_id = e.machine_id \
+             AND c.event_index = e.event_index AND c.source_chain_id = e.source_chain_id \
+             AND c.source_tx_hash = e.source_tx_hash \
+             WHERE e.machine_id = $1 ORDER BY e.event_index LIMIT $2",
         )
         .bind(i(machine_id))
         .bind(limit)
@@ -760,6 +778,10 @@ impl Store {
                 block_timestamp: r.get::<Option<i64>, _>(12).map(u),
                 tx_hash: parse_b256(&r.get::<String, _>(13)),
                 log_index: u(r.get::<i64, _>(14)),
+                source_check: source_check_of(
+                    r.get::<i64, _>(7),
+                    r.get::<Option<String>, _>(15).as_deref(),
+                ),
             })
             .collect())
     }
@@ -768,8 +790,11 @@ impl Store {
     /// trust, block time); the other fields are left at their defaults.
     pub async fn scoring_events(&self, machine_id: u64) -> Result<Vec<EventRow>, McrError> {
         let rows = sqlx::query(
-            "SELECT event_index, event_type, value, currency, timestamp, trust_level, block, block_timestamp \
-             FROM events WHERE machine_id = $1 ORDER BY event_index",
+            "SELECT e.event_index, e.event_type, e.value, e.currency, e.timestamp, e.trust_level, e.block, \
+             e.block_timestamp, c.status FROM events e LEFT JOIN source_checks c ON c.machine_id = e.machine_id \
+             AND c.event_index = e.event_index AND c.source_chain_id = e.source_chain_id \
+             AND c.source_tx_hash = e.source_tx_hash \
+             WHERE e.machine_id = $1 ORDER BY e.event_index",
         )
         .bind(i(machine_id))
         .fetch_all(&self.pool)
@@ -796,6 +821,10 @@ impl Store {
                     block_timestamp: r.get::<Option<i64>, _>(7).map(u),
                     tx_hash: B256::ZERO,
                     log_index: 0,
+                    source_check: source_check_of(
+                        r.get::<i64, _>(5),
+                        r.get::<Option<String>, _>(8).as_deref(),
+                    ),
                 }
             })
             .collect())
@@ -1162,6 +1191,182 @@ async fn insert_override(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// A trust-level-1 event whose source-chain check is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceCheckTask {
+    /// Machine id.
+    pub machine_id: u64,
+    /// Event index.
+    pub event_index: u64,
+    /// The machine's address (who must have been paid).
+    pub machine: Address,
+    /// `sourceChainId`.
+    pub source_chain_id: U256,
+    /// `sourceTxHash`.
+    pub source_tx_hash: B256,
+    /// Event time (the first history day a changed check restates).
+    pub timestamp: u64,
+    /// Earlier attempts that ended pending.
+    pub attempts: u64,
+}
+
+/// How many trust-level-1 events stand where.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SourceCheckCounts {
+    /// Not decided yet (never checked, or the RPC failed and a retry is scheduled).
+    pub pending: u64,
+    /// Verified against the source chain.
+    pub verified: u64,
+    /// Checked and refused.
+    pub unverified: u64,
+}
+
+impl Store {
+    /// Trust-level-1 events never checked (for their current source) or pending and due at
+    /// `now`, oldest block first.
+    pub async fn due_source_checks(
+        &self,
+        now: u64,
+        limit: u64,
+    ) -> Result<Vec<SourceCheckTask>, McrError> {
+        let rows = sqlx::query(
+            "SELECT e.machine_id, e.event_index, m.address, e.source_chain_id, e.source_tx_hash, e.timestamp, \
+             COALESCE(c.attempts, 0) FROM events e JOIN machines m ON m.machine_id = e.machine_id \
+             LEFT JOIN source_checks c ON c.machine_id = e.machine_id AND c.event_index = e.event_index \
+             AND c.source_chain_id = e.source_chain_id AND c.source_tx_hash = e.source_tx_hash \
+             WHERE e.trust_level = 1 AND (c.status IS NULL OR (c.status = 'pending' AND c.next_check_at <= $1)) \
+             ORDER BY e.block, e.log_index LIMIT $2",
+        )
+        .bind(i(now))
+        .bind(i(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| SourceCheckTask {
+                machine_id: u(r.get::<i64, _>(0)),
+                event_index: u(r.get::<i64, _>(1)),
+                machine: parse_addr(&r.get::<String, _>(2)),
+                source_chain_id: parse_u256(&r.get::<String, _>(3)),
+                source_tx_hash: parse_b256(&r.get::<String, _>(4)),
+                timestamp: u(r.get::<i64, _>(5)),
+                attempts: u(r.get::<i64, _>(6)),
+            })
+            .collect())
+    }
+
+    /// Records the outcome of a check (`Pending`: retried at `next_check_at`). When the event's
+    /// scored tier changes (it becomes verified, or stops being so) the machine's stored history
+    /// is restated from the event's day. Returns whether the tier changed.
+    pub async fn record_source_check(
+        &self,
+        task: &SourceCheckTask,
+        status: SourceCheck,
+        reason: &str,
+        now: u64,
+        next_check_at: u64,
+    ) -> Result<bool, McrError> {
+        let mut tx = self.pool.begin().await?;
+        let before = sqlx::query(
+            "SELECT status FROM source_checks WHERE machine_id = $1 AND event_index = $2 \
+             AND source_chain_id = $3 AND source_tx_hash = $4",
+        )
+        .bind(i(task.machine_id))
+        .bind(i(task.event_index))
+        .bind(task.source_chain_id.to_string())
+        .bind(task.source_tx_hash.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .map_or(SourceCheck::Pending, |r| {
+            SourceCheck::parse(&r.get::<String, _>(0))
+        });
+        let attempts = if status == SourceCheck::Pending {
+            task.attempts + 1
+        } else {
+            task.attempts
+        };
+        sqlx::query(
+            "INSERT INTO source_checks (machine_id, event_index, source_chain_id, source_tx_hash, status, reason, \
+             attempts, checked_at, next_check_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (machine_id, event_index) DO UPDATE SET source_chain_id = excluded.source_chain_id, \
+             source_tx_hash = excluded.source_tx_hash, status = excluded.status, reason = excluded.reason, \
+             attempts = excluded.attempts, checked_at = excluded.checked_at, next_check_at = excluded.next_check_at",
+        )
+        .bind(i(task.machine_id))
+        .bind(i(task.event_index))
+        .bind(task.source_chain_id.to_string())
+        .bind(task.source_tx_hash.to_string())
+        .bind(status.as_str().to_owned())
+        .bind(reason.to_owned())
+        .bind(i(attempts))
+        .bind(i(now))
+        .bind(i(next_check_at))
+        .execute(&mut *tx)
+        .await?;
+        let changed = (before == SourceCheck::Verified) != (status == SourceCheck::Verified);
+        if changed {
+            restate_history(&mut tx, task.machine_id, Some(task.timestamp / 86_400)).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// The reason stored with each checked event of a machine, by event index.
+    pub async fn source_check_reasons(
+        &self,
+        machine_id: u64,
+    ) -> Result<BTreeMap<u64, String>, McrError> {
+        let rows = sqlx::query(
+            "SELECT c.event_index, c.reason FROM source_checks c JOIN events e ON c.machine_id = e.machine_id \
+             AND c.event_index = e.event_index AND c.source_chain_id = e.source_chain_id \
+             AND c.source_tx_hash = e.source_tx_hash WHERE c.machine_id = $1",
+        )
+        .bind(i(machine_id))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (u(r.get::<i64, _>(0)), r.get::<String, _>(1)))
+            .collect())
+    }
+
+    /// Makes the events refused for lack of an RPC for `chain_id` due again (the service now has
+    /// one). Returns how many.
+    pub async fn requeue_unconfigured(&self, chain_id: u64) -> Result<u64, McrError> {
+        let r = sqlx::query(
+            "UPDATE source_checks SET status = 'pending', next_check_at = 0 \
+             WHERE status = 'unverified' AND source_chain_id = $1 AND reason LIKE $2",
+        )
+        .bind(chain_id.to_string())
+        .bind(format!("{}%", crate::verify::NO_RPC_REASON))
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Trust-level-1 events by check status, over all machines.
+    pub async fn source_check_counts(&self) -> Result<SourceCheckCounts, McrError> {
+        let rows = sqlx::query(
+            "SELECT COALESCE(c.status, 'pending'), COUNT(*) FROM events e LEFT JOIN source_checks c \
+             ON c.machine_id = e.machine_id AND c.event_index = e.event_index \
+             AND c.source_chain_id = e.source_chain_id AND c.source_tx_hash = e.source_tx_hash \
+             WHERE e.trust_level = 1 GROUP BY COALESCE(c.status, 'pending')",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = SourceCheckCounts::default();
+        for r in &rows {
+            let n = u(r.get::<i64, _>(1));
+            match SourceCheck::parse(&r.get::<String, _>(0)) {
+                SourceCheck::Verified => out.verified += n,
+                SourceCheck::Unverified => out.unverified += n,
+                _ => out.pending += n,
+            }
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]

@@ -419,6 +419,7 @@ async fn restatement(kind: Db) {
         block_timestamp: Some(20),
         tx_hash: B256::ZERO,
         log_index: 0,
+        source_check: peaqos_mcr_model::SourceCheck::NotApplicable,
     };
     store
         .apply(&batch(2, vec![Change::Event(Box::new(event))]))

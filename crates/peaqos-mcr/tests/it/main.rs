@@ -7,6 +7,7 @@
 //!   events, its restatement by events, flags and reorgs, and `/operator/{did}/summary`;
 //! - [`dashboard`]: the `/dashboard` pages (numbers, sorting, filters, escaping, headers);
 //! - [`indexing`]: the indexer against the devnet the way it reads peaq mainnet;
+//! - [`source_checks`]: trust level 1 checked against real transactions on a Base devnet;
 //! - [`store_bulk`]: bulk writes, idempotent re-application and rollbacks, on SQLite and
 //!   PostgreSQL;
 //! - [`wire_guards`]: every document the API builds passes peaq's SDK response guards
@@ -18,5 +19,6 @@ mod fx_refresh;
 mod history;
 mod indexing;
 mod service;
+mod source_checks;
 mod store_bulk;
 mod wire_guards;
