@@ -303,23 +303,42 @@ def test_activate_refuses_usage_errors_with_exit_1(stack: Stack) -> None:
     failed(stack, "activate", {"visibility": "everyone"}, 1, "VALIDATION_ERROR")
 
 
-def enrol_2fa(stack: Stack) -> Authenticator:
-    """The person: enrols the operator at the Gas Station and confirms with a code."""
+def new_machine(stack: Stack, name: str) -> tuple[Any, Path]:
+    """A fresh machine key in a 0600 file (the only way a key reaches the server)."""
+    m = Account.create()
+    key = m.key.hex()
+    key = key if key.startswith("0x") else "0x" + key
+    S.secrets.append(key.removeprefix("0x"))
+    f = stack.work / f"{name}.key"
+    f.write_text(key)
+    f.chmod(0o600)
+    return m, f
+
+
+def test_the_agent_never_touches_the_2fa_enrolment(stack: Stack) -> None:
+    """Not enrolled: funding is refused (2FA_NOT_CONFIGURED). While a person's enrolment is
+    pending, an agent's activation that needs funding is refused (2FA_NOT_ACTIVE) and leaves
+    the pending secret alone: the person's confirmation with it still works."""
+    failed(stack, "fund_from_gas_station", {"two_factor_code": "123456"}, 2, "2FA_NOT_CONFIGURED")
     status, v = http_json(f"{stack.gas_station_url}/2fa/setup", {"ownerAddress": S.operator, "format": "svg"})
     assert status == 200, v
-    data = v.get("data", v)
-    auth = Authenticator(data["otpauthUri"])
+    auth = Authenticator(v.get("data", v)["otpauthUri"])
     S.secrets.append(auth.secret.lower())
+    m, key_file = new_machine(stack, "pending")
+    failed(stack, "activate", {"for_address": m.address, "machine_key_file": str(key_file), "totp": ["123456"]},
+           2, "2FA_NOT_ACTIVE")
+    reg = stack.env["IDENTITY_REGISTRY_ADDRESS"]
+    assert call_uint(stack, reg, "machineIdOfOwner(address)", m.address) == 0, "nothing sent before funding"
     status, v = http_json(f"{stack.gas_station_url}/2fa/confirm", {"ownerAddress": S.operator, "twoFactorCode": auth.next_code()})
-    assert status == 200, v
-    return auth
+    assert status == 200, ("the person's pending secret was replaced", v)
+    S.auth = auth
 
 
 def test_fund_from_gas_station_with_a_2fa_code(stack: Stack) -> None:
+    assert S.auth is not None
     target = Account.create()
     S.secrets.append(target.key.hex().removeprefix("0x"))
     # A wrong code: the Gas Station's refusal, exit 2.
-    S.auth = enrol_2fa(stack)
     failed(stack, "fund_from_gas_station", {"two_factor_code": S.auth.wrong_code(), "target_address": target.address}, 2, "INVALID_2FA")
     before = balance(stack, target.address)
     v = ok(stack, "fund_from_gas_station", {"two_factor_code": S.auth.next_code(), "target_address": target.address})
@@ -337,13 +356,7 @@ def test_activate_proxy_operator_with_funding(stack: Stack) -> None:
     reg = stack.env["IDENTITY_REGISTRY_ADDRESS"]
     nft = stack.env["MACHINE_NFT_ADDRESS"]
     for i in range(2):
-        m = Account.create()
-        key = m.key.hex()
-        key = key if key.startswith("0x") else "0x" + key
-        S.secrets.append(key.removeprefix("0x"))
-        key_file = stack.work / f"machine-{i}.key"
-        key_file.write_text(key)
-        key_file.chmod(0o600)
+        m, key_file = new_machine(stack, f"machine-{i}")
         args: dict[str, Any] = {"for_address": m.address, "machine_key_file": str(key_file)}
         if i == 1:
             # An empty machine with --skip-funding: exit 1, nothing registered.

@@ -287,8 +287,9 @@ pub enum Asker {
     /// A person at a terminal (`peaqos activate`): a new 2FA enrolment shows its QR code on
     /// stderr, a missing code is asked for when stdin is a terminal.
     Terminal,
-    /// An agent (`peaqos mcp`): codes come only from the arguments; a new 2FA enrolment is
-    /// refused (its secret is for a person's authenticator, never for an agent's transcript).
+    /// An agent (`peaqos mcp`): codes come only from the arguments, and the 2FA enrolment is
+    /// never touched (its secret is for a person's authenticator, never for an agent's
+    /// transcript): funding needs an owner a person enrolled.
     Agent,
 }
 
@@ -512,14 +513,23 @@ pub async fn activate(args: &ActivateArgs, ui: &Ui, asker: Asker) -> Result<Acti
         })?;
         let owner = op.address().to_string();
         let mut codes: std::collections::VecDeque<String> = codes_from(args).into();
-        ui.step(2, 6, format!("2FA enrolment of {owner} at {gs}"));
-        match op.setup_faucet_2fa(&owner, &gs, QrFormat::Svg).await {
-            Ok(_) if asker == Asker::Agent => {
-                return Err(CliError::user(format!(
-                    "2FA is not set up for {owner} at the Gas Station: a person enrols it once in a terminal (`peaqos activate` shows the QR code there), then the agent passes the current codes"
-                )));
-            }
-            Ok(setup) => {
+        let enrolment = if asker == Asker::Agent {
+            // An agent never touches the enrolment (a setup would replace a pending secret a
+            // person may be scanning): funding below needs an enrolled owner's current code,
+            // and the Gas Station answers 2FA_NOT_CONFIGURED when there is none.
+            ui.step(
+                2,
+                6,
+                "2FA enrolment: left to a person in a terminal (`peaqos activate`)",
+            );
+            None
+        } else {
+            ui.step(2, 6, format!("2FA enrolment of {owner} at {gs}"));
+            Some(op.setup_faucet_2fa(&owner, &gs, QrFormat::Svg).await)
+        };
+        match enrolment {
+            None => {}
+            Some(Ok(setup)) => {
                 if !ui.quiet {
                     if let Some(q) = qr_unicode(&setup.otpauth_uri) {
                         ui.info(q);
@@ -538,13 +548,13 @@ pub async fn activate(args: &ActivateArgs, ui: &Ui, asker: Asker) -> Result<Acti
                     codes.push_back(code);
                 }
             }
-            Err(PeaqosError::Api {
+            Some(Err(PeaqosError::Api {
                 code: ErrorCode::TwoFaAlreadyConfigured,
                 ..
-            }) => {
+            })) => {
                 ui.info("  2FA already active for this owner");
             }
-            Err(e) => return Err(e.into()),
+            Some(Err(e)) => return Err(e.into()),
         }
         ui.step(3, 6, format!("Gas Station funding of {target}"));
         let chain_id = op.chain_id().await?;

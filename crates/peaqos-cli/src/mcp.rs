@@ -18,7 +18,7 @@
 //!
 //! Secrets: no tool takes or returns a private key, a passphrase or a TOTP secret. A proxy
 //! machine's key is named by a file path; 2FA codes are inputs used once and never stored;
-//! a new 2FA enrolment (whose secret is for a person's authenticator) is refused. As a last
+//! the 2FA enrolment (whose secret is for a person's authenticator) is never touched. As a last
 //! guard every answer is scanned for the configured key and passphrase before it is sent.
 //! stdout carries only the protocol; progress and logs go to stderr.
 
