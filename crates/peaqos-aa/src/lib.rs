@@ -39,4 +39,4 @@ pub use userop::{
 #[cfg(feature = "bundler")]
 pub use bundler::{Bundler, BundlerConfig, BundlingMode, DEFAULT_PORT};
 #[cfg(feature = "bundler")]
-pub use server::{BundlerHandle, spawn};
+pub use server::{BundlerHandle, MAX_BODY_BYTES, spawn};

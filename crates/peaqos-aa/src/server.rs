@@ -6,11 +6,15 @@ use crate::error::BundlerError;
 use crate::userop::{Completeness, UserOperation};
 use alloy::primitives::{Address, B256, U64};
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use tokio::sync::watch;
+
+/// Largest request body (a batch included): larger ones are answered -32600.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// The methods served (the `debug_bundler_*` ones only with `debug_api`).
 pub const METHODS: [&str; 10] = [
@@ -160,7 +164,23 @@ fn json_response(v: Value) -> Response {
         .into_response()
 }
 
-async fn handle(State(b): State<Bundler>, body: axum::body::Bytes) -> Response {
+async fn handle(
+    State(b): State<Bundler>,
+    body: Result<axum::body::Bytes, BytesRejection>,
+) -> Response {
+    // An unreadable or oversized body is a JSON-RPC error too, not a bare HTTP one.
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            return json_response(error_response(
+                Value::Null,
+                &BundlerError::InvalidRequest(format!(
+                    "unreadable request body (at most {MAX_BODY_BYTES} bytes): {}",
+                    e.body_text()
+                )),
+            ));
+        }
+    };
     let v: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
@@ -199,6 +219,7 @@ async fn handle(State(b): State<Bundler>, body: axum::body::Bytes) -> Response {
 pub fn router(b: Bundler) -> axum::Router {
     axum::Router::new()
         .route("/", axum::routing::post(handle))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(b)
 }
 
