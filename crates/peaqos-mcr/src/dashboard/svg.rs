@@ -314,6 +314,6 @@ mod tests {
         let labels = which_labels(30);
         assert_eq!((0..30).filter(|i| labels(*i)).count(), 6);
         let all = which_labels(8);
-        assert!((0..8).all(|i| all(i)));
+        assert!((0..8).all(all));
     }
 }
