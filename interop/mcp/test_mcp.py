@@ -121,6 +121,18 @@ def did_of(addr: str) -> str:
     return f"did:peaq:{addr}"
 
 
+def new_machine(stack: Stack, name: str) -> tuple[Any, Path]:
+    """A fresh machine key in a 0600 file (the only way a key reaches the server)."""
+    m = Account.create()
+    key = m.key.hex()
+    key = key if key.startswith("0x") else "0x" + key
+    S.secrets.append(key.removeprefix("0x"))
+    f = stack.work / f"{name}.key"
+    f.write_text(key)
+    f.chmod(0o600)
+    return m, f
+
+
 # -- TOTP: the test is the person with the authenticator -----------------------------------
 
 
@@ -284,6 +296,30 @@ def test_a_missing_signer_is_a_configuration_error(stack: Stack) -> None:
     failed(stack, "whoami", {}, 3, None, env_file=bare)
 
 
+def test_an_ows_vault_wallet_signs_and_its_passphrase_stays_out(stack: Stack) -> None:
+    """PEAQOS_OWS_WALLET + OWS_PASSPHRASE configure the signer as for the CLI; a wrong
+    passphrase is a configuration error with its code (exit 3)."""
+    m, key_file = new_machine(stack, "vault-key")
+    vault = stack.work / "vault"
+    passphrase = "correct horse battery staple 7f3a"
+    S.secrets.append(passphrase.lower())
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(stack.work), "LANG": "C.UTF-8",
+           "OWS_VAULT_PATH": str(vault), "OWS_PASSPHRASE": passphrase}
+    imp = subprocess.run([str(our_bin()), "--env-file", str(stack.work / "none.env"), "wallet", "import", "fleet",
+                          "--private-key-file", str(key_file)], capture_output=True, text=True, env=env, timeout=120)
+    assert imp.returncode == 0, imp.stderr
+    wallet_env = stack.work / "wallet.env"
+    wallet_env.write_text("".join(f"{k}={v}\n" for k, v in stack.env.items() if k != "PEAQOS_PRIVATE_KEY")
+                          + "PEAQOS_OWS_WALLET=fleet\n")
+    extra = {"OWS_VAULT_PATH": str(vault), "OWS_PASSPHRASE": passphrase}
+    err, v = call_one(stack, "whoami", {}, env_file=wallet_env, extra=extra)
+    assert not err and v["address"] == m.address and v["wallet"] == "fleet", v
+    failed(stack, "whoami", {}, 3, "INVALID_PASSPHRASE", env_file=wallet_env,
+           extra={"OWS_VAULT_PATH": str(vault), "OWS_PASSPHRASE": "wrong"})
+    failed(stack, "whoami", {}, 3, "WALLET_NOT_FOUND", env_file=wallet_env,
+           extra={"OWS_VAULT_PATH": str(stack.work / "empty-vault"), "OWS_PASSPHRASE": passphrase})
+
+
 def test_activate_self_managed_registers_mints_and_writes_the_did(stack: Stack) -> None:
     v = ok(stack, "activate", {})
     assert v["machineAddress"] == S.operator and v["machineDid"] == did_of(S.operator)
@@ -301,18 +337,6 @@ def test_activate_self_managed_registers_mints_and_writes_the_did(stack: Stack) 
 def test_activate_refuses_usage_errors_with_exit_1(stack: Stack) -> None:
     failed(stack, "activate", {"for_address": "0x" + "11" * 20}, 1, "VALIDATION_ERROR")
     failed(stack, "activate", {"visibility": "everyone"}, 1, "VALIDATION_ERROR")
-
-
-def new_machine(stack: Stack, name: str) -> tuple[Any, Path]:
-    """A fresh machine key in a 0600 file (the only way a key reaches the server)."""
-    m = Account.create()
-    key = m.key.hex()
-    key = key if key.startswith("0x") else "0x" + key
-    S.secrets.append(key.removeprefix("0x"))
-    f = stack.work / f"{name}.key"
-    f.write_text(key)
-    f.chmod(0o600)
-    return m, f
 
 
 def test_the_agent_never_touches_the_2fa_enrolment(stack: Stack) -> None:
