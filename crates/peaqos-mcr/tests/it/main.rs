@@ -7,6 +7,7 @@
 //!   events, its restatement by events, flags and reorgs, and `/operator/{did}/summary`;
 //! - [`dashboard`]: the `/dashboard` pages (numbers, sorting, filters, escaping, headers);
 //! - [`indexing`]: the indexer against the devnet the way it reads peaq mainnet;
+//! - [`nft_location`]: where the Machine NFT is (`/machine/{did}`'s `machine_nft`);
 //! - [`source_checks`]: trust level 1 checked against real transactions on a Base devnet;
 //! - [`store_bulk`]: bulk writes, idempotent re-application and rollbacks, on SQLite and
 //!   PostgreSQL;
@@ -18,6 +19,7 @@ mod dashboard;
 mod fx_refresh;
 mod history;
 mod indexing;
+mod nft_location;
 mod service;
 mod source_checks;
 mod store_bulk;
