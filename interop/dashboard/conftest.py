@@ -141,6 +141,7 @@ class Machine:
     address: str
     machine_id: int
     events: list[dict] = field(default_factory=list)
+    nft_token_id: int | None = None
 
     @property
     def did(self) -> str:
@@ -174,6 +175,12 @@ class Sender:
         self.pending.append(self.w3.eth.send_raw_transaction(signed.raw_transaction))
         self.nonce += 1
 
+    def transfer(self, to: str, value: int) -> None:
+        tx = {"from": self.acct.address, "to": to, "nonce": self.nonce, "gas": 21_000, "value": value,
+              "chainId": self.chain_id, "gasPrice": self.w3.eth.gas_price}
+        self.pending.append(self.w3.eth.send_raw_transaction(self.acct.sign_transaction(tx).raw_transaction))
+        self.nonce += 1
+
     def wait(self) -> list:
         out = [self.w3.eth.wait_for_transaction_receipt(h, timeout=60) for h in self.pending]
         self.pending = []
@@ -188,14 +195,17 @@ STORIES = ["steady earner", "activity sensor", "EUR reporter", "new machine", "f
 @pytest.fixture(scope="session")
 def fleet(stack: Stack) -> Fleet:
     """Dev account 0 registers five machines as their proxy operator and submits their
-    histories (backdated over 45 days); the flagged one is flagged in AdminFlags."""
+    histories (backdated over 45 days); the flagged one is flagged in AdminFlags, the steady
+    earner mints its Machine NFT."""
     w3, e = stack.w3, stack.env
     reg = w3.eth.contract(address=Web3.to_checksum_address(e["IDENTITY_REGISTRY_ADDRESS"]), abi=abi("IdentityRegistry"))
     er = w3.eth.contract(address=Web3.to_checksum_address(e["EVENT_REGISTRY_ADDRESS"]), abi=abi("EventRegistry"))
     af = w3.eth.contract(address=Web3.to_checksum_address(e["ADMIN_FLAGS_ADDRESS"]), abi=abi("AdminFlags"))
+    nft = w3.eth.contract(address=Web3.to_checksum_address(e["MACHINE_NFT_ADDRESS"]), abi=abi("MachineNFT"))
     s = Sender(w3, e["PEAQOS_PRIVATE_KEY"])
     bond = reg.functions.minBond().call()
-    addrs = [Account.create().address for _ in STORIES]
+    keys = [Account.create() for _ in STORIES]
+    addrs = [k.address for k in keys]
     for a in addrs:
         s.send(reg.functions.registerFor(a), value=bond)
     ids = []
@@ -225,16 +235,23 @@ def fleet(stack: Stack) -> Fleet:
         ev(flagged, 0, 300, "USD", now - d * DAY, 0)
     s.wait()
     s.send(af.functions.flagMachine(flagged.machine_id))
+    # the steady earner mints its Machine NFT to itself (its wallet pays the gas)
+    s.transfer(steady.address, 10**18)
     s.wait()
+    ms = Sender(w3, keys[0].key.hex())
+    ms.send(nft.functions.mint(steady.machine_id, steady.address))
+    minted = nft.events.MachineMinted().process_receipt(ms.wait()[0], errors=DISCARD)
+    steady.nft_token_id = int(minted[0]["args"]["tokenId"])
     f = Fleet(operator=s.acct.address, machines=machines)
     # the MCR service has indexed everything
     deadline = time.monotonic() + 60
     for m in machines:
         while True:
             r = requests.get(f"{stack.mcr_url}/mcr/{m.did}", timeout=10)
+            p = requests.get(f"{stack.mcr_url}/machine/{m.did}", timeout=10)
             if r.status_code == 200 and r.json()["event_count"] == len(m.events) and (
                 m is not flagged or r.json()["negative_flag"]
-            ):
+            ) and p.json()["peaqos"]["nft_token_id"] == m.nft_token_id:
                 break
             assert time.monotonic() < deadline, f"{m.story} not indexed: {r.status_code} {r.text}"
             time.sleep(0.2)

@@ -173,8 +173,23 @@ def test_machine_view(stack: Stack, fleet: Fleet, browser, story: str) -> None:
     assert terms["revenue.counted_days"] == str(t["revenue"]["counted_days"])
     assert terms["event_count"] == str(t["event_count"])
     assert text(browser, "#gate-reason") == t["gates"]["reason"]
-    # the Machine NFT (none minted in this fleet)
-    assert browser.find_elements(By.ID, "nft-none")
+    # where the Machine NFT is: the profile's fields, as /machine/{did} answers them
+    prof = api(stack, f"/machine/{m.did}")["peaqos"]
+    nft = {r.get_attribute("data-field"): r.find_elements(By.TAG_NAME, "td")[1].text
+           for r in browser.find_elements(By.CSS_SELECTOR, "#nft-table tbody tr")}
+    assert nft["nft_token_id"] == ("null" if prof["nft_token_id"] is None else str(prof["nft_token_id"]))
+    assert prof["nft_token_id"] == m.nft_token_id
+    loc = prof.get("machine_nft")
+    if loc is not None:
+        for k, v in loc.items():
+            shown = "null" if v is None else (str(v).lower() if isinstance(v, bool) else str(v))
+            assert nft[f"machine_nft.{k}"] == shown, (k, nft)
+    if m.nft_token_id is None:
+        assert browser.find_elements(By.ID, "nft-none")
+    else:
+        assert not browser.find_elements(By.ID, "nft-none")
+        if loc is not None:
+            assert loc["chain"] == "peaq" and loc["owner"].lower() == m.address.lower(), loc
     shoot(browser, f"machine-{story.replace(' ', '-')}")
 
 
