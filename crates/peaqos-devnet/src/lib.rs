@@ -32,6 +32,7 @@ use alloy::primitives::Address;
 use alloy::signers::local::PrivateKeySigner;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
@@ -162,10 +163,19 @@ impl DevnetHandle {
     }
 }
 
-async fn rpc_handler(State(node): State<Node>, body: Bytes) -> Response {
-    // Notifications only: no JSON-RPC answer, an empty HTTP body.
-    let Some(out) = rpc::handle_body(&node, &body) else {
-        return StatusCode::NO_CONTENT.into_response();
+/// Largest JSON-RPC request body (a batch included): larger ones are answered -32600.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+async fn rpc_handler(State(node): State<Node>, body: Result<Bytes, BytesRejection>) -> Response {
+    let out = match body {
+        // Notifications only: no JSON-RPC answer, an empty HTTP body.
+        Ok(body) => match rpc::handle_body(&node, &body) {
+            Some(out) => out,
+            None => return StatusCode::NO_CONTENT.into_response(),
+        },
+        // An oversized or unreadable body is a JSON-RPC error too, not a bare HTTP one.
+        Err(e) => serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600,
+            "message": format!("unreadable request body (at most {MAX_BODY_BYTES} bytes): {}", e.body_text())}}),
     };
     let mut resp = (StatusCode::OK, serde_json::to_vec(&out).unwrap_or_default()).into_response();
     resp.headers_mut().insert(
@@ -186,6 +196,7 @@ pub async fn serve(node: Node, config: &DevnetConfig) -> Result<DevnetHandle, De
     let listener = peaqos_server::bind(&config.host, config.port).await?;
     let app = axum::Router::new()
         .route("/", axum::routing::post(rpc_handler))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(node.clone());
     let server = peaqos_server::serve(listener, app)?;
     let miner = config.block_time.map(|period| {

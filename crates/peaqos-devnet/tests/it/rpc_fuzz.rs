@@ -193,3 +193,36 @@ fn oversized_hex_parameters_are_invalid_params() {
         assert!(code == -32602 || code == -32000, "{method}: {out}");
     }
 }
+
+/// Over HTTP: a body over the limit is a -32600 JSON-RPC answer (it was axum's bare 413), and
+/// a body just under it is parsed.
+#[tokio::test]
+async fn an_oversized_body_is_a_json_rpc_error() {
+    let dev = peaqos_devnet::spawn(DevnetConfig::ephemeral())
+        .await
+        .unwrap();
+    let post = |body: Vec<u8>| {
+        let url = dev.url();
+        async move {
+            let r = alloy::transports::http::reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap()
+                .post(url)
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let big = post(vec![b' '; peaqos_devnet::MAX_BODY_BYTES + 1024]).await;
+    assert_eq!(big["error"]["code"], -32600, "{big}");
+    let mut near = br#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}"#.to_vec();
+    near.resize(peaqos_devnet::MAX_BODY_BYTES - 16, b' ');
+    let ok = post(near).await;
+    assert_eq!(ok["result"], "0x7a69", "{ok}");
+    dev.shutdown().await.unwrap();
+}
