@@ -41,6 +41,7 @@ class S:
     """State shared by the ordered tests, and every text the server produced."""
 
     transcript: list[str] = []
+    logs: list[str] = []
     secrets: list[str] = []
     operator: str = ""
     machine_id: int = 0
@@ -170,7 +171,7 @@ class Authenticator:
 
 def server_params(stack: Stack, env_file: Path | None = None, extra: dict[str, str] | None = None) -> StdioServerParameters:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(stack.work), "LANG": "C.UTF-8",
-           "NO_COLOR": "1", "PEAQOS_LOG": "info"}
+           "NO_COLOR": "1", "PEAQOS_LOG": "debug"}
     env.update(extra or {})
     return StdioServerParameters(
         command=str(our_bin()), args=["--env-file", str(env_file or stack.env_file), "mcp"],
@@ -193,7 +194,8 @@ def session(stack: Stack, body, env_file: Path | None = None, extra: dict[str, s
     try:
         return asyncio.run(main())
     finally:
-        S.transcript.append(log.read_text(encoding="utf-8"))
+        S.logs.append(log.read_text(encoding="utf-8"))
+        S.transcript.append(S.logs[-1])
 
 
 async def call(s: ClientSession, tool: str, args: dict[str, Any]) -> tuple[bool, Any]:
@@ -473,3 +475,8 @@ def test_no_key_or_totp_secret_in_any_answer_or_log(stack: Stack) -> None:
     text = "\n".join(S.transcript).lower()
     for secret in S.secrets:
         assert secret and secret not in text, "a secret appeared in a tool answer or the server's log"
+    # The servers ran with PEAQOS_LOG=debug: still no tool arguments (2FA codes) in their logs.
+    logs = "\n".join(S.logs)
+    assert "tool call" in logs
+    for arg in ("two_factor_code", "\"totp\"", "machine_key_file"):
+        assert arg not in logs, f"the server logged the argument {arg}"

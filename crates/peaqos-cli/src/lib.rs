@@ -118,15 +118,19 @@ pub enum McrCommand {
     Serve(peaqos_mcr::cli::ServeArgs),
 }
 
-fn init_tracing(verbose: u8, quiet: bool) {
+fn init_tracing(verbose: u8, quiet: bool, command: &Command) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0 | 1) => "warn",
         (false, 2) => "info,peaqos=debug",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PEAQOS_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("PEAQOS_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    if matches!(command, Command::Mcp(_)) {
+        // rmcp's debug lines dump every request, tool arguments (2FA codes) included.
+        filter = filter.add_directive(mcp::LOG_CAP.parse().expect("a valid directive"));
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -160,7 +164,7 @@ pub fn main() -> ExitCode {
     // Before any thread exists: variables from the env file, the shell's winning. Tracing
     // starts after it, so `PEAQOS_LOG` set in the file counts.
     let loaded = env::load_env_file(&cli.env_file, &cli.command);
-    init_tracing(cli.verbose, cli.quiet);
+    init_tracing(cli.verbose, cli.quiet, &cli.command);
     match loaded {
         Err(e) => return e.report(verbose),
         Ok(true) => {

@@ -50,6 +50,10 @@ pub const DOCS: &[(&str, &str)] = embedded::DOCS;
 /// The agent skill's files (`skills/peaqos/`): `(relative path, contents)`.
 pub const SKILL_FILES: &[(&str, &str)] = embedded::SKILL;
 
+/// The log directive `peaqos mcp` always adds: rmcp at most at info, whatever `-v` or
+/// `PEAQOS_LOG` ask for (its debug lines dump requests, 2FA codes included).
+pub const LOG_CAP: &str = "rmcp=info";
+
 /// The URI prefix of the documentation resources.
 pub const DOCS_URI: &str = "peaqos://docs/";
 
