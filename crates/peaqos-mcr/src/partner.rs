@@ -21,21 +21,31 @@ pub struct PartnerFetcher {
     allow_loopback: bool,
 }
 
-/// Whether an address may be contacted.
+/// Whether an address may be contacted: public unicast only. Refused: loopback (unless
+/// allowed), private (10/8, 172.16/12, 192.168/16), CGNAT 100.64/10, link-local (169.254/16,
+/// fe80::/10, the cloud metadata address), unspecified, broadcast, multicast, documentation,
+/// benchmarking 198.18/15, IETF 192.0.0/24, reserved 240/4, 0/8; IPv6 unique-local fc00::/7,
+/// site-local fec0::/10, documentation 2001:db8::/32, and every IPv6 form that embeds an IPv4
+/// address (IPv4-mapped ::ffff:0:0/96, IPv4-compatible ::/96, NAT64 64:ff9b::/96, 6to4
+/// 2002::/16), judged by the embedded address.
 pub(crate) fn ip_allowed(ip: IpAddr, allow_loopback: bool) -> bool {
     match ip {
         IpAddr::V4(v4) => {
             if v4.is_loopback() {
                 return allow_loopback;
             }
+            let [a, b, c, _] = v4.octets();
             !(v4.is_private()
                 || v4.is_link_local()
                 || v4.is_unspecified()
                 || v4.is_broadcast()
                 || v4.is_multicast()
                 || v4.is_documentation()
-                || v4.octets()[0] == 0
-                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)) // CGNAT 100.64/10
+                || a == 0
+                || (a == 100 && (b & 0xc0) == 64) // CGNAT 100.64/10
+                || (a == 198 && (b & 0xfe) == 18) // benchmarking 198.18/15
+                || (a == 192 && b == 0 && c == 0) // IETF protocol assignments 192.0.0/24
+                || a >= 240) // reserved 240/4
         }
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
@@ -44,11 +54,30 @@ pub(crate) fn ip_allowed(ip: IpAddr, allow_loopback: bool) -> bool {
             if v6.is_loopback() {
                 return allow_loopback;
             }
-            let seg0 = v6.segments()[0];
+            let seg = v6.segments();
+            let embedded = |hi: u16, lo: u16| {
+                let [h0, h1] = hi.to_be_bytes();
+                let [l0, l1] = lo.to_be_bytes();
+                IpAddr::V4(std::net::Ipv4Addr::new(h0, h1, l0, l1))
+            };
+            // IPv4-compatible ::a.b.c.d (not :: and ::1, handled as unspecified / loopback)
+            if seg[..6] == [0; 6] && !v6.is_unspecified() {
+                return ip_allowed(embedded(seg[6], seg[7]), allow_loopback);
+            }
+            // NAT64 64:ff9b::a.b.c.d
+            if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return ip_allowed(embedded(seg[6], seg[7]), false);
+            }
+            // 6to4 2002:aabb:ccdd::/48
+            if seg[0] == 0x2002 {
+                return ip_allowed(embedded(seg[1], seg[2]), false);
+            }
             !(v6.is_unspecified()
                 || v6.is_multicast()
-                || (seg0 & 0xfe00) == 0xfc00 // unique local fc00::/7
-                || (seg0 & 0xffc0) == 0xfe80) // link-local fe80::/10
+                || (seg[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
+                || (seg[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
+                || (seg[0] & 0xffc0) == 0xfec0 // site-local fec0::/10
+                || (seg[0] == 0x2001 && seg[1] == 0x0db8)) // documentation 2001:db8::/32
         }
     }
 }
@@ -176,6 +205,141 @@ mod tests {
         assert!(!ok("fd00::1", true));
         assert!(!ok("::ffff:10.0.0.1", true));
         assert!(ok("2606:4700::1111", false));
+    }
+
+    #[test]
+    fn the_ssrf_matrix_is_refused() {
+        let refused = [
+            // loopback, the whole 127/8, IPv6 loopback
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            // private ranges
+            "10.0.0.1",
+            "10.255.255.255",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.0.1",
+            // CGNAT, link-local and the cloud metadata address
+            "100.64.0.1",
+            "100.127.255.254",
+            "169.254.0.1",
+            "169.254.169.254",
+            "fe80::1",
+            "febf::1",
+            // unspecified, this-network, broadcast, multicast, reserved, benchmarking, IETF
+            "0.0.0.0",
+            "0.1.2.3",
+            "::",
+            "255.255.255.255",
+            "224.0.0.1",
+            "ff02::1",
+            "240.0.0.1",
+            "198.18.0.1",
+            "198.19.255.255",
+            "192.0.0.8",
+            // documentation
+            "192.0.2.1",
+            "198.51.100.1",
+            "203.0.113.1",
+            "2001:db8::1",
+            // IPv6 unique-local and site-local
+            "fc00::1",
+            "fd12:3456::1",
+            "fec0::1",
+            // IPv4 embedded in IPv6: mapped, compatible, NAT64, 6to4
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "::ffff:169.254.169.254",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:7f00:1::",
+            "2002:c0a8:101::1",
+        ];
+        for s in refused {
+            assert!(!ip_allowed(s.parse().unwrap(), false), "{s} allowed");
+        }
+        // loopback may be allowed (devnet), nothing else of the matrix comes with it
+        for s in ["127.0.0.1", "::1", "::ffff:127.0.0.1", "::127.0.0.1"] {
+            assert!(ip_allowed(s.parse().unwrap(), true), "{s}");
+        }
+        for s in [
+            "10.0.0.1",
+            "169.254.169.254",
+            "64:ff9b::7f00:1",
+            "2002:7f00:1::",
+        ] {
+            assert!(
+                !ip_allowed(s.parse().unwrap(), true),
+                "{s} allowed with loopback"
+            );
+        }
+        for s in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "100.63.255.255",
+            "100.128.0.1",
+            "172.32.0.1",
+            "198.20.0.1",
+            "2606:4700::1111",
+            "2a00:1450::1",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+            "2002:808:808::1",
+        ] {
+            assert!(ip_allowed(s.parse().unwrap(), false), "{s} refused");
+        }
+    }
+
+    #[tokio::test]
+    async fn names_and_spellings_of_internal_addresses_are_refused() {
+        let f = PartnerFetcher::new(false);
+        for url in [
+            // a DNS name that resolves to loopback (no network needed)
+            "http://localhost:1/data",
+            "http://LocalHost:8080/data",
+            // spellings the URL parser normalises to 127.0.0.1 / 169.254.169.254
+            "http://2130706433/",
+            "http://0x7f.1/",
+            "http://0177.0.0.1/",
+            "http://127.1/",
+            "http://[::ffff:7f00:1]/",
+            "http://[::ffff:a9fe:a9fe]/latest/meta-data/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[fd00::1]:8080/",
+        ] {
+            let e = f.fetch(url).await.unwrap_err();
+            assert!(e.contains("refused address range"), "{url}: {e}");
+        }
+    }
+
+    #[tokio::test]
+    async fn redirects_are_not_followed() {
+        // A public-looking partner (loopback allowed here so the test server is reachable)
+        // answers 302 to the metadata address, to loopback and to a private address: the
+        // fetch stops at the 302, so none of them is contacted.
+        use axum::response::Redirect;
+        for target in [
+            "http://169.254.169.254/latest/meta-data/",
+            "http://127.0.0.1:1/secret",
+            "http://10.0.0.1/",
+        ] {
+            let app = axum::Router::new().route(
+                "/data",
+                axum::routing::get(move || async move { Redirect::temporary(target) }),
+            );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+            let e = PartnerFetcher::new(true)
+                .fetch(&format!("http://{addr}/data"))
+                .await
+                .unwrap_err();
+            assert!(e.contains("HTTP 307"), "{target}: {e}");
+            server.abort();
+        }
     }
 
     #[tokio::test]
