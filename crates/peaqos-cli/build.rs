@@ -31,7 +31,7 @@ fn list(name: &str, root: &Path, keep: impl Fn(&Path) -> bool, code: &mut String
         "/// `(path, contents)` of every embedded file, sorted by path."
     )
     .unwrap();
-    writeln!(code, "pub(super) const {name}: &[(&str, &str)] = &[").unwrap();
+    writeln!(code, "pub static {name}: &[(&str, &str)] = &[").unwrap();
     for rel in found {
         let rel_str = rel
             .components()

@@ -45,10 +45,11 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
 
-/// The documentation files served as resources: `(file name, contents)`.
-pub const DOCS: &[(&str, &str)] = embedded::DOCS;
+/// The documentation files served as resources (docs/*.md): `(file name, contents)`, once in
+/// the binary (statics).
+pub use embedded::DOCS;
 /// The agent skill's files (`skills/peaqos/`): `(relative path, contents)`.
-pub const SKILL_FILES: &[(&str, &str)] = embedded::SKILL;
+pub use embedded::SKILL as SKILL_FILES;
 
 /// The log directive `peaqos mcp` always adds: rmcp at most at info, whatever `-v` or
 /// `PEAQOS_LOG` ask for (its debug lines dump requests, 2FA codes included).
