@@ -39,6 +39,49 @@ pub struct DemoArgs {
     /// Run without the Base devnet, the Machine NFT bridge and its relayer.
     #[arg(long)]
     pub no_bridge: bool,
+    /// Test aid (hidden): write every secret the demo used (keys as hex, the TOTP secret, the
+    /// Gas Station key file's content) to FILE, mode 0600, one a line, so a test can check that
+    /// no log or output carries any of them.
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub secrets_out: Option<std::path::PathBuf>,
+}
+
+/// Secrets the demo generated or used, for [`DemoArgs::secrets_out`].
+static SECRETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn note_secret(s: impl Into<String>) {
+    SECRETS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(s.into());
+}
+
+/// A fresh key pair, its key noted for [`DemoArgs::secrets_out`].
+fn new_keypair() -> (Address, PrivateKey) {
+    let (a, k) = PeaqosClient::generate_keypair();
+    note_secret(k.expose_hex());
+    (a, k)
+}
+
+fn write_secrets(stack: &crate::stack::Stack, path: &std::path::Path) -> Result<(), CliError> {
+    for i in 0..10 {
+        note_secret(PrivateKey::from(&stack.dev_signer(i)).expose_hex());
+    }
+    if let Ok(k) = std::fs::read_to_string(stack.data_dir().join("gas-station.key")) {
+        note_secret(k.trim());
+    }
+    let mut text = SECRETS.lock().unwrap_or_else(|e| e.into_inner()).join("\n");
+    text.push('\n');
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |e: std::io::Error| CliError::config(format!("--secrets-out {}: {e}", path.display()));
+    let mut f = std::fs::OpenOptions::new()
+        .create_new(true)
+        .write(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    f.write_all(text.as_bytes()).map_err(io)
 }
 
 const DAY: u64 = 86_400;
@@ -248,8 +291,8 @@ async fn smart_account_machine(
         BundlerClient::new(&stack.bundler_url())
             .map(|b| b.with_entry_point(stack.devnet.deployment().entry_point))
     };
-    let (machine_key_addr, machine_key) = PeaqosClient::generate_keypair();
-    let (new_key_addr, new_key) = PeaqosClient::generate_keypair();
+    let (machine_key_addr, machine_key) = new_keypair();
+    let (new_key_addr, new_key) = new_keypair();
     let reader = client_for(base, machine_key.clone())?;
     let account = SmartAccount::new(
         &reader,
@@ -387,7 +430,7 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
     let base =
         PeaqosConfig::new(stack.rpc_url(), None, stack.contracts()).with_api_url(stack.mcr_url());
     let dev = |i: u32| client_for(&base, PrivateKey::from(&stack.dev_signer(i)));
-    let (_, op_key) = PeaqosClient::generate_keypair();
+    let (_, op_key) = new_keypair();
     let op = client_for(&base, op_key)?;
     let gs = stack.gas_station_url();
     let owner = op.address().to_string();
@@ -397,6 +440,13 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
         &format!("operator {owner}: Gas Station 2FA enrolment and funding"),
     );
     let setup = op.setup_faucet_2fa(&owner, &gs, QrFormat::Svg).await?;
+    if let Some(secret) = setup
+        .otpauth_uri
+        .split(['?', '&'])
+        .find_map(|kv| kv.strip_prefix("secret="))
+    {
+        note_secret(secret);
+    }
     let now = || {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -453,8 +503,7 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
         4,
         &format!("registering {n} machines via registerFor + 1 self-managed machine"),
     );
-    let keys: Vec<(Address, PrivateKey)> =
-        (0..=n).map(|_| PeaqosClient::generate_keypair()).collect();
+    let keys: Vec<(Address, PrivateKey)> = (0..=n).map(|_| new_keypair()).collect();
     let mut set = JoinSet::new();
     for (i, (addr, _)) in keys.iter().enumerate().take(n) {
         let op = op.clone();
@@ -704,6 +753,9 @@ pub async fn run(args: DemoArgs, ui: &Ui) -> Result<(), CliError> {
             "dashboard {}/dashboard/operator/{op_did} (served until the demo exits; `peaqos up` serves it until Ctrl-C)",
             stack.mcr_url()
         )?;
+    }
+    if let Some(path) = &args.secrets_out {
+        write_secrets(&stack, path)?;
     }
     stack.shutdown().await?;
     Ok(())

@@ -9,6 +9,7 @@
 //! - [`account`]: `peaqos account ...` and `peaqos bundler` against a stack and a bundler;
 //! - [`shipped`]: the binary under test carries no test-only code (fault injection);
 //! - [`bridge`]: `devnet --bridge` on both chains, `relayer run|status`, `bridge send|wait|status`;
+//! - [`secrets`]: the whole demo at debug level prints and logs none of its secrets;
 //! - [`skill`]: the agent skill names only real commands, flags and exit codes; `skill install`.
 
 mod account;
@@ -18,6 +19,7 @@ mod cli;
 mod common;
 mod fleet;
 mod qualify;
+mod secrets;
 mod shipped;
 mod skill;
 mod stack;
