@@ -198,3 +198,59 @@ async fn env_file_is_private_and_complete() {
         .unwrap();
     assert_eq!(key.address(), net.address(0), "the key is dev account 0's");
 }
+
+/// The crash campaign's state checks: a state file cut short (a crash mid-write of a file that
+/// is not written atomically), one with bytes overwritten in the middle, and one of an older
+/// format are each refused with a message naming the file, and the file is left as it was
+/// (never silently reset).
+#[tokio::test]
+async fn truncated_corrupted_and_old_state_files_are_refused_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.json");
+    let dev = peaqos_devnet::spawn(DevnetConfig {
+        state: Some(good.clone()),
+        ..DevnetConfig::ephemeral()
+    })
+    .await
+    .unwrap();
+    dev.shutdown().await.unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+    assert!(bytes.len() > 1_000, "a saved state file");
+    let mut corrupted = bytes.clone();
+    let mid = corrupted.len() / 2;
+    corrupted[mid..mid + 8].copy_from_slice(b"\0\xff{{]]\"\\");
+    let old: Value = {
+        let mut v: Value = serde_json::from_slice(&bytes).unwrap();
+        v["version"] = 1.into();
+        v
+    };
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("truncated.json", bytes[..bytes.len() / 3].to_vec()),
+        ("truncated-by-one.json", bytes[..bytes.len() - 1].to_vec()),
+        ("empty.json", Vec::new()),
+        ("corrupted.json", corrupted),
+        ("old.json", serde_json::to_vec(&old).unwrap()),
+    ];
+    for (name, content) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &content).unwrap();
+        let err = peaqos_devnet::spawn(DevnetConfig {
+            state: Some(path.clone()),
+            ..DevnetConfig::ephemeral()
+        })
+        .await
+        .map(|_| ())
+        .expect_err(name);
+        let msg = err.to_string();
+        assert!(msg.contains(name), "{name}: {msg}");
+        assert!(
+            msg.contains("not a devnet state file") || msg.contains("format version"),
+            "{name}: {msg}"
+        );
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            content,
+            "{name} left as it was"
+        );
+    }
+}
