@@ -1,5 +1,6 @@
-//! Prints the median time of one `score()` call for 1k, 10k and 100k events, and the cost of
-//! parsing the embedded ECB history and of one FX conversion.
+//! Prints the median time of one `score()` call for 1k, 10k and 100k events, of one
+//! `daily_series()` (the rating history) over 30 and 366 days, and the cost of parsing the
+//! embedded ECB history and of one FX conversion.
 //!
 //! `cargo run --release -p peaqos-mcr-model --features bench --example bench_scoring`
 
@@ -7,7 +8,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use alloy_primitives::U256;
-use peaqos_mcr_model::{FxTable, bench_scoring, fx::EMBEDDED_CSV};
+use peaqos_mcr_model::{FxTable, bench_daily_series, bench_scoring, fx::EMBEDDED_CSV};
 
 fn main() {
     for n in [1_000usize, 10_000, 100_000] {
@@ -16,6 +17,20 @@ fn main() {
             "score() with {n:>7} events: median {:>9.3} ms ({:.1} ns/event)",
             d.as_secs_f64() * 1e3,
             d.as_nanos() as f64 / n as f64
+        );
+    }
+
+    for (n, days) in [
+        (1_000usize, 30u64),
+        (1_000, 366),
+        (10_000, 30),
+        (10_000, 366),
+    ] {
+        let d = bench_daily_series(n, days);
+        println!(
+            "daily_series() with {n:>6} events over {days:>3} days: median {:>8.3} ms ({:.1} us/day)",
+            d.as_secs_f64() * 1e3,
+            d.as_secs_f64() * 1e6 / days as f64
         );
     }
 

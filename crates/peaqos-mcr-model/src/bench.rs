@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use peaqos_types::rating::AmountStatus;
 
+use crate::history::daily_series;
 use crate::scoring::{MachineFacts, SECONDS_PER_DAY, ScoredEvent, ScoringConfig, score};
 
 /// `now` used by [`bench_scoring`] (2026-11-01T00:00:00Z).
@@ -66,6 +67,40 @@ pub fn bench_scoring(events: usize) -> Duration {
             black_box(score(
                 black_box(&facts),
                 black_box(&history),
+                BENCH_NOW,
+                &config,
+            ));
+            t.elapsed()
+        })
+        .collect();
+    runs.sort();
+    runs[runs.len() / 2]
+}
+
+/// Times [`daily_series`] over the last `days` days of the same synthetic machine as
+/// [`bench_scoring`] (`events` events over ~2 years): one warm-up run, then 5 timed runs;
+/// returns the median. This is the cost of a `/mcr/{did}/history` request that finds no stored
+/// day.
+pub fn bench_daily_series(events: usize, days: u64) -> Duration {
+    let history = synthetic_history(events, BENCH_NOW);
+    let facts = MachineFacts {
+        bonded: true,
+        ..MachineFacts::default()
+    };
+    let config = ScoringConfig::default();
+    let today = BENCH_NOW / SECONDS_PER_DAY;
+    let from = (today + 1).saturating_sub(days);
+    black_box(daily_series(
+        &facts, &history, from, today, BENCH_NOW, &config,
+    ));
+    let mut runs: Vec<Duration> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(daily_series(
+                black_box(&facts),
+                black_box(&history),
+                from,
+                today,
                 BENCH_NOW,
                 &config,
             ));

@@ -38,7 +38,7 @@ mod scoring;
 mod verification;
 
 #[cfg(feature = "bench")]
-pub use bench::{bench_scoring, synthetic_history};
+pub use bench::{bench_daily_series, bench_scoring, synthetic_history};
 pub use error::FxError;
 pub use fx::{FxConversion, FxSource, FxTable, minor_unit_digits};
 pub use history::{DayPoint, daily_series};
