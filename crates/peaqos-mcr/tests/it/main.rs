@@ -1,6 +1,7 @@
 //! The MCR service's integration tests, one binary (`cargo test -p peaqos-mcr --test it`):
 //!
 //! - [`service`]: end to end, devnet -> indexer -> storage -> scoring -> HTTP;
+//! - [`crash`]: the indexer killed with SIGKILL five times mid-backfill scores as a clean run;
 //! - [`fx_refresh`]: fresh ECB rates from a feed server on loopback, the last good table kept
 //!   on 500 / garbage and across a restart, `/ready`'s `fx`, the devnet's pinned table;
 //! - [`history`]: `/mcr/{did}/history` against a per-day recomputation from the submitted
@@ -15,6 +16,7 @@
 //!   ([`common::guards`]).
 
 mod common;
+mod crash;
 mod dashboard;
 mod fx_refresh;
 mod history;
