@@ -243,18 +243,23 @@ def fleet(stack: Stack) -> Fleet:
     minted = nft.events.MachineMinted().process_receipt(ms.wait()[0], errors=DISCARD)
     steady.nft_token_id = int(minted[0]["args"]["tokenId"])
     f = Fleet(operator=s.acct.address, machines=machines)
-    # the MCR service has indexed everything
+    # the MCR service has indexed everything: /ready (not rate limited) reaches the last block,
+    # then every machine shows its events, its flag and its NFT
+    last = w3.eth.block_number
     deadline = time.monotonic() + 60
+    while True:
+        ready = requests.get(f"{stack.mcr_url}/ready", timeout=10).json()
+        if ready["index"]["indexed_block"] >= last:
+            break
+        assert time.monotonic() < deadline, f"the MCR index did not reach block {last}: {ready}"
+        time.sleep(0.25)
     for m in machines:
-        while True:
-            r = requests.get(f"{stack.mcr_url}/mcr/{m.did}", timeout=10)
-            p = requests.get(f"{stack.mcr_url}/machine/{m.did}", timeout=10)
-            if r.status_code == 200 and r.json()["event_count"] == len(m.events) and (
-                m is not flagged or r.json()["negative_flag"]
-            ) and p.json()["peaqos"]["nft_token_id"] == m.nft_token_id:
-                break
-            assert time.monotonic() < deadline, f"{m.story} not indexed: {r.status_code} {r.text}"
-            time.sleep(0.2)
+        r = requests.get(f"{stack.mcr_url}/mcr/{m.did}", timeout=10)
+        assert r.status_code == 200, r.text
+        assert r.json()["event_count"] == len(m.events), (m.story, r.text)
+        assert r.json()["negative_flag"] == (m is flagged), (m.story, r.text)
+        p = requests.get(f"{stack.mcr_url}/machine/{m.did}", timeout=10).json()
+        assert p["peaqos"]["nft_token_id"] == m.nft_token_id, (m.story, p)
     return f
 
 
