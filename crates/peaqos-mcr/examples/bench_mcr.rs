@@ -17,6 +17,87 @@ use peaqos_mcr::indexer::IndexedContracts;
 use peaqos_types::constants::{BATCH_PRECOMPILE_ADDRESS, DID_PRECOMPILE_ADDRESS};
 use std::time::{Duration, Instant};
 
+/// The same `/mcr` JSON served as a static file by nginx (when an `nginx` binary is on PATH or
+/// in /usr/sbin), loaded like the MCR service, in the same run: the cached path's yardstick.
+async fn nginx_comparison(
+    mcr_url: &str,
+    requests: usize,
+    concurrency: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let Some(nginx) = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists())
+    else {
+        println!("nginx comparison: no nginx binary (Debian: apt-get install nginx-light)");
+        return Ok(());
+    };
+    let body = reqwest::Client::builder()
+        .no_proxy()
+        .build()?
+        .get(mcr_url)
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    let dir = tempfile::tempdir()?;
+    std::fs::create_dir(dir.path().join("www"))?;
+    std::fs::write(dir.path().join("www/mcr.json"), &body)?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let conf = dir.path().join("nginx.conf");
+    let d = dir.path().display();
+    std::fs::write(
+        &conf,
+        format!(
+            "worker_processes 2; daemon off; pid {d}/nginx.pid; error_log {d}/error.log;\n\
+             events {{ worker_connections 4096; }}\n\
+             http {{ access_log off; client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d}; \
+             uwsgi_temp_path {d}; scgi_temp_path {d}; \
+             server {{ listen 127.0.0.1:{port}; root {d}/www; default_type application/json; }} }}\n"
+        ),
+    )?;
+    let mut child = std::process::Command::new(&nginx)
+        .arg("-p")
+        .arg(dir.path())
+        .arg("-e")
+        .arg(dir.path().join("error.log"))
+        .arg("-c")
+        .arg(&conf)
+        .spawn()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            return Err("nginx did not start".into());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let h = peaqos_mcr::bench::bench_http(
+        &format!("http://127.0.0.1:{port}/mcr.json"),
+        requests,
+        concurrency,
+    )
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let h = h?;
+    println!(
+        "nginx static /mcr JSON ({} bytes, 2 workers): {} requests, {} failed, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms (concurrency {concurrency})",
+        body.len(),
+        h.requests,
+        h.failures,
+        h.per_sec(),
+        h.p50.as_secs_f64() * 1e3,
+        h.p99.as_secs_f64() * 1e3
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<usize> = std::env::args()
@@ -202,6 +283,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             h.p50.as_secs_f64() * 1e3,
             h.p99.as_secs_f64() * 1e3
         );
+        if label == "cached" {
+            nginx_comparison(
+                &format!("{}/mcr/{machine2}", svc.url()),
+                requests,
+                concurrency,
+            )
+            .await?;
+        }
         let n = (requests / 20).max(10);
         let h = peaqos_mcr::bench::bench_http(
             &format!("{}/mcr/{machine1}", svc.url()),
