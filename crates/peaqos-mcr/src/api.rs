@@ -1,6 +1,6 @@
 //! The public MCR API (axum). Every body is one of the [`peaqos_types::mcr_wire`] documents.
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Entry};
 use crate::error::McrError;
 use crate::indexer::{IndexedContracts, IndexerStatus};
 use crate::partner::PartnerFetcher;
@@ -23,8 +23,8 @@ use peaqos_mcr_model::ScoringConfig;
 use peaqos_types::constants::DID_ATTR_MACHINES;
 use peaqos_types::did::{DataVisibility, Did, parse_address_strict};
 use peaqos_types::mcr_wire::{
-    ErrorBody, ExplainResponse, Health, MachineCard, MachineProfile, McrResponse,
-    OperatorMachinesResponse, Pagination, Ready, ReadyContracts, ReadyIndex, ReadyStatus,
+    ErrorBody, ExplainResponse, Health, MachineCard, MachineProfile, OperatorMachinesResponse,
+    Pagination, Ready, ReadyContracts, ReadyIndex, ReadyStatus,
 };
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -274,6 +274,11 @@ impl AppState {
 
     /// The scored view of a machine (cached; concurrent misses for one machine load it once).
     pub async fn view(&self, machine_id: u64) -> Result<Option<Arc<MachineView>>, McrError> {
+        Ok(self.entry(machine_id).await?.map(|e| Arc::clone(&e.view)))
+    }
+
+    /// The cache entry of a machine: its view and the response bodies built from it.
+    pub async fn entry(&self, machine_id: u64) -> Result<Option<Arc<Entry>>, McrError> {
         self.cache
             .get_or_compute(machine_id, || async {
                 let Some(state) = self.store.machine_state(machine_id).await? else {
@@ -315,29 +320,55 @@ fn parse_id(s: &str, what: &str) -> Result<u64, ApiError> {
 }
 
 pub(crate) async fn machine_for(st: &AppState, did: &str) -> Result<Arc<MachineView>, ApiError> {
+    Ok(Arc::clone(&machine_entry_for(st, did).await?.view))
+}
+
+/// The cache entry of the machine registered for `did` (the address -> id mapping is cached
+/// too: a hit reads neither the database nor the chain).
+pub(crate) async fn machine_entry_for(st: &AppState, did: &str) -> Result<Arc<Entry>, ApiError> {
     let addr = parse_did_or_address(did)?;
     st.require_index()?;
-    let id = st
-        .store
-        .machine_id_by_address(&addr)
-        .await?
-        .ok_or_else(|| {
-            not_found(format!(
-                "no machine is registered for {}",
-                view::did_of(addr)
-            ))
-        })?;
-    st.view(id)
+    let id = match st.cache.machine_by_address(&addr) {
+        Some(id) => id,
+        None => {
+            let ticket = st.cache.ticket(0);
+            let id = st
+                .store
+                .machine_id_by_address(&addr)
+                .await?
+                .ok_or_else(|| {
+                    not_found(format!(
+                        "no machine is registered for {}",
+                        view::did_of(addr)
+                    ))
+                })?;
+            st.cache.remember_address(addr, id, ticket);
+            id
+        }
+    };
+    st.entry(id)
         .await?
         .ok_or_else(|| not_found("unknown machine"))
+}
+
+/// A `200 application/json` answer with a pre-serialized body (the bytes `Json` would write).
+fn json_body(body: axum::body::Bytes) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 async fn mcr(
     State(st): State<AppState>,
     did: Result<Path<String>, PathRejection>,
-) -> Result<Json<McrResponse>, ApiError> {
-    let v = machine_for(&st, &did?.0).await?;
-    Ok(Json(view::mcr_doc(&v)))
+) -> Result<Response, ApiError> {
+    let e = machine_entry_for(&st, &did?.0).await?;
+    Ok(json_body(e.mcr_body()))
 }
 
 async fn explain(
@@ -386,32 +417,61 @@ fn is_nested(headers: &axum::http::HeaderMap) -> bool {
     headers.contains_key(crate::partner::NESTED_FETCH_HEADER)
 }
 
+/// The `/machine` and `/metadata` body of a cache entry: stored with the entry when the
+/// profile has no live part (no Machine NFT, whose location is read live, and no partner data),
+/// so that the next hit is a clone of the stored bytes.
+async fn profile_body(
+    st: &AppState,
+    e: &Entry,
+    headers: &axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(body) = e.profile_body() {
+        return Ok(json_body(body));
+    }
+    let doc = profile(st, &e.view, is_nested(headers)).await?;
+    let body = crate::cache::json_bytes(&doc);
+    let live_partner_data =
+        doc.peaqos.data_visibility == DataVisibility::Public && doc.peaqos.data_api.is_some();
+    if e.view.state.nft_token_id.is_none() && !live_partner_data {
+        e.set_profile_body(body.clone());
+    }
+    Ok(json_body(body))
+}
+
 async fn machine(
     State(st): State<AppState>,
     did: Result<Path<String>, PathRejection>,
     headers: axum::http::HeaderMap,
-) -> Result<Json<MachineProfile>, ApiError> {
-    let v = machine_for(&st, &did?.0).await?;
-    Ok(Json(profile(&st, &v, is_nested(&headers)).await?))
+) -> Result<Response, ApiError> {
+    let e = machine_entry_for(&st, &did?.0).await?;
+    profile_body(&st, &e, &headers).await
 }
 
 async fn metadata(
     State(st): State<AppState>,
     token: Result<Path<String>, PathRejection>,
     headers: axum::http::HeaderMap,
-) -> Result<Json<MachineProfile>, ApiError> {
+) -> Result<Response, ApiError> {
     let token = parse_id(&token?.0, "token_id")?;
     st.require_index()?;
-    let id = st
-        .store
-        .machine_id_by_token(token)
-        .await?
-        .ok_or_else(|| not_found(format!("no Machine NFT with token id {token}")))?;
-    let v = st
-        .view(id)
+    let id = match st.cache.machine_by_token(token) {
+        Some(id) => id,
+        None => {
+            let ticket = st.cache.ticket(0);
+            let id = st
+                .store
+                .machine_id_by_token(token)
+                .await?
+                .ok_or_else(|| not_found(format!("no Machine NFT with token id {token}")))?;
+            st.cache.remember_token(token, id, ticket);
+            id
+        }
+    };
+    let e = st
+        .entry(id)
         .await?
         .ok_or_else(|| not_found("unknown machine"))?;
-    Ok(Json(profile(&st, &v, is_nested(&headers)).await?))
+    profile_body(&st, &e, &headers).await
 }
 
 async fn card_view(

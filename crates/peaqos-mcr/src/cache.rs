@@ -1,27 +1,85 @@
 //! The response cache: per machine, `MCR_CACHE_TTL` seconds, dropped as soon as the indexer
 //! writes anything for that machine; degraded results are never stored.
 //!
-//! Two guarantees beyond a plain TTL map:
+//! Three guarantees beyond a plain TTL map:
 //! - a view computed from rows read *before* an invalidation is never stored *after* it (each
 //!   computation takes a ticket; [`Cache::invalidate`] and [`Cache::clear`] void the tickets out);
 //! - concurrent misses for one machine compute once ([`Cache::get_or_compute`]): the first caller
-//!   loads and scores, the others wait for its result instead of loading the same rows again.
+//!   loads and scores, the others wait for its result instead of loading the same rows again;
+//! - a hit takes no global lock and does no serialization: the maps are sharded
+//!   ([`dashmap::DashMap`]), and an [`Entry`] keeps the response bodies built from its view
+//!   the first time they are asked for ([`Entry::mcr_body`], [`Entry::profile_body`]), so a hit
+//!   is two map lookups and a clone of [`Bytes`].
 
+use axum::body::Bytes;
+use dashmap::DashMap;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+use alloy::primitives::Address;
 
 use crate::view::MachineView;
 
-#[derive(Debug, Default)]
-struct Inner {
-    entries: HashMap<u64, (Instant, Arc<MachineView>)>,
-    /// Bumped per machine by `invalidate`.
-    generations: HashMap<u64, u64>,
-    /// Bumped by `clear`.
+/// One machine's cached view and the response bodies serialized from it.
+#[derive(Debug)]
+pub struct Entry {
+    /// The scored view.
+    pub view: Arc<MachineView>,
+    at: Instant,
     epoch: u64,
+    mcr: OnceLock<Bytes>,
+    profile: OnceLock<Bytes>,
+}
+
+impl Entry {
+    fn new(view: Arc<MachineView>, epoch: u64) -> Self {
+        Self {
+            view,
+            at: Instant::now(),
+            epoch,
+            mcr: OnceLock::new(),
+            profile: OnceLock::new(),
+        }
+    }
+
+    /// The `/mcr/{did}` body (serialized once per entry).
+    pub fn mcr_body(&self) -> Bytes {
+        self.mcr
+            .get_or_init(|| json_bytes(&crate::view::mcr_doc(&self.view)))
+            .clone()
+    }
+
+    /// The `/machine/{did}` and `/metadata/{id}` body, when one was stored for this entry.
+    pub fn profile_body(&self) -> Option<Bytes> {
+        self.profile.get().cloned()
+    }
+
+    /// Keeps a `/machine/{did}` body built from this entry's view and rows the indexer
+    /// invalidates this entry for (the caller leaves out bodies with live parts).
+    pub fn set_profile_body(&self, body: Bytes) {
+        let _ = self.profile.set(body);
+    }
+}
+
+/// `value` as JSON bytes, exactly as `axum::Json` writes it.
+pub(crate) fn json_bytes<T: serde::Serialize>(value: &T) -> Bytes {
+    let mut buf = Vec::with_capacity(512);
+    match serde_json::to_writer(&mut buf, value) {
+        Ok(()) => Bytes::from(buf),
+        // the wire documents have no maps with non-string keys: cannot happen
+        Err(e) => Bytes::from(format!("{{\"detail\":\"serialization failed: {e}\"}}")),
+    }
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    /// Bumped by `invalidate`.
+    generation: u64,
+    entry: Option<Arc<Entry>>,
 }
 
 /// Proof of the cache's generation for one machine when a computation started.
@@ -35,7 +93,13 @@ pub struct Ticket {
 #[derive(Debug)]
 pub struct Cache {
     ttl: Duration,
-    inner: Mutex<Inner>,
+    slots: DashMap<u64, Slot>,
+    /// Bumped by `clear`; entries of an older epoch are never served.
+    epoch: AtomicU64,
+    /// Registered address -> machine id, with the epoch it was read in.
+    by_address: DashMap<Address, (u64, u64)>,
+    /// Machine NFT token id -> machine id, with the epoch it was read in.
+    by_token: DashMap<u64, (u64, u64)>,
     inflight: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
 }
 
@@ -44,7 +108,10 @@ impl Cache {
     pub fn new(ttl: Duration) -> Self {
         Self {
             ttl,
-            inner: Mutex::new(Inner::default()),
+            slots: DashMap::new(),
+            epoch: AtomicU64::new(0),
+            by_address: DashMap::new(),
+            by_token: DashMap::new(),
             inflight: Mutex::new(HashMap::new()),
         }
     }
@@ -54,79 +121,99 @@ impl Cache {
         !self.ttl.is_zero()
     }
 
+    fn current_epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
     /// A fresh entry.
-    pub fn get(&self, machine_id: u64) -> Option<Arc<MachineView>> {
+    pub fn entry(&self, machine_id: u64) -> Option<Arc<Entry>> {
         if !self.enabled() {
             return None;
         }
-        let mut m = self.inner.lock();
-        match m.entries.get(&machine_id) {
-            Some((at, v)) if at.elapsed() < self.ttl => Some(Arc::clone(v)),
-            Some(_) => {
-                m.entries.remove(&machine_id);
-                None
+        let epoch = self.current_epoch();
+        let expired = {
+            let slot = self.slots.get(&machine_id)?;
+            match &slot.entry {
+                Some(e) if e.epoch == epoch && e.at.elapsed() < self.ttl => {
+                    return Some(Arc::clone(e));
+                }
+                Some(_) => true,
+                None => false,
             }
-            None => None,
+        };
+        if expired && let Some(mut slot) = self.slots.get_mut(&machine_id) {
+            slot.entry = None;
         }
+        None
+    }
+
+    /// A fresh entry's view.
+    pub fn get(&self, machine_id: u64) -> Option<Arc<MachineView>> {
+        self.entry(machine_id).map(|e| Arc::clone(&e.view))
     }
 
     /// The ticket to take before reading the rows a view is computed from.
     pub fn ticket(&self, machine_id: u64) -> Ticket {
-        let m = self.inner.lock();
+        let epoch = self.current_epoch();
         Ticket {
-            epoch: m.epoch,
-            generation: m.generations.get(&machine_id).copied().unwrap_or(0),
+            epoch,
+            generation: self.slots.get(&machine_id).map_or(0, |s| s.generation),
         }
     }
 
     /// Stores a view unless caching is off, the view is degraded, or the machine was invalidated
     /// since `ticket` was taken (the view may miss what the indexer wrote meanwhile).
     pub fn put(&self, machine_id: u64, ticket: Ticket, view: Arc<MachineView>) -> bool {
-        if !self.enabled() || view.result.degraded {
+        self.put_entry(machine_id, ticket, Arc::new(Entry::new(view, ticket.epoch)))
+    }
+
+    fn put_entry(&self, machine_id: u64, ticket: Ticket, entry: Arc<Entry>) -> bool {
+        if !self.enabled() || entry.view.result.degraded {
             return false;
         }
-        let mut m = self.inner.lock();
-        let current = Ticket {
-            epoch: m.epoch,
-            generation: m.generations.get(&machine_id).copied().unwrap_or(0),
-        };
-        if current != ticket {
+        // the slot's shard lock orders this against `invalidate`; an entry stored just before
+        // a `clear` carries the old epoch and is never served
+        let mut slot = self.slots.entry(machine_id).or_default();
+        if slot.generation != ticket.generation || self.current_epoch() != ticket.epoch {
             return false;
         }
-        m.entries.insert(machine_id, (Instant::now(), view));
+        slot.entry = Some(entry);
         true
     }
 
-    /// The cached view, or the result of `compute` (stored when allowed). With caching on,
-    /// concurrent callers for one machine share one computation; with caching off every caller
-    /// computes (each answer must reflect the index at its own request time).
+    /// The cached entry, or one built from the result of `compute` (stored when allowed). With
+    /// caching on, concurrent callers for one machine share one computation; with caching off
+    /// every caller computes (each answer must reflect the index at its own request time).
     pub async fn get_or_compute<F, Fut, E>(
         &self,
         machine_id: u64,
         compute: F,
-    ) -> Result<Option<Arc<MachineView>>, E>
+    ) -> Result<Option<Arc<Entry>>, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Option<MachineView>, E>>,
     {
         if !self.enabled() {
-            return Ok(compute().await?.map(Arc::new));
+            let epoch = self.current_epoch();
+            return Ok(compute()
+                .await?
+                .map(|v| Arc::new(Entry::new(Arc::new(v), epoch))));
         }
-        if let Some(v) = self.get(machine_id) {
-            return Ok(Some(v));
+        if let Some(e) = self.entry(machine_id) {
+            return Ok(Some(e));
         }
         let lock = Arc::clone(self.inflight.lock().entry(machine_id).or_default());
         let result = {
             let _turn = lock.lock().await;
-            match self.get(machine_id) {
-                Some(v) => Ok(Some(v)),
+            match self.entry(machine_id) {
+                Some(e) => Ok(Some(e)),
                 None => {
                     let ticket = self.ticket(machine_id);
                     compute().await.map(|v| {
                         v.map(|v| {
-                            let v = Arc::new(v);
-                            self.put(machine_id, ticket, Arc::clone(&v));
-                            v
+                            let e = Arc::new(Entry::new(Arc::new(v), ticket.epoch));
+                            self.put_entry(machine_id, ticket, Arc::clone(&e));
+                            e
                         })
                     })
                 }
@@ -140,30 +227,72 @@ impl Cache {
         result
     }
 
+    /// The machine id registered for `address`, as last read through [`Cache::remember_address`]
+    /// since the last [`Cache::clear`] (a registration is only undone by a reorg, which clears).
+    pub fn machine_by_address(&self, address: &Address) -> Option<u64> {
+        lookup(self, &self.by_address, address)
+    }
+
+    /// Remembers a registration read after `ticket` was taken.
+    pub fn remember_address(&self, address: Address, machine_id: u64, ticket: Ticket) {
+        if self.enabled() && self.current_epoch() == ticket.epoch {
+            self.by_address.insert(address, (machine_id, ticket.epoch));
+        }
+    }
+
+    /// The machine id holding Machine NFT `token_id`, as last read through
+    /// [`Cache::remember_token`] since the last [`Cache::clear`].
+    pub fn machine_by_token(&self, token_id: u64) -> Option<u64> {
+        lookup(self, &self.by_token, &token_id)
+    }
+
+    /// Remembers a mint read after `ticket` was taken.
+    pub fn remember_token(&self, token_id: u64, machine_id: u64, ticket: Ticket) {
+        if self.enabled() && self.current_epoch() == ticket.epoch {
+            self.by_token.insert(token_id, (machine_id, ticket.epoch));
+        }
+    }
+
     /// Drops one machine's entry and voids its outstanding tickets.
     pub fn invalidate(&self, machine_id: u64) {
-        let mut m = self.inner.lock();
-        m.entries.remove(&machine_id);
-        *m.generations.entry(machine_id).or_default() += 1;
+        let mut slot = self.slots.entry(machine_id).or_default();
+        slot.entry = None;
+        slot.generation += 1;
     }
 
     /// Drops everything and voids every outstanding ticket.
     pub fn clear(&self) {
-        let mut m = self.inner.lock();
-        m.entries.clear();
-        m.generations.clear();
-        m.epoch += 1;
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.slots.clear();
+        self.by_address.clear();
+        self.by_token.clear();
     }
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.inner.lock().entries.len()
+        let epoch = self.current_epoch();
+        self.slots
+            .iter()
+            .filter(|s| s.entry.as_ref().is_some_and(|e| e.epoch == epoch))
+            .count()
     }
 
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+fn lookup<K: std::hash::Hash + Eq>(
+    c: &Cache,
+    map: &DashMap<K, (u64, u64)>,
+    key: &K,
+) -> Option<u64> {
+    if !c.enabled() {
+        return None;
+    }
+    let epoch = c.current_epoch();
+    map.get(key).and_then(|v| (v.1 == epoch).then_some(v.0))
 }
 
 #[cfg(test)]

@@ -520,11 +520,50 @@ async fn error_statuses_and_cache_invalidation() {
     let (_, v) = get(&base, &format!("/mcr/{}", key.address())).await;
     assert_eq!(v["event_count"], 0);
     assert_eq!(svc.cache().len(), 1);
+    // a hit answers exactly the bytes of the uncached answer: the cached view's document as
+    // `Json` writes it, with the same content type
+    let raw = |path: String| {
+        let base = base.clone();
+        async move {
+            let r = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap()
+                .get(format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap();
+            let ct = r.headers()[reqwest::header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            (r.status().as_u16(), ct, r.bytes().await.unwrap().to_vec())
+        }
+    };
+    let cached = svc.cache().get(id).expect("cached view");
+    let uncached = serde_json::to_vec(&peaqos_mcr::view::mcr_doc(&cached)).unwrap();
+    for _ in 0..2 {
+        let hit = raw(format!("/mcr/{}", key.address())).await;
+        assert_eq!(hit, (200, "application/json".to_owned(), uncached.clone()));
+    }
+    let machine = format!("/machine/{}", key.address());
+    assert!(svc.cache().entry(id).unwrap().profile_body().is_none());
+    let miss = raw(machine.clone()).await;
+    assert_eq!((miss.0, miss.1.as_str()), (200, "application/json"));
+    let stored = svc.cache().entry(id).unwrap().profile_body();
+    assert_eq!(
+        stored.as_deref(),
+        Some(&miss.2[..]),
+        "a profile without live parts (no NFT, no partner data) is kept with the entry"
+    );
+    assert_eq!(raw(machine.clone()).await, miss, "the hit is the miss's bytes");
     let now = net.chain_time().await;
     let b = net.submit(&key, id, &[activity(now, 0)]).await;
     svc.wait_for_block(b, WAIT).await.unwrap();
     let (_, v) = get(&base, &format!("/mcr/{}", key.address())).await;
     assert_eq!(v["event_count"], 1, "new event drops the cache entry");
+    let (_, v) = get(&base, &machine).await;
+    assert_eq!(v["peaqos"]["event_count"], 1, "and its stored profile");
     svc.shutdown().await.unwrap();
 
     // 429 above the per-IP limit
