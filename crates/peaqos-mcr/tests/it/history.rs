@@ -263,6 +263,106 @@ async fn history_against_recomputation_postgres() {
     history_against_recomputation(Db::Postgres).await;
 }
 
+/// A reorg that replaces a backdated event: the stored days are dropped with the rollback and
+/// the history follows the new branch (checked against the recomputation again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_follows_a_reorg() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = TestNet::start().await;
+    let svc = mcr(
+        &net,
+        &dir.path().join("reorg.sqlite").display().to_string(),
+        |c| c.cache_ttl = Duration::ZERO,
+    )
+    .await;
+    let key = net.funded_key(10).await;
+    let id = net.register(&key).await;
+    let did = format!("did:peaq:{}", key.address());
+    let now = net.chain_time().await;
+    let mut sent: Vec<Sent> = (1..=20u64)
+        .rev()
+        .map(|d| Sent {
+            revenue: true,
+            cents: 500,
+            ts: now - d * DAY,
+            trust: 2,
+        })
+        .collect();
+    let b = net
+        .submit(&key, id, &sent.iter().map(ev).collect::<Vec<_>>())
+        .await;
+    svc.wait_for_block(b, WAIT).await.unwrap();
+    let snap = net.rpc("evm_snapshot", serde_json::json!([])).await;
+    // the old branch: a big backdated sale, indexed and its days stored
+    let old = Sent {
+        revenue: true,
+        cents: 90_000,
+        ts: now - 6 * DAY,
+        trust: 2,
+    };
+    let b = net.submit(&key, id, &[ev(&old)]).await;
+    svc.wait_for_block(b, WAIT).await.unwrap();
+    let (_, h) = get(&svc.url(), &format!("/mcr/{did}/history")).await;
+    let to = h["to"].as_str().unwrap().to_owned();
+    let today = (0..=now / DAY + 2).rev().find(|k| date(*k) == to).unwrap();
+    let q = format!("?from={}&to={to}", date(today - 24));
+    let (_, before) = get(&svc.url(), &format!("/mcr/{did}/history{q}")).await;
+    assert!(stored_rows(svc.store(), id).await > 0);
+    let day_of_old = date(old.ts / DAY);
+    let old_day = before["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["date"] == day_of_old.as_str())
+        .unwrap();
+    assert_eq!(old_day["revenue_usd_cents"], 90_500);
+
+    // the new branch: the sale never happened; an activity event instead
+    assert_eq!(
+        net.rpc("evm_revert", serde_json::json!([snap])).await,
+        serde_json::json!(true)
+    );
+    net.rpc("evm_increaseTime", serde_json::json!([7])).await;
+    let new = Sent {
+        revenue: false,
+        cents: 0,
+        ts: now - 3 * DAY,
+        trust: 0,
+    };
+    let mut last = net.submit(&key, id, &[ev(&new)]).await;
+    for _ in 0..3 {
+        net.rpc("evm_mine", serde_json::json!([])).await;
+    }
+    last = last.max(net.head().await);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while svc
+        .status()
+        .reorgs
+        .load(std::sync::atomic::Ordering::Relaxed)
+        == 0
+        || svc.indexed_block() < last
+    {
+        assert!(tokio::time::Instant::now() < deadline, "no reorg handled");
+        let mut rx = svc.status().subscribe();
+        let _ = tokio::time::timeout(Duration::from_millis(500), rx.changed()).await;
+    }
+    assert_eq!(
+        stored_rows(svc.store(), id).await,
+        0,
+        "the rollback drops the stored days"
+    );
+    sent.push(new);
+    let (s, after) = get(&svc.url(), &format!("/mcr/{did}/history{q}")).await;
+    assert_eq!(s, 200, "{after}");
+    let svc_now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .max(net.chain_time().await);
+    check(&after, &sent, today, svc_now, None);
+    svc.shutdown().await.unwrap();
+}
+
 async fn operator_summary(kind: Db) {
     let dir = tempfile::tempdir().unwrap();
     let db = database(kind, dir.path(), "summary").await;
