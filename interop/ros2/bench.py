@@ -154,7 +154,7 @@ def main() -> None:
         time.sleep(args.rest)
         rss_start = rss_kib(node.proc.pid)
 
-        peer = ros2peer.Peer(domain, reply_depth=max(1000, args.burst * 2))
+        peer = ros2peer.Peer(domain, depth=max(1000, args.burst * 2))
         rpc_url = e["PEAQOS_RPC_URL"]
         machine = ok(peer.call("wallet/create", "PeaqosCreateWallet", label="bench"), "wallet/create").address
         rpc(rpc_url, "anvil_setBalance", [machine, hex(10**24)])

@@ -114,12 +114,14 @@ class Client:
         self.seq = itertools.count(1)
         rq = Topic(peer.dp, f"rq/peaqos_node/{service}Request", self.types.request, qos=QOS)
         rr = Topic(peer.dp, f"rr/peaqos_node/{service}Reply", self.types.response, qos=QOS)
-        self.writer = DataWriter(peer.dp, rq, qos=QOS)
-        # Every client of a service reads every reply on its reply topic (the Cyclone mapping
-        # has no per-client topic) and keeps its own by the header's GUID: a client expecting
-        # many replies at once keeps a deeper local history (depth is not matched in
-        # discovery, the wire QoS stays RELIABLE + VOLATILE).
-        self.reader = DataReader(peer.dp, rr, qos=qos(peer.reply_depth))
+        # A client sending many requests at once keeps them all until the node has acknowledged
+        # them (a RELIABLE KEEP_LAST 10 writer may drop unacknowledged samples pushed out of its
+        # history), and, since every client of a service reads every reply on its reply topic
+        # (the Cyclone mapping has no per-client topic) and keeps its own by the header's GUID,
+        # a deeper reader history too. Depth is local, not matched in discovery: the wire QoS
+        # stays RELIABLE + VOLATILE, as a ROS 2 client's.
+        self.writer = DataWriter(peer.dp, rq, qos=qos(peer.depth))
+        self.reader = DataReader(peer.dp, rr, qos=qos(peer.depth))
         # Woken by the reply's arrival (no polling interval in the measured round trip).
         self.waitset = WaitSet(peer.dp)
         self.waitset.attach(ReadCondition(self.reader, SampleState.Any | ViewState.Any | InstanceState.Any))
@@ -168,9 +170,9 @@ class Client:
 class Peer:
     """A DDS participant in `domain` holding one client per service."""
 
-    def __init__(self, domain: int, reply_depth: int = 10) -> None:
+    def __init__(self, domain: int, depth: int = 10) -> None:
         self.dp = DomainParticipant(domain)
-        self.reply_depth = reply_depth
+        self.depth = depth
         self.clients: dict[str, Client] = {}
 
     def client(self, service: str, type_name: str, timeout: float = 60.0) -> Client:
@@ -228,7 +230,7 @@ def _load_main(argv: list[str]) -> None:
 
     domain, index, n = int(argv[0]), int(argv[1]), int(argv[2])
     # Every client's reader sees all 4 x N replies of the burst.
-    c = Peer(domain, reply_depth=1000).client("events/validate", "PeaqosValidateEvent")
+    c = Peer(domain, depth=1000).client("events/validate", "PeaqosValidateEvent")
     print("ready", flush=True)
     assert sys.stdin.readline().strip() == "go"
     seqs = {

@@ -243,6 +243,24 @@ def test_events_submit_and_batch_submit_land_on_chain(peer, stack) -> None:
     assert (bad.success, bad.error) == (False, "events_json[0].machine_id is required"), bad
 
 
+def test_burst_of_200_events_submit_for_one_signer_lands_without_a_nonce_gap(node, stack) -> None:
+    """200 events/submit requests for one signer sent at once from a fresh client: all answered
+    with success, 200 transactions with contiguous nonces, 200 more events on chain."""
+    er = stack.env["EVENT_REGISTRY_ADDRESS"]
+    before = call_uint(stack.rpc_url, er, "getEventCount(uint256)", F.machine_id)
+    rpc(stack.rpc_url, "anvil_setBalance", [F.machine, hex(10**21)])  # gas for 200 transactions
+    start = int(rpc(stack.rpc_url, "eth_getTransactionCount", [F.machine, "latest"]), 16)
+    c = ros2peer.Peer(node.domain, depth=1000).client("events/submit", "PeaqosSubmitEvent")
+    seqs = [c.send(signer_address=F.machine, **event_fields(value=k + 1, raw_data_hex=f"{k:04x}")) for k in range(200)]
+    got = c.collect(seqs, 300.0)
+    assert all(r.success for r in got.values()), [r for r in got.values() if not r.success][:3]
+    nonces = sorted(int(rpc(stack.rpc_url, "eth_getTransactionByHash", [r.tx_hash])["nonce"], 16) for r in got.values())
+    assert nonces == list(range(start, start + 200)), "nonce gap or duplicate"
+    assert int(rpc(stack.rpc_url, "eth_getTransactionCount", [F.machine, "latest"]), 16) == start + 200
+    assert call_uint(stack.rpc_url, er, "getEventCount(uint256)", F.machine_id) == before + 200
+    assert {r.data_hash for r in got.values()} == {"0x" + k256(k.to_bytes(2, "big")).hex() for k in range(200)}
+
+
 def wait_json(peer, service: str, type_name: str, did: str, ready) -> dict:
     """The MCR service indexes asynchronously: ask until its answer shows the chain state."""
     deadline = time.monotonic() + 90
