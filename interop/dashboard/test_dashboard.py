@@ -164,6 +164,10 @@ def test_machine_view(stack: Stack, fleet: Fleet, browser, story: str) -> None:
     # trust levels: counted from what the fleet loader submitted
     want = [sum(1 for e in m.events if e["trust"] == lvl) for lvl in range(3)]
     assert [int(v) for _, v in chart_bars(browser, "chart-trust")] == want
+    # the source-chain checks of on-chain claims (none in this fleet: levels 0 and 2 only)
+    sv = explain.get("source_verification") or {"verified": 0, "unverified": 0, "pending": 0}
+    for k in ("verified", "unverified", "pending"):
+        assert int(text(browser, f"#sv-{k}")) == sv[k], k
     # the /explain terms
     terms = {r.get_attribute("data-term"): r.find_elements(By.TAG_NAME, "td")[1].text
              for r in browser.find_elements(By.CSS_SELECTOR, "#explain-table tbody tr")}

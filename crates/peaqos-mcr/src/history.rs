@@ -101,8 +101,16 @@ impl RatingDistribution {
 
     /// The count of one rating.
     pub fn get(&self, r: Rating) -> u64 {
-        let mut c = *self;
-        *c.slot(r)
+        match r {
+            Rating::AAA => self.AAA,
+            Rating::AA => self.AA,
+            Rating::A => self.A,
+            Rating::BBB => self.BBB,
+            Rating::BB => self.BB,
+            Rating::B => self.B,
+            Rating::NR => self.NR,
+            Rating::Provisioned => self.Provisioned,
+        }
     }
 
     fn slot(&mut self, r: Rating) -> &mut u64 {

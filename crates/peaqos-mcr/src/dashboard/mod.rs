@@ -716,6 +716,14 @@ async fn machine_page(
         );
     }
     b.push_str("</tbody></table>");
+    let sv = v.source_verification;
+    let _ = write!(
+        b,
+        "<p id=\"source-verification\">On-chain (level 1) claims checked against their source chain: \
+         <span id=\"sv-verified\">{}</span> verified, <span id=\"sv-unverified\">{}</span> unverified, \
+         <span id=\"sv-pending\">{}</span> pending (only verified ones score as on-chain).</p>",
+        sv.verified, sv.unverified, sv.pending
+    );
 
     b.push_str("<h2 id=\"explain\">Why this rating (/explain)</h2>");
     let mut terms = Vec::new();

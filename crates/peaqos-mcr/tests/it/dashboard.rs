@@ -166,6 +166,18 @@ async fn pages_show_the_api_numbers_sort_filter_and_escape() {
         html.contains("<tr data-level=\"1\"><td>on-chain (1)</td><td class=\"num\">30</td></tr>")
     );
     assert!(html.contains("data-term=\"gates.status\""));
+    // the 30 on-chain claims are all accounted for by their source-chain check
+    let span = |id: &str| -> u64 {
+        html.split(&format!("<span id=\"{id}\">"))
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("{id} missing"))
+    };
+    assert_eq!(
+        span("sv-verified") + span("sv-unverified") + span("sv-pending"),
+        30
+    );
     let (s, html, _) = page(&base, "/dashboard").await;
     assert_eq!(s, 200);
     assert!(
