@@ -530,8 +530,22 @@ impl PeaqosClient {
         data: Bytes,
         value: U256,
     ) -> Result<Receipt> {
+        self.send_tx_within(label, to, data, value, self.inner.config.tx.receipt_timeout)
+            .await
+    }
+
+    /// [`PeaqosClient::send_tx`] waiting up to `receipt_timeout` for the receipt (a fleet's
+    /// transactions may queue behind full blocks for longer than one transaction would).
+    pub(crate) async fn send_tx_within(
+        &self,
+        label: &str,
+        to: Address,
+        data: Bytes,
+        value: U256,
+        receipt_timeout: std::time::Duration,
+    ) -> Result<Receipt> {
         let hash = self.submit_tx(label, to, data.clone(), value).await?;
-        let receipt = self.wait_for_receipt(hash).await?;
+        let receipt = self.wait_for_receipt_within(hash, receipt_timeout).await?;
         if let Some(o) = &self.observer {
             o.mined(label, &receipt);
         }
@@ -636,6 +650,15 @@ impl PeaqosClient {
     /// Polls for the receipt of `hash` until the configured timeout; `RECEIPT_AWAIT_FAILED`
     /// (carrying the hash) when none arrives.
     pub async fn wait_for_receipt(&self, hash: B256) -> Result<Receipt> {
+        self.wait_for_receipt_within(hash, self.inner.config.tx.receipt_timeout)
+            .await
+    }
+
+    pub(crate) async fn wait_for_receipt_within(
+        &self,
+        hash: B256,
+        receipt_timeout: std::time::Duration,
+    ) -> Result<Receipt> {
         let opts = self.inner.config.tx;
         let mut last_error: Option<String> = None;
         let poll = async {
@@ -648,14 +671,14 @@ impl PeaqosClient {
                 tokio::time::sleep(opts.receipt_poll_interval).await;
             }
         };
-        match tokio::time::timeout(opts.receipt_timeout, poll).await {
+        match tokio::time::timeout(receipt_timeout, poll).await {
             Ok(r) => Ok(r),
             Err(_) => Err(PeaqosError::Rpc {
                 code: Some(ErrorCode::ReceiptAwaitFailed),
                 rpc_code: None,
                 message: format!(
                     "transaction {hash} was sent but no receipt arrived within {:?}{}; re-query it by hash before retrying",
-                    opts.receipt_timeout,
+                    receipt_timeout,
                     last_error
                         .map(|e| format!(" (last error: {e})"))
                         .unwrap_or_default()

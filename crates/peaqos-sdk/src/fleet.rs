@@ -17,6 +17,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use alloy::primitives::{Address, B256, Bytes, U256};
 use alloy::sol_types::SolCall;
@@ -63,6 +64,10 @@ pub struct FleetOptions {
     pub concurrency: usize,
     /// Write the operator's proxy list (`machineId`, `machines`) at the end.
     pub write_proxy_list: bool,
+    /// How long each fleet transaction may wait for its receipt (at least the client's
+    /// `tx.receipt_timeout`): a large fleet fills several blocks ahead of its later
+    /// transactions.
+    pub receipt_timeout: Duration,
 }
 
 impl Default for FleetOptions {
@@ -70,6 +75,7 @@ impl Default for FleetOptions {
         Self {
             concurrency: 256,
             write_proxy_list: true,
+            receipt_timeout: Duration::from_secs(600),
         }
     }
 }
@@ -257,6 +263,7 @@ struct Ctx {
     operator: PeaqosClient,
     operator_did: String,
     bond: U256,
+    receipt_timeout: Duration,
     observer: Option<Arc<dyn FleetObserver>>,
 }
 
@@ -289,6 +296,7 @@ impl Ctx {
         let op = self.observed(&self.operator, machine);
         let mut cfg = self.operator.config().clone();
         cfg.private_key = Some(m.key.clone());
+        cfg.tx.receipt_timeout = self.receipt_timeout;
         let mc = PeaqosClient::new(cfg).map_err(fail(FleetStep::Check, None))?;
         let mc = self.observed(&mc, machine);
         let registry = op.contracts().identity_registry;
@@ -315,7 +323,13 @@ impl Ctx {
             self.step(machine, FleetStep::Register);
             let data = IdentityRegistry::registerForCall { machine }.abi_encode();
             match op
-                .send_tx("register_for", registry, data.into(), self.bond)
+                .send_tx_within(
+                    "register_for",
+                    registry,
+                    data.into(),
+                    self.bond,
+                    self.receipt_timeout,
+                )
                 .await
             {
                 Ok(r) => Ok((
@@ -357,7 +371,13 @@ impl Ctx {
             }
             self.step(machine, FleetStep::Fund);
             let r = op
-                .send_tx("fund_machine", machine, Bytes::new(), need - have)
+                .send_tx_within(
+                    "fund_machine",
+                    machine,
+                    Bytes::new(),
+                    need - have,
+                    self.receipt_timeout,
+                )
                 .await?;
             Ok::<_, PeaqosError>(Some(r.transaction_hash))
         };
@@ -383,7 +403,16 @@ impl Ctx {
                 recipient: machine,
             }
             .abi_encode();
-            match op.send_tx("mint_nft", nft, data.into(), U256::ZERO).await {
+            match op
+                .send_tx_within(
+                    "mint_nft",
+                    nft,
+                    data.into(),
+                    U256::ZERO,
+                    self.receipt_timeout,
+                )
+                .await
+            {
                 Ok(r) => {
                     out.mint_tx = Some(r.transaction_hash);
                     token_id = minted_token_id(&r, nft, machine_id).unwrap_or(0);
@@ -543,6 +572,9 @@ impl PeaqosClient {
             operator: self.clone(),
             operator_did: format!("did:peaq:{me}"),
             bond: self.min_bond().await?,
+            receipt_timeout: options
+                .receipt_timeout
+                .max(self.config().tx.receipt_timeout),
             observer,
         });
         let permits = Arc::new(Semaphore::new(options.concurrency.max(1)));

@@ -434,6 +434,7 @@ pub async fn run(args: &ActivateArgs, file: &Path, ui: &Ui) -> Result<(), CliErr
     let options = FleetOptions {
         concurrency: args.concurrency as usize,
         write_proxy_list: true,
+        ..FleetOptions::default()
     };
     let started = std::time::Instant::now();
     let report = op

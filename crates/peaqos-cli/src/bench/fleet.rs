@@ -18,7 +18,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 /// peaq's SDK, one machine after the other, every call waiting for its receipt (what its
-/// guides do): registerFor, mint, the machine's DID write, the operator's proxy list.
+/// guides do): registerFor, mint, the machine's DID write; the operator's proxy list once at the
+/// end (peaq's SDK only adds attributes: a second write of `machines` reverts
+/// `AttributeAlreadyExist`).
 const PEER_SCRIPT: &str = r#"
 import json, sys, time
 from peaq_os_sdk import PeaqosClient
@@ -39,7 +41,7 @@ for m in cfg["machines"]:
     mc.write_machine_did_attributes(mid, tok, op_did, "https://docs.peaq.xyz/peaqos",
                                     kw["api_url"] + "/mcr/did:peaq:" + m["address"], "public")
     ids.append(mid)
-    op.write_proxy_did_attributes(op_id, ids)
+op.write_proxy_did_attributes(op_id, ids)
 print(json.dumps({"machines": len(ids), "seconds": time.monotonic() - t0,
                   "blocks": op.w3.eth.block_number - b0}))
 "#;
@@ -189,6 +191,7 @@ async fn measure(
             &FleetOptions {
                 concurrency: args.fleet_concurrency as usize,
                 write_proxy_list: true,
+                ..FleetOptions::default()
             },
             None,
         )
@@ -200,12 +203,16 @@ async fn measure(
     let mut first = None;
     let mut last = None;
     let mut txs = 0usize;
+    let mut gas_used = 0u64;
     for b in b0 + 1..=b1 {
         let block = p
             .get_block_by_number(b.into())
             .await
             .map_err(|e| CliError::network(format!("eth_getBlockByNumber: {e}")))?;
-        let k = block.map(|b| b.transactions.len()).unwrap_or(0);
+        let (k, used) = block
+            .map(|b| (b.transactions.len(), b.header.gas_used))
+            .unwrap_or_default();
+        gas_used += used;
         if k > 0 {
             first.get_or_insert(b);
             last = Some(b);
@@ -226,11 +233,25 @@ async fn measure(
         ProxyListOutcome::Failed(e) => format!("failed: {e}"),
         ProxyListOutcome::Skipped => "skipped".into(),
     };
+    // Why machines failed: "step: code" and how many.
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    for (_, f) in report.failed() {
+        let why = f
+            .error
+            .code_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| f.error.to_string().chars().take(120).collect());
+        *reasons
+            .entry(format!("{}: {why}", f.step.as_str()))
+            .or_default() += 1;
+    }
     let ours = json!({
+        "failures": reasons,
         "machines": n,
         "activated": report.activated(),
         "failed": failed,
         "transactions": txs,
+        "gasUsed": gas_used,
         "blocks": blocks,
         "seconds": seconds,
         "proxyList": proxy,
@@ -268,6 +289,9 @@ async fn measure(
             "  peaqos activate_fleet: {n} machines ({} activated, {failed} failed), {txs} transactions in {blocks} blocks, {seconds:.1} s; proxy list {proxy}",
             report.activated()
         )?;
+        for (why, k) in &reasons {
+            crate::outln!("    {k} failed at {why}")?;
+        }
         match &peer {
             Ok(v) => {
                 let m = v["machines"].as_u64().unwrap_or(0).max(1);
