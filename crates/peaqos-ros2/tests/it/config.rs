@@ -215,3 +215,51 @@ fn bad_values_are_refused_with_their_key() {
         "invalid peaqOS config: contracts.event_registry must be a 0x-prefixed address"
     );
 }
+
+/// The ROS side from the ROS environment: domain, reply mapping (named back as its RMW),
+/// loopback-only discovery; what ROS would refuse is refused.
+#[test]
+fn ros_environment_domain_rmw_and_discovery_range() {
+    use peaqos_ros2::RosOptions;
+    use peaqos_ros2::node::NodeError;
+    use ros2_client::ServiceMapping;
+    let from = |vars: &[(&str, &str)]| {
+        let vars: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        RosOptions::from_lookup(move |k| vars.get(k).cloned())
+    };
+    let d = from(&[]).unwrap();
+    assert_eq!(
+        (d.domain_id, d.mapping, d.localhost_only, d.rmw()),
+        (0, ServiceMapping::Enhanced, false, "rmw_fastrtps_cpp")
+    );
+    let c = from(&[
+        ("ROS_DOMAIN_ID", "232"),
+        ("RMW_IMPLEMENTATION", "rmw_cyclonedds_cpp"),
+        ("ROS_AUTOMATIC_DISCOVERY_RANGE", "localhost"),
+    ])
+    .unwrap();
+    assert_eq!(
+        (c.domain_id, c.mapping, c.localhost_only, c.rmw()),
+        (232, ServiceMapping::Cyclone, true, "rmw_cyclonedds_cpp")
+    );
+    let f = from(&[
+        ("RMW_IMPLEMENTATION", "rmw_fastrtps_dynamic_cpp"),
+        ("ROS_LOCALHOST_ONLY", "1"),
+    ])
+    .unwrap();
+    assert_eq!(
+        (f.mapping, f.localhost_only),
+        (ServiceMapping::Enhanced, true)
+    );
+    assert!(matches!(
+        from(&[("ROS_DOMAIN_ID", "233")]),
+        Err(NodeError::BadDomain(_))
+    ));
+    assert!(matches!(
+        from(&[("RMW_IMPLEMENTATION", "rmw_zenoh_cpp")]),
+        Err(NodeError::UnsupportedRmw(_))
+    ));
+}

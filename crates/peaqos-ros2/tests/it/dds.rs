@@ -269,12 +269,15 @@ async fn wallet_services_over_dds_keep_keys_off_the_wire() {
 async fn all_26_services_answer_with_their_types() {
     let dir = tempfile::tempdir().unwrap();
     let domain = fresh_domain();
-    let _node = node(
+    let node = node(
         config(dir.path(), "  enabled: true\n"),
         domain,
         ServiceMapping::Enhanced,
     )
     .await;
+    // What `peaqos node` and `peaqos up --with-node` print: 26 services, the RMW's name.
+    assert_eq!(node.service_count(), 26);
+    assert_eq!(node.options().rmw(), "rmw_fastrtps_cpp");
     let mut p = Peer::new(domain, ServiceMapping::Enhanced, "catalog_peer");
     macro_rules! each {
         ($m:ident) => {
