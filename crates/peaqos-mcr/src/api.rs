@@ -176,8 +176,8 @@ pub struct NftBridge {
     pub adapter: Address,
     /// MachineNFTBase on Base.
     pub base_nft: Option<Address>,
-    /// Base JSON-RPC.
-    pub base: Option<DynProvider>,
+    /// Base JSON-RPC (and its URL, kept out of answers but for its origin).
+    pub base: Option<(DynProvider, String)>,
 }
 
 /// Where token `token_id` is: `ownerOf` on this chain, and on Base when the adapter holds it.
@@ -219,7 +219,7 @@ pub async fn nft_location(st: &AppState, token_id: u64) -> peaqos_types::mcr_wir
         };
     }
     let b = bridge.expect("checked above");
-    let (Some(base), Some(base_nft)) = (&b.base, b.base_nft) else {
+    let (Some((base, base_url)), Some(base_nft)) = (&b.base, b.base_nft) else {
         return unknown(
             Some(peaq_owner),
             true,
@@ -239,8 +239,11 @@ pub async fn nft_location(st: &AppState, token_id: u64) -> peaqos_types::mcr_wir
         Err(e) => unknown(
             Some(peaq_owner),
             true,
-            format!(
-                "locked in MachineNFTAdapter; ownerOf({token_id}) on Base failed (in flight, or the Base RPC is down): {e}"
+            crate::verify::redact(
+                &format!(
+                    "locked in MachineNFTAdapter; ownerOf({token_id}) on Base failed (in flight, or the Base RPC is down): {e}"
+                ),
+                base_url,
             ),
         ),
     }

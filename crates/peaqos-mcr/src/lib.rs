@@ -345,7 +345,7 @@ pub async fn spawn(config: McrServiceConfig) -> Result<McrHandle, McrError> {
             base: match &b.base_rpc_url {
                 Some(u) => {
                     verify::validate_rpc_url(0, u)?;
-                    Some(crate::provider(u)?)
+                    Some((crate::provider(u)?, u.clone()))
                 }
                 None => None,
             },

@@ -51,6 +51,34 @@ pub fn validate_rpc_url(chain_id: u64, url: &str) -> Result<(), McrError> {
     Ok(())
 }
 
+/// `scheme://host[:port]` of an RPC URL: what errors and `/ready` may show of it (a path or query
+/// may carry an API key).
+pub fn rpc_origin(url: &str) -> String {
+    match url.parse::<reqwest::Url>() {
+        Ok(u) => match (u.host_str(), u.port()) {
+            (Some(h), Some(p)) => format!("{}://{h}:{p}", u.scheme()),
+            (Some(h), None) => format!("{}://{h}", u.scheme()),
+            _ => "(RPC)".into(),
+        },
+        Err(_) => "(RPC)".into(),
+    }
+}
+
+/// `text` with every spelling of `url` replaced by its origin.
+pub(crate) fn redact(text: &str, url: &str) -> String {
+    let origin = rpc_origin(url);
+    let mut out = text.to_owned();
+    let mut spellings = vec![url.to_owned()];
+    if let Ok(u) = url.parse::<reqwest::Url>() {
+        spellings.push(u.to_string());
+    }
+    spellings.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for s in spellings {
+        out = out.replace(&s, &origin);
+    }
+    out
+}
+
 /// The decision on a fetched receipt: verified or unverified, with the reason.
 /// `tx` is the transaction's `(to, value)`.
 pub fn judge(
@@ -139,7 +167,7 @@ impl CheckerStatus {
 pub(crate) struct SourceChecker {
     pub(crate) store: Store,
     pub(crate) cache: Arc<Cache>,
-    pub(crate) providers: BTreeMap<u64, DynProvider>,
+    pub(crate) providers: BTreeMap<u64, (DynProvider, String)>,
     pub(crate) status: Arc<CheckerStatus>,
     pub(crate) interval: Duration,
 }
@@ -154,11 +182,11 @@ impl SourceChecker {
     /// Builds the providers (URLs validated).
     pub(crate) fn providers(
         rpcs: &BTreeMap<u64, String>,
-    ) -> Result<BTreeMap<u64, DynProvider>, McrError> {
+    ) -> Result<BTreeMap<u64, (DynProvider, String)>, McrError> {
         rpcs.iter()
             .map(|(id, url)| {
                 validate_rpc_url(*id, url)?;
-                Ok((*id, crate::provider(url)?))
+                Ok((*id, (crate::provider(url)?, url.clone())))
             })
             .collect()
     }
@@ -188,7 +216,7 @@ impl SourceChecker {
     /// Decides one task: `(status, reason)`, `Pending` on an RPC failure.
     async fn check(&self, t: &SourceCheckTask) -> (SourceCheck, String) {
         let chain = u64::try_from(t.source_chain_id).ok();
-        let Some(p) = chain.and_then(|c| self.providers.get(&c)) else {
+        let Some((p, url)) = chain.and_then(|c| self.providers.get(&c)) else {
             return (
                 SourceCheck::Unverified,
                 format!("{NO_RPC_REASON} {}", t.source_chain_id),
@@ -204,7 +232,14 @@ impl SourceChecker {
             ),
             Ok(Some((receipt, tx))) => judge(t.machine, &receipt, tx),
             Err(e) => {
-                let e = format!("source chain {}: {e}", t.source_chain_id);
+                let e = redact(
+                    &format!(
+                        "source chain {} ({}): {e}",
+                        t.source_chain_id,
+                        rpc_origin(url)
+                    ),
+                    url,
+                );
                 self.status.set_error(Some(e.clone()));
                 (SourceCheck::Pending, e)
             }
@@ -356,6 +391,18 @@ mod tests {
             judge(MACHINE, &receipt(true, vec![nft]), None).0,
             SourceCheck::Unverified
         );
+    }
+
+    #[test]
+    fn errors_show_an_rpc_url_without_its_path_or_query() {
+        let url = "https://base.example:8443/v2/SECRETKEY?x=1";
+        assert_eq!(rpc_origin(url), "https://base.example:8443");
+        let e = redact(
+            &format!("error sending request for url ({url}): timed out"),
+            url,
+        );
+        assert!(!e.contains("SECRETKEY"), "{e}");
+        assert!(e.contains("https://base.example:8443"), "{e}");
     }
 
     #[test]
