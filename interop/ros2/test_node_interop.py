@@ -440,3 +440,31 @@ def test_peaqos_node_alone_against_the_rpc(standalone, stack) -> None:
     # it has no key for answer WALLET_NOT_FOUND.
     bad = p.call("events/submit", "PeaqosSubmitEvent", signer_address=F.machine, **event_fields())
     assert (bad.success, bad.error_code, bad.error_field) == (False, "WALLET_NOT_FOUND", "signer_address"), bad
+
+
+def test_up_with_node_json_ready_line_and_defaults(tmp_path) -> None:
+    """`peaqos up --with-node --json` without --node-config: the ready line's ros2Node object,
+    and a node on the stack's contracts (the factory for smart_account/address) with the
+    default registry under HOME."""
+    import random
+
+    from conftest import Proc, clean_env, our_bin, ros_env
+
+    domain = random.randint(231, 232)
+    p = Proc(
+        [str(our_bin()), "up", "--json", "--no-bridge", "--with-node", "--devnet-port", "0", "--mcr-port", "0",
+         "--gas-station-port", "0", "--bundler-port", "0"],
+        tmp_path, clean_env(tmp_path, ros_env(domain, tmp_path / ".ows")), tmp_path / "up.log",
+    )
+    try:
+        p.wait_for('"status":"ready"', "`peaqos up --with-node --json`")
+        ready = json.loads(next(x for x in p.seen if x.startswith("{")))
+        assert ready["ros2Node"] == {"name": "peaqos_node", "domainId": domain, "rmw": "rmw_cyclonedds_cpp", "services": 26, "localhostOnly": True}, ready
+        peer = ros2peer.Peer(domain)
+        w = ok(peer.call("wallet/create", "PeaqosCreateWallet", label="json"), "wallet/create")
+        assert (tmp_path / ".peaq_robot" / "peaqos_wallets.json").is_file()  # the default registry
+        a = ok(peer.call("smart_account/address", "PeaqosGetSmartAccountAddress", signer_address=w.address, owner=w.address, machine=w.address, daily_limit="", salt="1"), "smart_account/address")
+        word = call_word(ready["rpcUrl"], ready["contracts"]["machine_account_factory"], "getAddress(address,address,uint256)", int(w.address, 16), int(w.address, 16), 1)
+        assert word is not None and a.address.lower() == "0x" + word[-40:]
+    finally:
+        p.stop()
