@@ -487,8 +487,8 @@ pub(crate) async fn insert_claim(
 }
 
 /// Finishes a claim with its final status, counted amount and result JSON.
-pub(crate) async fn finish_claim(
-    pool: &AnyPool,
+pub(crate) async fn finish_claim<'c>(
+    db: impl sqlx::Executor<'c, Database = Any>,
     request_id: &str,
     status: &str,
     amount: &str,
@@ -504,7 +504,7 @@ pub(crate) async fn finish_claim(
     .bind(amount)
     .bind(result)
     .bind(now)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }
@@ -582,8 +582,8 @@ pub(crate) async fn insert_journal(
 }
 
 /// Updates a journal entry's status.
-pub(crate) async fn set_journal_status(
-    pool: &AnyPool,
+pub(crate) async fn set_journal_status<'c>(
+    db: impl sqlx::Executor<'c, Database = Any>,
     request_id: &str,
     status: &str,
     now: i64,
@@ -592,7 +592,7 @@ pub(crate) async fn set_journal_status(
         .bind(request_id)
         .bind(status)
         .bind(now)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }

@@ -208,7 +208,13 @@ impl Service {
         };
         let tx_hash = self.send(chain, request_id, target, gas_price).await?;
         self.check_alive()?;
-        match self.wait_receipt(chain, tx_hash).await {
+        let receipt = self.wait_receipt(chain, tx_hash).await;
+        if !matches!(receipt, Ok(Some(_))) {
+            // accepted by the node, no receipt yet: the request stays in flight
+            store::set_journal_status(pool, request_id, journal_status::SENT, self.now() as i64)
+                .await?;
+        }
+        match receipt {
             Ok(Some(ok)) => self.finish(chain, request_id, tx_hash, ok).await,
             Ok(None) => Err(api(
                 ErrorCode::TransferFailed,
@@ -221,7 +227,8 @@ impl Service {
         }
     }
 
-    /// Records a mined transfer; reverted ones finish as failed (amount 0).
+    /// Records a mined transfer; reverted ones finish as failed (amount 0). The journal entry's
+    /// `confirmed` and the claim's result are one transaction (one commit per funding).
     pub(super) async fn finish(
         &self,
         chain: &ChainRuntime,
@@ -230,9 +237,9 @@ impl Service {
         succeeded: bool,
     ) -> Result<FundOutcome> {
         self.check_alive()?;
-        let pool = self.store.pool();
         let now = self.now() as i64;
-        store::set_journal_status(pool, request_id, journal_status::CONFIRMED, now).await?;
+        let mut tx = self.store.begin_locked(&[]).await?;
+        store::set_journal_status(&mut *tx, request_id, journal_status::CONFIRMED, now).await?;
         if succeeded {
             let out = FundOutcome::Success {
                 request_id: request_id.to_owned(),
@@ -241,7 +248,7 @@ impl Service {
             };
             let amount = chain.settings.limits.fund_amount.to_string();
             store::finish_claim(
-                pool,
+                &mut *tx,
                 request_id,
                 status::SUCCESS,
                 &amount,
@@ -249,11 +256,12 @@ impl Service {
                 now,
             )
             .await?;
+            tx.commit().await?;
             Ok(out)
         } else {
             let result = failed_result(request_id, &format!("{tx_hash:#x}"));
             store::finish_claim(
-                pool,
+                &mut *tx,
                 request_id,
                 status::FAILED,
                 "0",
@@ -261,6 +269,7 @@ impl Service {
                 now,
             )
             .await?;
+            tx.commit().await?;
             Err(api(
                 ErrorCode::TransferFailed,
                 format!("transfer {tx_hash:#x} reverted"),

@@ -201,10 +201,11 @@ impl Service {
                 }
             }
             *guard = Some(nonce + 1);
-            self.crash_point(CrashPoint::AfterBroadcast)?;
-            store::set_journal_status(pool, request_id, journal_status::SENT, self.now() as i64)
-                .await?;
             drop(guard);
+            self.crash_point(CrashPoint::AfterBroadcast)?;
+            // The row stays `signed` (open: the reconciler rebroadcasts it) until the receipt;
+            // `sent` is written only for a transfer whose receipt does not come (see `pay`), so a
+            // prompt funding commits once after its receipt instead of twice.
             return Ok(hash);
         }
     }
