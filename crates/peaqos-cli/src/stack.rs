@@ -182,9 +182,13 @@ impl Stack {
     pub fn bundler_url(&self) -> String {
         self.bundler.url()
     }
-    /// Contract addresses.
+    /// Contract addresses (with MachineNFTAdapter when the bridge runs).
     pub fn contracts(&self) -> ContractAddresses {
-        contracts_of(&self.devnet.deployment())
+        let mut a = contracts_of(&self.devnet.deployment());
+        if let Some(b) = &self.bridge {
+            a.machine_nft_adapter = Some(b.peaq_side.oapp);
+        }
+        a
     }
     /// Dev account `i`'s signer (10,000 PEAQ at genesis).
     pub fn dev_signer(&self, i: u32) -> PrivateKeySigner {
@@ -201,9 +205,7 @@ impl Stack {
             .set("PEAQOS_GAS_STATION_URL", &self.gas_station_url())
             .set("PEAQOS_BUNDLER_URL", &self.bundler_url());
         if let Some(b) = &self.bridge {
-            let mut a = self.contracts();
-            a.machine_nft_adapter = Some(b.peaq_side.oapp);
-            f.set_addresses(&a)
+            f.set_addresses(&self.contracts())
                 .set(crate::devnet::BASE_RPC_URL, &b.base_url())
                 .set(
                     crate::devnet::BASE_MACHINE_NFT_ADDRESS,

@@ -487,3 +487,101 @@ fn up_without_layerzero_or_with_no_bridge_runs_without_it_and_says_why() {
     assert_eq!(v["bridge"]["enabled"], false);
     assert_eq!(v["bridge"]["reason"], "--no-bridge");
 }
+
+#[test]
+fn a_kept_stack_keeps_the_bridge_and_the_token_on_base() {
+    use peaqos_cli::stack::{StackPorts, start_stack};
+    use peaqos_sdk::bridge::wait_for_bridge_arrival_with;
+    use std::time::Duration;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("chain.json");
+    rt.block_on(async {
+        let client = |s: &peaqos_cli::stack::Stack| {
+            peaqos_sdk::PeaqosClient::new(peaqos_sdk::PeaqosConfig::new(
+                s.rpc_url(),
+                Some(peaqos_sdk::PrivateKey::from(&s.dev_signer(5))),
+                s.contracts(),
+            ))
+            .unwrap()
+        };
+        let first = start_stack(StackPorts::ephemeral(), Some(state.clone()))
+            .await
+            .unwrap();
+        let b = first.bridge.as_ref().expect("the bridge runs");
+        let (adapter, base_nft) = (b.peaq_side.oapp, b.base_side.oapp);
+        let c = client(&first);
+        let id = c.register_machine().await.unwrap();
+        c.mint_nft(id, c.address()).await.unwrap();
+        let token = c.token_id_of(id).await.unwrap();
+        let token = alloy::primitives::U256::from(token);
+        c.bridge_nft(
+            token,
+            "peaq",
+            "base",
+            c.address(),
+            Some(&b.base_url()),
+            Some(base_nft),
+            &[],
+        )
+        .await
+        .unwrap();
+        let wait = |url: String, nft, locked_by| async move {
+            wait_for_bridge_arrival_with(
+                &url,
+                nft,
+                token,
+                Duration::from_secs(61),
+                Duration::from_millis(50),
+                locked_by,
+                |_| {},
+            )
+            .await
+            .unwrap()
+        };
+        assert!(wait(b.base_url(), base_nft, None).await, "arrived on Base");
+        let relayer_state = b.relayer_state.clone();
+        first.shutdown().await.unwrap();
+        assert!(relayer_state.starts_with(format!("{}.d", state.display())));
+
+        // Restarted from the saved state: the same bridge, the Base chain kept (the token is
+        // still there), and the relayer resumes from its cursor and brings the token back.
+        let second = start_stack(StackPorts::ephemeral(), Some(state.clone()))
+            .await
+            .unwrap();
+        let b = second.bridge.as_ref().expect("the bridge runs again");
+        assert_eq!((b.peaq_side.oapp, b.base_side.oapp), (adapter, base_nft));
+        let base =
+            alloy::providers::ProviderBuilder::new().connect_http(b.base_url().parse().unwrap());
+        let on_base = peaqos_contracts::MachineNFTBase::new(base_nft, &base)
+            .ownerOf(token)
+            .call()
+            .await
+            .unwrap();
+        assert_eq!(on_base, c.address(), "the Base chain was kept");
+        let c = client(&second);
+        c.bridge_nft(
+            token,
+            "base",
+            "peaq",
+            c.address(),
+            Some(&b.base_url()),
+            Some(base_nft),
+            &[],
+        )
+        .await
+        .unwrap();
+        let machine_nft = second.contracts().machine_nft;
+        assert!(
+            wait(second.rpc_url(), machine_nft, Some(adapter)).await,
+            "back on peaq"
+        );
+        let st = peaqos_bridge::RelayerState::load(&b.relayer_state).unwrap();
+        assert_eq!(st.delivered, 2, "one delivery per run, none repeated");
+        second.shutdown().await.unwrap();
+    });
+}
