@@ -7,6 +7,9 @@
 //! measurement tool: it never asserts on timings.
 
 mod fleet;
+mod load;
+
+pub use load::LoadTarget;
 
 use crate::CliError;
 use crate::ui::Ui;
@@ -62,6 +65,8 @@ impl Workload {
 ///   peaqos bench --workload event --json           # 2000 submitEvent calls, JSON figures
 ///   peaqos bench --rpc http://127.0.0.1:8545       # transfers against a local node (e.g. anvil)
 ///   peaqos bench --fleet 1000 --peer-python venv/bin/python   # fleet activation vs peaq's SDK
+///   peaqos bench --target mcr --requests 30000 --concurrency 500  # MCR API load
+///   peaqos bench --target gas-station --requests 400 --concurrency 200  # Gas Station load
 ///
 /// With --fleet N: an embedded devnet with --block-time seconds per block; a proxy operator
 /// activates N fresh machines with one activate_fleet call (blocks used and wall time), then
@@ -105,6 +110,14 @@ pub struct BenchArgs {
     /// Fleet mode: the Python interpreter of a venv with peaq-os-sdk==0.1.0 (peaq's SDK loop).
     #[arg(long, value_name = "PATH", requires = "fleet")]
     peer_python: Option<std::path::PathBuf>,
+    /// Load mode: HTTP load on an in-process MCR service (`mcr`: GET /mcr of a 100-event
+    /// machine, cached then uncached) or Gas Station (`gas-station`: fundings of distinct
+    /// enrolled owners), --requests in all, --concurrency in flight; p50 / p99 and errors.
+    #[arg(long, value_enum, conflicts_with_all = ["rpc", "fleet"])]
+    target: Option<LoadTarget>,
+    /// Load mode: requests (MCR, per run) or fundings (Gas Station).
+    #[arg(long, default_value_t = 2000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    requests: u64,
     /// Fleet mode: machines for peaq's SDK loop.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
     peer_machines: u64,
@@ -217,6 +230,9 @@ fn ms(d: Duration) -> f64 {
 pub async fn run(args: BenchArgs, ui: &Ui) -> Result<(), CliError> {
     if let Some(n) = args.fleet {
         return fleet::run(&args, n, ui).await;
+    }
+    if let Some(t) = args.target {
+        return load::run(&args, t, ui).await;
     }
     let senders = args.senders as usize;
     let n = args.txs as usize;

@@ -2,6 +2,7 @@
 //! real `peaqos` binary:
 //!
 //! - [`cli`]: demo, up, devnet, usage errors;
+//! - [`bench_load`]: `peaqos bench --target mcr|gas-station` answers every request;
 //! - [`activate`]: `init`, `whoami`, `activate` (self, proxy, re-runs) against a stack;
 //! - [`fleet`]: `activate --fleet` from a CSV (25 machines on chain, a resumed journal, bad rows);
 //! - [`qualify`]: `qualify event|events|mcr` and `show` against a stack, with every exit code;
@@ -14,6 +15,7 @@
 
 mod account;
 mod activate;
+mod bench_load;
 mod bridge;
 mod cli;
 mod common;
