@@ -182,31 +182,41 @@ impl Drop for RunningNode {
 /// A VOLATILE reply written before the server's reply writer knows the client's reader is
 /// lost (the classic ROS 2 service race, which rmw_fastrtps closes the same way): the first
 /// request of a new client can arrive before that client's reader announcement. The client is
-/// recognised by the first 8 bytes of its GUID (the request writer's participant), which both
-/// reply mappings carry in the request id.
+/// recognised by its participant's GUID prefix as the request id carries it: all 12 bytes
+/// under the enhanced mapping (the full writer GUID), the first 8 under the Cyclone mapping
+/// (the rest of its request id is rmw_cyclonedds's 64-bit client id).
 struct ReplyGate {
     dp: rustdds::DomainParticipant,
     topic: String,
-    seen: Mutex<HashSet<[u8; 8]>>,
+    key_len: usize,
+    seen: Mutex<HashSet<[u8; 12]>>,
+}
+
+/// How many bytes of the caller's GUID prefix a request id of `mapping` carries.
+fn caller_key_len(mapping: ServiceMapping) -> usize {
+    match mapping {
+        ServiceMapping::Cyclone => 8,
+        _ => 12,
+    }
 }
 
 /// How long a reply waits for its client's reader before it is sent anyway.
 const REPLY_GATE_WAIT: Duration = Duration::from_secs(5);
 
 impl ReplyGate {
-    fn key(id: &ros2_client::RmwRequestId) -> [u8; 8] {
+    fn key(&self, id: &ros2_client::RmwRequestId) -> [u8; 12] {
         let b = id.writer_gid.to_bytes16();
-        let mut k = [0u8; 8];
-        k.copy_from_slice(&b[..8]);
+        let mut k = [0u8; 12];
+        k[..self.key_len].copy_from_slice(&b[..self.key_len]);
         k
     }
 
-    fn known(&self, key: &[u8; 8]) -> bool {
+    fn known(&self, key: &[u8; 12]) -> bool {
         self.seen.lock().is_ok_and(|s| s.contains(key))
     }
 
     async fn wait(&self, id: &ros2_client::RmwRequestId) {
-        let key = Self::key(id);
+        let key = self.key(id);
         if self.known(&key) {
             return;
         }
@@ -214,7 +224,8 @@ impl ReplyGate {
         loop {
             let found = self.dp.discovered_readers().iter().any(|r| {
                 r.subscription_topic_data.topic_name() == &self.topic
-                    && r.reader_proxy.remote_reader_guid.to_bytes()[..8] == key
+                    && r.reader_proxy.remote_reader_guid.to_bytes()[..self.key_len]
+                        == key[..self.key_len]
             });
             if found {
                 if let Ok(mut s) = self.seen.lock() {
@@ -262,6 +273,7 @@ where
         .map_err(|e| NodeError::Dds(format!("{service}: {e:?}")))?;
     let handler = Arc::new(handler);
     let gate = Arc::new(ReplyGate {
+        key_len: caller_key_len(mapping),
         dp: node_dp.clone(),
         topic: dds_topics(service).1,
         seen: Mutex::new(HashSet::new()),
