@@ -79,6 +79,16 @@ async fn settled(svc: &peaqos_mcr::McrHandle, machine_id: u64, pending_allowed: 
 
 #[tokio::test]
 async fn trust_level_1_is_checked_against_real_base_transactions() {
+    checked_against_base(Db::Sqlite).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set PEAQOS_TEST_POSTGRES_URL; CI runs it with --ignored"]
+async fn trust_level_1_is_checked_against_real_base_transactions_on_postgres() {
+    checked_against_base(Db::Postgres).await;
+}
+
+async fn checked_against_base(kind: Db) {
     let net = TestNet::start().await;
     let base = TestNet::start_with(DevnetConfig {
         port: 0,
@@ -155,7 +165,7 @@ async fn trust_level_1_is_checked_against_real_base_transactions() {
     let head = net.submit(&machine, machine_id, &events).await;
 
     let dir = tempfile::tempdir().unwrap();
-    let db = database(Db::Sqlite, dir.path(), "source-checks").await;
+    let db = database(kind, dir.path(), "source_checks").await;
     let svc = mcr(&net, &db, |c| {
         c.source_chain_rpcs.insert(BASE_CHAIN, base.url());
     })
