@@ -111,7 +111,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LANG": "C.UTF-8", "NO_COLOR": "1"}
     p = Proc(
         [str(binary), "up", "--env-out", str(env_out), "--devnet-port", "0", "--mcr-port", "0",
-         "--gas-station-port", "0", "--bundler-port", "0"],
+         "--gas-station-port", "0", "--bundler-port", "0", "--base-port", "0"],
         work, env, work / "up.log",
     )
     try:
