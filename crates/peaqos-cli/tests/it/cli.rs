@@ -39,6 +39,11 @@ fn demo_rates_a_fleet_with_distinct_stories() {
             > 0.0
     );
     assert_eq!(by("self-managed (EUR)")["operatorListed"], false);
+    // the devnet pins the shipped ECB table: today's JPY and EUR revenue is not FX-degraded
+    // (docs/MCR-MODEL.md, "Fresh rates and the staleness rule")
+    for story in ["reports in JPY", "self-managed (EUR)"] {
+        assert_eq!(by(story)["mcr"]["mcr_degraded"], false, "{story}");
+    }
     assert!(
         ms.iter()
             .filter(|m| m["story"] != "self-managed (EUR)")
