@@ -229,13 +229,14 @@ impl Cache {
 
     /// The machine id registered for `address`, as last read through [`Cache::remember_address`]
     /// since the last [`Cache::clear`] (a registration is only undone by a reorg, which clears).
+    /// Kept with caching off too: the mapping never goes stale between clears.
     pub fn machine_by_address(&self, address: &Address) -> Option<u64> {
         lookup(self, &self.by_address, address)
     }
 
     /// Remembers a registration read after `ticket` was taken.
     pub fn remember_address(&self, address: Address, machine_id: u64, ticket: Ticket) {
-        if self.enabled() && self.current_epoch() == ticket.epoch {
+        if self.current_epoch() == ticket.epoch {
             self.by_address.insert(address, (machine_id, ticket.epoch));
         }
     }
@@ -248,7 +249,7 @@ impl Cache {
 
     /// Remembers a mint read after `ticket` was taken.
     pub fn remember_token(&self, token_id: u64, machine_id: u64, ticket: Ticket) {
-        if self.enabled() && self.current_epoch() == ticket.epoch {
+        if self.current_epoch() == ticket.epoch {
             self.by_token.insert(token_id, (machine_id, ticket.epoch));
         }
     }
@@ -288,9 +289,6 @@ fn lookup<K: std::hash::Hash + Eq>(
     map: &DashMap<K, (u64, u64)>,
     key: &K,
 ) -> Option<u64> {
-    if !c.enabled() {
-        return None;
-    }
     let epoch = c.current_epoch();
     map.get(key).and_then(|v| (v.1 == epoch).then_some(v.0))
 }
@@ -343,6 +341,61 @@ mod tests {
         c.clear();
         assert!(!c.put(1, t, Arc::new(view(1))));
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn registrations_are_kept_until_a_clear_and_never_from_before_it() {
+        for ttl in [Duration::from_secs(60), Duration::ZERO] {
+            let c = Cache::new(ttl);
+            let a = Address::with_last_byte(7);
+            c.remember_address(a, 3, c.ticket(0));
+            c.remember_token(9, 3, c.ticket(0));
+            assert_eq!(c.machine_by_address(&a), Some(3));
+            assert_eq!(c.machine_by_token(9), Some(3));
+            c.invalidate(3);
+            assert_eq!(
+                c.machine_by_address(&a),
+                Some(3),
+                "events do not undo a registration"
+            );
+            let before = c.ticket(0);
+            c.clear();
+            assert_eq!(c.machine_by_address(&a), None, "a reorg may have");
+            assert_eq!(c.machine_by_token(9), None);
+            c.remember_address(a, 4, before);
+            c.remember_token(9, 4, before);
+            assert_eq!(
+                c.machine_by_address(&a),
+                None,
+                "read before the clear: not kept"
+            );
+            assert_eq!(c.machine_by_token(9), None);
+        }
+    }
+
+    #[test]
+    fn an_entry_keeps_its_bodies() {
+        let c = Cache::new(Duration::from_secs(60));
+        assert!(c.put(1, c.ticket(1), Arc::new(view(1))));
+        let e = c.entry(1).unwrap();
+        let body = e.mcr_body();
+        assert_eq!(
+            body,
+            serde_json::to_vec(&crate::view::mcr_doc(&e.view)).unwrap()
+        );
+        assert_eq!(
+            body.as_ptr(),
+            c.entry(1).unwrap().mcr_body().as_ptr(),
+            "built once"
+        );
+        assert!(e.profile_body().is_none());
+        e.set_profile_body(Bytes::from_static(b"{}"));
+        assert_eq!(
+            c.entry(1).unwrap().profile_body().as_deref(),
+            Some(&b"{}"[..])
+        );
+        c.invalidate(1);
+        assert!(c.entry(1).is_none());
     }
 
     #[test]

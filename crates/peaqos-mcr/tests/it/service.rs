@@ -556,7 +556,11 @@ async fn error_statuses_and_cache_invalidation() {
         Some(&miss.2[..]),
         "a profile without live parts (no NFT, no partner data) is kept with the entry"
     );
-    assert_eq!(raw(machine.clone()).await, miss, "the hit is the miss's bytes");
+    assert_eq!(
+        raw(machine.clone()).await,
+        miss,
+        "the hit is the miss's bytes"
+    );
     let now = net.chain_time().await;
     let b = net.submit(&key, id, &[activity(now, 0)]).await;
     svc.wait_for_block(b, WAIT).await.unwrap();
