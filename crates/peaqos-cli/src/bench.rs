@@ -8,6 +8,7 @@
 
 mod fleet;
 mod load;
+mod suite;
 
 pub use load::LoadTarget;
 
@@ -67,6 +68,7 @@ impl Workload {
 ///   peaqos bench --fleet 1000 --peer-python venv/bin/python   # fleet activation vs peaq's SDK
 ///   peaqos bench --target mcr --requests 30000 --concurrency 500  # MCR API load
 ///   peaqos bench --target gas-station --requests 400 --concurrency 200  # Gas Station load
+///   peaqos bench --suite                           # every benchmark, bounded, one table
 ///
 /// With --fleet N: an embedded devnet with --block-time seconds per block; a proxy operator
 /// activates N fresh machines with one activate_fleet call (blocks used and wall time), then
@@ -118,6 +120,11 @@ pub struct BenchArgs {
     /// Load mode: requests (MCR, per run) or fundings (Gas Station).
     #[arg(long, default_value_t = 2000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     requests: u64,
+    /// Suite: every benchmark above, bounded, each in a child process, then one table with the
+    /// peer's figure (anvil when installed, nginx for the cached MCR) beside ours where one runs;
+    /// a peer that cannot run is "not measured: <why>".
+    #[arg(long, conflicts_with_all = ["rpc", "fleet", "target"])]
+    suite: bool,
     /// Fleet mode: machines for peaq's SDK loop.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1000))]
     peer_machines: u64,
@@ -233,6 +240,9 @@ pub async fn run(args: BenchArgs, ui: &Ui) -> Result<(), CliError> {
     }
     if let Some(t) = args.target {
         return load::run(&args, t, ui).await;
+    }
+    if args.suite {
+        return suite::run(&args, ui).await;
     }
     let senders = args.senders as usize;
     let n = args.txs as usize;

@@ -83,6 +83,22 @@ async fn nginx_comparison(
         concurrency,
     )
     .await;
+    // wrk (C, far lighter than the reqwest client on a 2-core machine), when installed: the
+    // same two URLs, one after the other, 2 threads, `concurrency` connections, 5 s each
+    for (label, url) in [
+        ("MCR cached /mcr", mcr_url.to_owned()),
+        (
+            "nginx static /mcr JSON",
+            format!("http://127.0.0.1:{port}/mcr.json"),
+        ),
+    ] {
+        match wrk(&url, concurrency) {
+            Some(line) => {
+                println!("wrk {label}: {line} (2 threads, {concurrency} connections, 5 s)")
+            }
+            None => println!("wrk {label}: not measured (no wrk; Debian: apt-get install wrk)"),
+        }
+    }
     let _ = child.kill();
     let _ = child.wait();
     let h = h?;
@@ -96,6 +112,33 @@ async fn nginx_comparison(
         h.p99.as_secs_f64() * 1e3
     );
     Ok(())
+}
+
+/// `wrk -t2 -c<connections> -d5s url`: its "Requests/sec" and latency lines, or `None` without wrk.
+fn wrk(url: &str, connections: usize) -> Option<String> {
+    let out = std::process::Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{}", connections.max(2)),
+            "-d5s",
+            "--latency",
+            url,
+        ])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let pick = |key: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(key))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
+    let errors = pick("Non-2xx").unwrap_or_else(|| "no non-2xx".into());
+    Some(format!(
+        "{}, {}, {}, {errors}",
+        pick("Requests/sec:")?,
+        pick("50%").unwrap_or_default(),
+        pick("99%").unwrap_or_default()
+    ))
 }
 
 #[tokio::main]

@@ -179,10 +179,41 @@ async fn mcr(
             }
         })
         .await;
+        // the cached body as a static file behind nginx, loaded the same way: the peer's figure
+        let body = match ttl {
+            0 => None,
+            _ => match http.get(&url).send().await {
+                Ok(r) => r.bytes().await.ok(),
+                Err(_) => None,
+            },
+        };
         svc.shutdown()
             .await
             .map_err(|e| CliError::network(format!("MCR shutdown: {e}")))?;
         report(args, label, c, &f)?;
+        if let Some(body) = body {
+            let nginx = format!("nginx static /mcr ({} B, same body)", body.len());
+            match super::suite::Nginx::start(&body).await {
+                Ok(ng) => {
+                    let url = ng.url();
+                    let f = load(n, c, |_| {
+                        let (http, url) = (http.clone(), url.clone());
+                        async move {
+                            match http.get(&url).send().await {
+                                Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                                Err(_) => false,
+                            }
+                        }
+                    })
+                    .await;
+                    report(args, &nginx, c, &f)?;
+                }
+                Err(why) if args.json => {
+                    crate::outln!("{}", json!({"target": nginx, "notMeasured": why}))?;
+                }
+                Err(why) => crate::outln!("{nginx}: not measured: {why}")?,
+            }
+        }
     }
     Ok(())
 }
