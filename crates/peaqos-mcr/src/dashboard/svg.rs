@@ -178,15 +178,11 @@ pub(crate) fn score_chart(id: &str, title: &str, points: &[ScorePoint]) -> Strin
     let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
     let y_of = |v: f64| TOP + plot_h - plot_h * v / 100.0;
-    for r in [
-        Rating::AAA,
-        Rating::AA,
-        Rating::A,
-        Rating::BBB,
-        Rating::BB,
-        Rating::B,
-    ] {
-        let t = f64::from(r.threshold().unwrap_or(0));
+    for (r, t) in Rating::ALL
+        .into_iter()
+        .filter_map(|r| r.threshold().map(|t| (r, t)))
+    {
+        let t = f64::from(t);
         let _ = write!(
             s,
             "<line class=\"threshold\" x1=\"{LEFT}\" y1=\"{y:.1}\" x2=\"{x1}\" y2=\"{y:.1}\" \
