@@ -107,7 +107,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "SECS", default_value_t = 6.0, requires = "fleet")]
     block_time: f64,
     /// Fleet mode: most machines in progress at once.
-    #[arg(long, value_name = "C", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    #[arg(long, value_name = "C", default_value_t = 400, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     fleet_concurrency: u64,
     /// Fleet mode: the Python interpreter of a venv with peaq-os-sdk==0.1.0 (peaq's SDK loop).
     #[arg(long, value_name = "PATH", requires = "fleet")]
