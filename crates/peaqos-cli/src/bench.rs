@@ -67,6 +67,7 @@ impl Workload {
 ///   peaqos bench --rpc http://127.0.0.1:8545       # transfers against a local node (e.g. anvil)
 ///   peaqos bench --fleet 1000 --peer-python venv/bin/python   # fleet activation vs peaq's SDK
 ///   peaqos bench --target mcr --requests 30000 --concurrency 500  # MCR API load
+///   peaqos bench --target mcr --concurrency 500 --duration 30     # 30 s per run instead
 ///   peaqos bench --target gas-station --requests 400 --concurrency 200  # Gas Station load
 ///   peaqos bench --suite                           # every benchmark, bounded, one table
 ///
@@ -114,12 +115,17 @@ pub struct BenchArgs {
     peer_python: Option<std::path::PathBuf>,
     /// Load mode: HTTP load on an in-process MCR service (`mcr`: GET /mcr of a 100-event
     /// machine, cached then uncached) or Gas Station (`gas-station`: fundings of distinct
-    /// enrolled owners), --requests in all, --concurrency in flight; p50 / p99 and errors.
+    /// enrolled owners), --requests in all (or MCR: --duration), --concurrency in flight;
+    /// p50 / p99 and errors. Any failed request makes the command exit 1.
     #[arg(long, value_enum, conflicts_with_all = ["rpc", "fleet"])]
     target: Option<LoadTarget>,
     /// Load mode: requests (MCR, per run) or fundings (Gas Station).
     #[arg(long, default_value_t = 2000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     requests: u64,
+    /// Load mode, MCR only: new requests for SECS seconds per run instead of --requests (the
+    /// ones in flight then still finish).
+    #[arg(long, value_name = "SECS", requires = "target", conflicts_with = "requests", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    duration: Option<u64>,
     /// Suite: every benchmark above, bounded, each in a child process, then one table with the
     /// peer's figure (anvil when installed, nginx for the cached MCR) beside ours where one runs;
     /// a peer that cannot run is "not measured: <why>".
