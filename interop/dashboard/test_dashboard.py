@@ -11,6 +11,7 @@ from urllib.parse import quote
 import pytest
 import requests
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import Fleet, Stack, screenshot_dir
 
@@ -66,6 +67,16 @@ def test_network_view(stack: Stack, fleet: Fleet, browser) -> None:
     shoot(browser, "network")
 
 
+def follow(browser, element, url_part: str) -> None:
+    """Clicks a link or submit button and waits until the browser has loaded the page it leads
+    to (its URL names `url_part` and the document is complete), so the next read sees it."""
+    element.click()
+    WebDriverWait(browser, 30).until(
+        lambda d: url_part in d.current_url
+        and d.execute_script("return document.readyState") == "complete"
+    )
+
+
 def fleet_rows(browser) -> list[dict]:
     out = []
     for r in browser.find_elements(By.CSS_SELECTOR, "#fleet-table tbody tr"):
@@ -104,17 +115,17 @@ def test_operator_view(stack: Stack, fleet: Fleet, browser) -> None:
     shoot(browser, "operator")
 
     # sorting by the Score header (a plain link): ascending, then descending
-    browser.find_element(By.LINK_TEXT, "Score").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Score"), "sort=score")
     scores = [r["score"] for r in fleet_rows(browser)]
     assert scores == sorted(scores)
-    browser.find_element(By.LINK_TEXT, "Score").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Score"), "order=desc")
     scores = [r["score"] for r in fleet_rows(browser)]
     assert scores == sorted(scores, reverse=True)
     assert "sort=score" in browser.current_url and "order=desc" in browser.current_url
 
     # filtering with the form: flagged only, then machines without a rating
     browser.find_element(By.ID, "filter-flagged").click()
-    browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"), "flagged=1")
     flagged = fleet_rows(browser)
     assert [r["machine_id"] for r in flagged] == [m["machine_id"] for m in summary["flagged"]]
     assert int(text(browser, "#row-count")) == 1
