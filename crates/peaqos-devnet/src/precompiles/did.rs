@@ -28,11 +28,53 @@ pub(crate) const MAX_NAME_BYTES: usize = 64;
 /// Longest accepted value, in bytes.
 pub(crate) const MAX_VALUE_BYTES: usize = 2560;
 
-const GAS_BASE: u64 = 2_100;
-const GAS_READ_WORD: u64 = 2_100;
-const GAS_WRITE_WORD: u64 = 20_000;
-const GAS_LOG_BYTE: u64 = 8;
-const GAS_LOG: u64 = 750;
+/// Gas as peaq's node charges it. The node's precompile records one database read (read) or
+/// write (add, update, remove) up front, then dispatches `peaq_pallet_did`'s extrinsic, which
+/// costs the pallet's benchmarked weight converted at the runtime's `WEIGHT_PER_GAS`, then records
+/// the log (375 + 375 per topic + 8 per byte). Storage is therefore priced by weight, not per
+/// 32-byte word like `SSTORE`.
+pub(crate) mod gas {
+    /// `WEIGHT_REF_TIME_PER_SECOND / GAS_PER_SECOND` (10^12 / 40,000,000) in peaq's runtime.
+    pub(crate) const WEIGHT_PER_GAS: u64 = 25_000;
+    /// `RocksDbWeight`: 25 µs per read, 100 µs per write, in picoseconds of ref time.
+    const DB_READ: u64 = 25_000_000;
+    const DB_WRITE: u64 = 100_000_000;
+    /// What the precompile records before dispatching (`RuntimeHelper::db_read_gas_cost`).
+    pub(crate) const READ: u64 = DB_READ / WEIGHT_PER_GAS;
+    /// What the precompile records before dispatching (`RuntimeHelper::db_write_gas_cost`).
+    pub(crate) const WRITE: u64 = DB_WRITE / WEIGHT_PER_GAS;
+    /// Gas of a call that is not a DID call (nothing dispatched; one read's worth).
+    pub(crate) const REJECT: u64 = READ;
+
+    fn weight_to_gas(ref_time: u64) -> u64 {
+        ref_time / WEIGHT_PER_GAS
+    }
+
+    /// `add_attribute(value.len())`: 170,106,824 + 5,039 per value byte, 2 reads, 2 writes.
+    pub(crate) fn add(value_len: usize) -> u64 {
+        WRITE + weight_to_gas(170_106_824 + 5_039 * value_len as u64 + 2 * DB_READ + 2 * DB_WRITE)
+    }
+
+    /// `update_attribute`: 493,020,972 (no per-byte term), 2 reads, 1 write.
+    pub(crate) fn update() -> u64 {
+        WRITE + weight_to_gas(493_020_972 + 2 * DB_READ + DB_WRITE)
+    }
+
+    /// `remove_attribute`: 35,729,000, 2 reads, 1 write.
+    pub(crate) fn remove() -> u64 {
+        WRITE + weight_to_gas(35_729_000 + 2 * DB_READ + DB_WRITE)
+    }
+
+    /// `readAttribute` dispatches nothing: one database read.
+    pub(crate) fn read() -> u64 {
+        READ
+    }
+
+    /// A `log1` of `data_len` bytes.
+    pub(crate) fn log1(data_len: usize) -> u64 {
+        375 + 375 + 8 * data_len as u64
+    }
+}
 
 /// Base storage key of one attribute: `keccak256(abi.encode(did_account, keccak256(name)))`.
 fn attribute_key(did_account: Address, name: &[u8]) -> U256 {
@@ -76,19 +118,13 @@ struct Stored {
     value: Vec<u8>,
 }
 
-fn read_stored<CTX: ContextTr>(
-    ctx: &mut CTX,
-    base: U256,
-    gas: &mut u64,
-) -> Result<Option<Stored>, String> {
-    *gas += GAS_READ_WORD;
+fn read_stored<CTX: ContextTr>(ctx: &mut CTX, base: U256) -> Result<Option<Stored>, String> {
     let Some(header) = unpack_header(sload(ctx, DID, base)?) else {
         return Ok(None);
     };
     let created = sload(ctx, DID, base + U256::from(1))?;
     let len = sload(ctx, DID, base + U256::from(3))?.to::<usize>();
     let words = len.div_ceil(32);
-    *gas += GAS_READ_WORD * (2 + words as u64);
     let start = data_key(base);
     let mut value = Vec::with_capacity(words * 32);
     for i in 0..words {
@@ -107,7 +143,7 @@ fn write_value<CTX: ContextTr>(
     base: U256,
     value: &[u8],
     old_len: usize,
-) -> Result<u64, String> {
+) -> Result<(), String> {
     let start = data_key(base);
     let words = value.len().div_ceil(32);
     for (i, chunk) in value.chunks(32).enumerate() {
@@ -118,12 +154,11 @@ fn write_value<CTX: ContextTr>(
     for i in words..old_len.div_ceil(32) {
         sstore(ctx, DID, start + U256::from(i), U256::ZERO)?;
     }
-    sstore(ctx, DID, base + U256::from(3), U256::from(value.len()))?;
-    Ok(GAS_WRITE_WORD * (words as u64 + 1))
+    sstore(ctx, DID, base + U256::from(3), U256::from(value.len()))
 }
 
 fn emit<CTX: ContextTr>(ctx: &mut CTX, data: LogData, gas: &mut u64) {
-    *gas += GAS_LOG + GAS_LOG_BYTE * data.data.len() as u64;
+    *gas += gas::log1(data.data.len());
     ctx.journal_mut().log(Log { address: DID, data });
 }
 
@@ -210,14 +245,23 @@ pub(crate) fn run<CTX: ContextTr>(
 ) -> Result<Outcome, String> {
     let Some(call) = decode(input) else {
         return Ok(Outcome::revert(
-            GAS_BASE,
+            gas::REJECT,
             "Unknown selector or malformed input",
         ));
     };
     if !value.is_zero() {
-        return Ok(Outcome::revert(GAS_BASE, "Function is not payable"));
+        return Ok(Outcome::revert(gas::REJECT, "Function is not payable"));
     }
-    let mut gas = GAS_BASE;
+    // As on the node, the whole dispatch weight is charged before the pallet runs, so a call the
+    // pallet rejects (name too long, already exists, not found, not the owner) costs the same.
+    let mut gas = match &call {
+        Call::Read { .. } => gas::read(),
+        Call::Add { value, .. } if value.len() > MAX_VALUE_BYTES => gas::WRITE,
+        Call::Add { value, .. } => gas::add(value.len()),
+        Call::Update { value, .. } if value.len() > MAX_VALUE_BYTES => gas::WRITE,
+        Call::Update { .. } => gas::update(),
+        Call::Remove { .. } => gas::remove(),
+    };
     let name_of = |c: &Call| match c {
         Call::Read { name, .. }
         | Call::Add { name, .. }
@@ -238,7 +282,7 @@ pub(crate) fn run<CTX: ContextTr>(
     match call {
         Call::Read { did, name } => {
             let base = attribute_key(did, &name);
-            let Some(s) = read_stored(ctx, base, &mut gas)? else {
+            let Some(s) = read_stored(ctx, base)? else {
                 return Ok(Outcome::revert(gas, "Cannot find the item"));
             };
             let attr = DidRegistry::Attribute {
@@ -262,7 +306,6 @@ pub(crate) fn run<CTX: ContextTr>(
                 return Ok(Outcome::revert(gas, "AttributeValueExceedMax2560"));
             }
             let base = attribute_key(did, &name);
-            gas += GAS_READ_WORD;
             if unpack_header(sload(ctx, DID, base)?).is_some() {
                 return Ok(Outcome::revert(gas, "AttributeAlreadyExist"));
             }
@@ -279,7 +322,7 @@ pub(crate) fn run<CTX: ContextTr>(
             sstore(ctx, DID, base + U256::from(1), now_ms)?;
             sstore(ctx, DID, base + U256::from(2), ATTRIBUTE_DEPOSIT)?;
             sstore(ctx, DID, owner_key(caller, did), U256::from(1))?;
-            gas += GAS_WRITE_WORD * 4 + write_value(ctx, base, &value, 0)?;
+            write_value(ctx, base, &value, 0)?;
             let ev = DidRegistry::AddAttribute {
                 sender: caller,
                 did_account: did,
@@ -300,10 +343,9 @@ pub(crate) fn run<CTX: ContextTr>(
                 return Ok(Outcome::revert(gas, "AttributeValueExceedMax2560"));
             }
             let base = attribute_key(did, &name);
-            let Some(s) = read_stored(ctx, base, &mut gas)? else {
+            let Some(s) = read_stored(ctx, base)? else {
                 return Ok(Outcome::revert(gas, "AttributeNotFound"));
             };
-            gas += GAS_READ_WORD;
             if sload(ctx, DID, owner_key(caller, did))?.is_zero() {
                 return Ok(Outcome::revert(gas, "AttributeAuthorizationFailed"));
             }
@@ -312,7 +354,7 @@ pub(crate) fn run<CTX: ContextTr>(
                 validity: stored_validity(block_number, validity_for),
             };
             sstore(ctx, DID, base, pack_header(&header))?;
-            gas += GAS_WRITE_WORD + write_value(ctx, base, &value, s.value.len())?;
+            write_value(ctx, base, &value, s.value.len())?;
             let ev = DidRegistry::UpdateAttribute {
                 sender: caller,
                 did_account: did,
@@ -325,10 +367,9 @@ pub(crate) fn run<CTX: ContextTr>(
         }
         Call::Remove { did, name } => {
             let base = attribute_key(did, &name);
-            let Some(s) = read_stored(ctx, base, &mut gas)? else {
+            let Some(s) = read_stored(ctx, base)? else {
                 return Ok(Outcome::revert(gas, "AttributeNotFound"));
             };
-            gas += GAS_READ_WORD;
             if sload(ctx, DID, owner_key(caller, did))?.is_zero() {
                 return Ok(Outcome::revert(gas, "AttributeAuthorizationFailed"));
             }
@@ -337,7 +378,6 @@ pub(crate) fn run<CTX: ContextTr>(
             for i in 0..4u64 {
                 sstore(ctx, DID, base + U256::from(i), U256::ZERO)?;
             }
-            gas += GAS_WRITE_WORD;
             if !deposit.is_zero() && !transfer(ctx, DID, s.header.creator, deposit)? {
                 return Err("DID precompile holds less than the recorded deposit".into());
             }
@@ -363,6 +403,30 @@ mod tests {
             let back = unpack_header(pack_header(&h)).expect("exists bit set");
             prop_assert_eq!(back.creator, h.creator);
             prop_assert_eq!(back.validity, h.validity);
+        }
+    }
+
+    /// The figures worked out by hand from peaq's pallet weights (RocksDb: 25 µs per read, 100 µs
+    /// per write; 25,000 weight per gas), so a change of the schedule's arithmetic shows here.
+    #[test]
+    fn gas_follows_peaqs_benchmarked_weights() {
+        // 4,000 + (170,106,824 + 2 x 25,000,000 + 2 x 100,000,000) / 25,000
+        assert_eq!(gas::add(0), 20_804);
+        // + 5,039 x 2,560 weight for the longest value
+        assert_eq!(gas::add(MAX_VALUE_BYTES), 21_320);
+        // 4,000 + (493,020,972 + 50,000,000 + 100,000,000) / 25,000
+        assert_eq!(gas::update(), 29_720);
+        // 4,000 + (35,729,000 + 50,000,000 + 100,000,000) / 25,000
+        assert_eq!(gas::remove(), 11_429);
+        assert_eq!(gas::read(), 1_000);
+        assert_eq!(gas::log1(192), 750 + 1_536);
+    }
+
+    proptest! {
+        #[test]
+        fn adding_a_longer_value_never_costs_less(a in 0usize..=MAX_VALUE_BYTES, b in 0usize..=MAX_VALUE_BYTES) {
+            let (short, long) = (a.min(b), a.max(b));
+            prop_assert!(gas::add(short) <= gas::add(long));
         }
     }
 

@@ -202,3 +202,43 @@ async fn batch_subcalls_see_earlier_subcalls_warm() {
     );
     assert_eq!(er.getEventCount(m.id).call().await.unwrap(), U256::from(6));
 }
+
+/// The DID precompile charges what peaq's node charges: a database read or write up front, the
+/// pallet's benchmarked weight at 25,000 weight per gas, and the log. Figures worked out by hand
+/// from the weights (see `precompiles/did.rs`), on top of the transaction's intrinsic cost.
+#[tokio::test]
+async fn did_writes_cost_what_peaqs_node_charges() {
+    use alloy::primitives::Bytes;
+    use peaqos_contracts::precompiles::DidRegistry;
+    use peaqos_types::constants::DID_PRECOMPILE_ADDRESS;
+
+    let net = TestNet::start().await;
+    let p = net.provider(3);
+    let me = net.address(3);
+    let did = DidRegistry::new(DID_PRECOMPILE_ADDRESS, &p);
+    let name = Bytes::from_static(b"x");
+    let value = Bytes::from(vec![7u8; 100]);
+
+    let call = did.addAttribute(me, name.clone(), value.clone(), 0);
+    let input = call.calldata().clone();
+    let r = mined(call).await;
+    // 4,000 + (170,106,824 + 5,039 x 100 + 250,000,000) / 25,000 = 20,824; the AddAttribute log
+    // carries 5 head words, the name (2 words) and the value (1 + 4 words): 384 bytes -> 3,822
+    assert_eq!(r.gas_used, 21_000 + calldata_cost(&input) + 20_824 + 3_822);
+
+    let call = did.updateAttribute(me, name.clone(), Bytes::from(vec![9u8; 3]), 0);
+    let input = call.calldata().clone();
+    let r = mined(call).await;
+    // 29,720 whatever the length; the log: 5 + 2 + 2 words = 288 bytes -> 3,054
+    assert_eq!(r.gas_used, 21_000 + calldata_cost(&input) + 29_720 + 3_054);
+
+    let call = did.removeAttribute(me, name.clone());
+    let input = call.calldata().clone();
+    let r = mined(call).await;
+    // 11,429; RemoveAttribte(did_account, name): 2 head words + 2 for the name = 128 bytes -> 1,774
+    assert_eq!(r.gas_used, 21_000 + calldata_cost(&input) + 11_429 + 1_774);
+    println!(
+        "GAS DID addAttribute (100-byte value) {} precompile gas, update 32,774, remove 13,203",
+        20_824 + 3_822
+    );
+}
