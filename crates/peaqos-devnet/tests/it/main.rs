@@ -9,6 +9,7 @@
 //! - [`rpc`]: the JSON-RPC surface clients and indexers rely on;
 //! - [`rpc_fuzz`]: property tests of framing and dispatch (malformed, huge, nested input);
 //! - [`persistence`]: `--state FILE` across restarts;
+//! - [`signers`]: signer recovery of raw transactions (every type; high-s and r = 0 refused);
 //! - [`base`]: the chain that plays Base for the bridge (`ChainKind::Base`).
 
 mod base;
@@ -19,4 +20,5 @@ mod persistence;
 mod precompiles;
 mod rpc;
 mod rpc_fuzz;
+mod signers;
 mod util;
