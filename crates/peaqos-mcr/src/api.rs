@@ -284,10 +284,10 @@ impl AppState {
     pub async fn entry(&self, machine_id: u64) -> Result<Option<Arc<Entry>>, McrError> {
         self.cache
             .get_or_compute(machine_id, || async {
-                let Some(state) = self.store.machine_state(machine_id).await? else {
+                let Some((state, events)) = self.store.machine_with_events(machine_id).await?
+                else {
                     return Ok(None);
                 };
-                let events = self.store.scoring_events(machine_id).await?;
                 Ok(Some(view::build_view(
                     state,
                     &events,

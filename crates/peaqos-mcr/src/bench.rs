@@ -167,11 +167,10 @@ pub async fn bench_view(
     let (mut load, mut score) = (Vec::new(), Vec::new());
     for _ in 0..rounds.max(1) {
         let t = Instant::now();
-        let state = store
-            .machine_state(machine_id)
+        let (state, events) = store
+            .machine_with_events(machine_id)
             .await?
             .ok_or_else(|| McrError::Config("unknown machine".into()))?;
-        let events = store.scoring_events(machine_id).await?;
         load.push(t.elapsed());
         let t = Instant::now();
         let v = crate::view::build_view(state, &events, fx, &config, now);

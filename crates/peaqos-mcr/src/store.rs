@@ -77,6 +77,57 @@ fn u(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
+/// The folded state of the machine `m` as columns of one row (scalar subqueries; the same SQL on
+/// SQLite and PostgreSQL), read back by [`state_of`]: the registration, the latest operator,
+/// the latest status, the stakes (decimal text joined with `,`), the latest NFT, the active
+/// flag's time and the latest trust override.
+macro_rules! state_columns {
+    () => {
+        "m.machine_id, m.address, m.owner, m.registered_block, \
+         (SELECT o.operator FROM operators o WHERE o.machine_id = m.machine_id \
+          ORDER BY o.block DESC, o.log_index DESC LIMIT 1), \
+         (SELECT s.status FROM machine_status s WHERE s.machine_id = m.machine_id \
+          ORDER BY s.block DESC, s.log_index DESC LIMIT 1), \
+         (SELECT string_agg(k.amount, ',') FROM stakes k WHERE k.machine_id = m.machine_id), \
+         (SELECT n.token_id FROM nfts n WHERE n.machine_id = m.machine_id \
+          ORDER BY n.block DESC, n.log_index DESC LIMIT 1), \
+         (SELECT CASE WHEN f.cleared = 0 THEN f.flagged_at END FROM flags f WHERE f.machine_id = m.machine_id \
+          ORDER BY f.block DESC, f.log_index DESC LIMIT 1), \
+         (SELECT t.value FROM trust_overrides t WHERE t.machine_id = m.machine_id \
+          ORDER BY t.block DESC, t.log_index DESC LIMIT 1)"
+    };
+}
+
+/// How many columns [`state_columns`] has.
+const STATE_COLUMNS: usize = 10;
+
+/// The scoring fields of every event of the machine `$id` (an SQL expression) as one JSON array
+/// of arrays `[event_index, event_type, value, currency, timestamp, trust_level, block,
+/// block_timestamp, check status]`, by event index (a scalar subquery; SQLite's JSON functions or
+/// PostgreSQL's), read back by [`scoring_events_of`].
+macro_rules! scoring_events_json {
+    (sqlite, $id:literal) => {
+        scoring_events_json!("json_group_array(json_array(", ") ORDER BY e.event_index)", $id)
+    };
+    (postgres, $id:literal) => {
+        scoring_events_json!("json_agg(json_build_array(", ") ORDER BY e.event_index)::text", $id)
+    };
+    ($open:literal, $close:literal, $id:literal) => {
+        concat!(
+            "(SELECT ",
+            $open,
+            "e.event_index, e.event_type, e.value, e.currency, e.timestamp, e.trust_level, e.block, \
+             e.block_timestamp, c.status",
+            $close,
+            " FROM events e LEFT JOIN source_checks c ON c.machine_id = e.machine_id \
+             AND c.event_index = e.event_index AND c.source_chain_id = e.source_chain_id \
+             AND c.source_tx_hash = e.source_tx_hash WHERE e.machine_id = ",
+            $id,
+            ")"
+        )
+    };
+}
+
 /// Registration facts of one machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MachineRow {
@@ -640,15 +691,6 @@ impl Store {
         Ok(())
     }
 
-    fn machine_row(r: &AnyRow) -> MachineRow {
-        MachineRow {
-            machine_id: u(r.get::<i64, _>(0)),
-            address: parse_addr(&r.get::<String, _>(1)),
-            owner: parse_addr(&r.get::<String, _>(2)),
-            registered_block: u(r.get::<i64, _>(3)),
-        }
-    }
-
     /// Machine registered for `address`.
     pub async fn machine_id_by_address(&self, address: &Address) -> Result<Option<u64>, McrError> {
         let row = sqlx::query(
@@ -671,70 +713,54 @@ impl Store {
         Ok(row.map(|r| u(r.get::<i64, _>(0))))
     }
 
-    /// The folded state of one machine.
+    /// The folded state of one machine: one query, one row.
     pub async fn machine_state(&self, machine_id: u64) -> Result<Option<MachineState>, McrError> {
-        let id = i(machine_id);
-        let Some(row) = sqlx::query(
-            "SELECT machine_id, address, owner, registered_block FROM machines WHERE machine_id = $1",
-        )
-        .bind(id)
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            state_columns!(),
+            " FROM machines m WHERE m.machine_id = $1"
+        ))
+        .bind(i(machine_id))
         .fetch_optional(&self.pool)
-        .await?
+        .await?;
+        Ok(row.as_ref().map(state_of))
+    }
+
+    /// The folded state of one machine and every event of it with the fields scoring needs
+    /// ([`Store::scoring_events`]), in one query: what an uncached `/mcr` loads. One round
+    /// trip and one row however many events: each query through the pool and each row of a
+    /// result costs a hand-over to the connection's thread (SQLite) or a network message
+    /// (PostgreSQL), which cost far more than the rows' values.
+    pub async fn machine_with_events(
+        &self,
+        machine_id: u64,
+    ) -> Result<Option<(MachineState, Vec<EventRow>)>, McrError> {
+        let sql = if self.postgres {
+            concat!(
+                "SELECT ",
+                state_columns!(),
+                ", ",
+                scoring_events_json!(postgres, "m.machine_id"),
+                " FROM machines m WHERE m.machine_id = $1"
+            )
+        } else {
+            concat!(
+                "SELECT ",
+                state_columns!(),
+                ", ",
+                scoring_events_json!(sqlite, "m.machine_id"),
+                " FROM machines m WHERE m.machine_id = $1"
+            )
+        };
+        let Some(row) = sqlx::query(sql)
+            .bind(i(machine_id))
+            .fetch_optional(&self.pool)
+            .await?
         else {
             return Ok(None);
         };
-        let machine = Self::machine_row(&row);
-        let operator = sqlx::query(
-            "SELECT operator FROM operators WHERE machine_id = $1 ORDER BY block DESC, log_index DESC LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .map_or(machine.owner, |r| parse_addr(&r.get::<String, _>(0)));
-        let status = sqlx::query(
-            "SELECT status FROM machine_status WHERE machine_id = $1 ORDER BY block DESC, log_index DESC LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .map_or(1, |r| u8::try_from(r.get::<i64, _>(0)).unwrap_or(0));
-        let staked = sqlx::query("SELECT amount FROM stakes WHERE machine_id = $1")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .fold(U256::ZERO, |acc, r| {
-                acc.saturating_add(parse_u256(&r.get::<String, _>(0)))
-            });
-        let nft_token_id = sqlx::query("SELECT token_id FROM nfts WHERE machine_id = $1 ORDER BY block DESC, log_index DESC LIMIT 1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| u(r.get::<i64, _>(0)));
-        let flagged_at = sqlx::query(
-            "SELECT flagged_at, cleared FROM flags WHERE machine_id = $1 ORDER BY block DESC, log_index DESC LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .and_then(|r| (r.get::<i64, _>(1) == 0).then(|| u(r.get::<i64, _>(0))));
-        let trust_override = sqlx::query(
-            "SELECT value FROM trust_overrides WHERE machine_id = $1 ORDER BY block DESC, log_index DESC LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .and_then(|r| r.get::<Option<i64>, _>(0))
-        .map(|v| u8::try_from(v.clamp(0, 100)).unwrap_or(100));
-        Ok(Some(MachineState {
-            machine,
-            operator,
-            status,
-            staked,
-            nft_token_id,
-            flagged_at,
-            trust_override,
-        }))
+        let events = scoring_events_of(machine_id, row.try_get(STATE_COLUMNS)?)?;
+        Ok(Some((state_of(&row), events)))
     }
 
     /// Every event of a machine, oldest (lowest index) first.
@@ -787,47 +813,19 @@ impl Store {
     }
 
     /// Every event of a machine with only the fields scoring needs (type, value, currency, time,
-    /// trust, block time); the other fields are left at their defaults.
+    /// trust, block, block time, source check), oldest first; the other fields are left at their
+    /// defaults. One row: the events come as one JSON array ([`Store::machine_with_events`]).
     pub async fn scoring_events(&self, machine_id: u64) -> Result<Vec<EventRow>, McrError> {
-        let rows = sqlx::query(
-            "SELECT e.event_index, e.event_type, e.value, e.currency, e.timestamp, e.trust_level, e.block, \
-             e.block_timestamp, c.status FROM events e LEFT JOIN source_checks c ON c.machine_id = e.machine_id \
-             AND c.event_index = e.event_index AND c.source_chain_id = e.source_chain_id \
-             AND c.source_tx_hash = e.source_tx_hash \
-             WHERE e.machine_id = $1 ORDER BY e.event_index",
-        )
-        .bind(i(machine_id))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                let value: String = r.get(2);
-                EventRow {
-                    machine_id,
-                    event_index: u(r.get::<i64, _>(0)),
-                    event_type: u8::try_from(r.get::<i64, _>(1)).unwrap_or(u8::MAX),
-                    value: value
-                        .parse::<u64>()
-                        .map_or_else(|_| parse_u256(&value), U256::from),
-                    currency: r.get::<String, _>(3),
-                    timestamp: u(r.get::<i64, _>(4)),
-                    data_hash: B256::ZERO,
-                    trust_level: u8::try_from(r.get::<i64, _>(5)).unwrap_or(0),
-                    source_chain_id: U256::ZERO,
-                    source_tx_hash: B256::ZERO,
-                    metadata: Bytes::new(),
-                    block: u(r.get::<i64, _>(6)),
-                    block_timestamp: r.get::<Option<i64>, _>(7).map(u),
-                    tx_hash: B256::ZERO,
-                    log_index: 0,
-                    source_check: source_check_of(
-                        r.get::<i64, _>(5),
-                        r.get::<Option<String>, _>(8).as_deref(),
-                    ),
-                }
-            })
-            .collect())
+        let sql = if self.postgres {
+            concat!("SELECT ", scoring_events_json!(postgres, "$1"))
+        } else {
+            concat!("SELECT ", scoring_events_json!(sqlite, "$1"))
+        };
+        let row = sqlx::query(sql)
+            .bind(i(machine_id))
+            .fetch_one(&self.pool)
+            .await?;
+        scoring_events_of(machine_id, row.try_get(0)?)
     }
 
     /// Total number of stored events.
@@ -895,6 +893,86 @@ impl Store {
         }
         Ok(c)
     }
+}
+
+/// A row of [`state_columns`] as the machine's state (no operator row: the owner operates; no
+/// status row: 1 Pending).
+fn state_of(r: &AnyRow) -> MachineState {
+    let machine = MachineRow {
+        machine_id: u(r.get::<i64, _>(0)),
+        address: parse_addr(&r.get::<String, _>(1)),
+        owner: parse_addr(&r.get::<String, _>(2)),
+        registered_block: u(r.get::<i64, _>(3)),
+    };
+    MachineState {
+        operator: r
+            .get::<Option<String>, _>(4)
+            .map_or(machine.owner, |o| parse_addr(&o)),
+        status: r
+            .get::<Option<i64>, _>(5)
+            .map_or(1, |s| u8::try_from(s).unwrap_or(0)),
+        staked: r
+            .get::<Option<String>, _>(6)
+            .unwrap_or_default()
+            .split(',')
+            .filter(|a| !a.is_empty())
+            .fold(U256::ZERO, |acc, a| acc.saturating_add(parse_u256(a))),
+        nft_token_id: r.get::<Option<i64>, _>(7).map(u),
+        flagged_at: r.get::<Option<i64>, _>(8).map(u),
+        trust_override: r
+            .get::<Option<i64>, _>(9)
+            .map(|v| u8::try_from(v.clamp(0, 100)).unwrap_or(100)),
+        machine,
+    }
+}
+
+/// One element of [`scoring_events_json`].
+type ScoringEventJson = (
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    Option<String>,
+);
+
+/// The events of [`scoring_events_json`] (`None`: PostgreSQL's aggregate over no rows).
+fn scoring_events_of(machine_id: u64, json: Option<String>) -> Result<Vec<EventRow>, McrError> {
+    let Some(json) = json else {
+        return Ok(Vec::new());
+    };
+    let items: Vec<ScoringEventJson> =
+        serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    Ok(items
+        .into_iter()
+        .map(
+            |(index, event_type, value, currency, timestamp, trust, block, block_ts, status)| {
+                EventRow {
+                    machine_id,
+                    event_index: u(index),
+                    event_type: u8::try_from(event_type).unwrap_or(u8::MAX),
+                    value: value
+                        .parse::<u64>()
+                        .map_or_else(|_| parse_u256(&value), U256::from),
+                    currency,
+                    timestamp: u(timestamp),
+                    data_hash: B256::ZERO,
+                    trust_level: u8::try_from(trust).unwrap_or(0),
+                    source_chain_id: U256::ZERO,
+                    source_tx_hash: B256::ZERO,
+                    metadata: Bytes::new(),
+                    block: u(block),
+                    block_timestamp: block_ts.map(u),
+                    tx_hash: B256::ZERO,
+                    log_index: 0,
+                    source_check: source_check_of(trust, status.as_deref()),
+                }
+            },
+        )
+        .collect())
 }
 
 /// Columns of one `mcr_history` row.

@@ -12,6 +12,8 @@
 //! - [`source_checks`]: trust level 1 checked against real transactions on a Base devnet;
 //! - [`store_bulk`]: bulk writes, idempotent re-application and rollbacks, on SQLite and
 //!   PostgreSQL;
+//! - [`store_reads`]: the one-query read of a machine's state and events (what an uncached
+//!   `/mcr` loads) against the row-by-row reads, on SQLite and PostgreSQL;
 //! - [`wire_guards`]: every document the API builds passes peaq's SDK response guards
 //!   ([`common::guards`]).
 
@@ -25,4 +27,5 @@ mod nft_location;
 mod service;
 mod source_checks;
 mod store_bulk;
+mod store_reads;
 mod wire_guards;
