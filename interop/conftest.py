@@ -8,26 +8,20 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import queue
-import signal
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from web3 import Web3
 
-from support import Stack, clean_env, our_bin_path, parse_env_file, peaq_cli_argv, peaq_cli_path, run
+from stackproc import our_bin, start_up
+from support import Stack, clean_env, peaq_cli_argv, peaq_cli_path, run
 
-READY_LINE = "peaqos up: ready"
-READY_DEADLINE_S = 180.0
 PINNED = {"peaq-os-sdk": "0.1.0", "peaq-os-cli": "0.0.2"}
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    lines = [f"our peaqos: {our_bin_path()}", f"peaq's peaqos: {peaq_cli_path()}"]
+    lines = [f"our peaqos: {our_bin()}", f"peaq's peaqos: {peaq_cli_path()}"]
     for dist in (*PINNED, "web3", "eth-account", "open-wallet-standard"):
         try:
             lines.append(f"{dist} {importlib.metadata.version(dist)}")
@@ -44,79 +38,14 @@ def peers_present() -> None:
         assert got == want, f"{dist} {got} installed, the suite pins {want}"
     cli = peaq_cli_path()
     assert cli.is_file(), f"peaq's CLI entry point {cli} is missing (pip install peaq-os-cli)"
-    assert cli.resolve() != our_bin_path().resolve(), "peaq's peaqos and ours are the same file"
+    assert cli.resolve() != our_bin().resolve(), "peaq's peaqos and ours are the same file"
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    binary = our_bin_path()
-    assert binary.is_file() and os.access(binary, os.X_OK), (
-        f"our peaqos binary {binary} is missing: build it (cargo build -p peaqos-cli) "
-        "or set PEAQOS_BIN"
-    )
     work = tmp_path_factory.mktemp("up")
-    env_out = work / "up.env"
-    stderr_path = work / "up.stderr"
-    argv = [
-        str(binary),
-        "up",
-        "--env-out",
-        str(env_out),
-        "--devnet-port",
-        "0",
-        "--mcr-port",
-        "0",
-        "--gas-station-port",
-        "0",
-        "--bundler-port",
-        "0",
-        "--base-port",
-        "0",
-    ]
-    with open(stderr_path, "w", encoding="utf-8") as err:
-        proc = subprocess.Popen(
-            argv,
-            cwd=work,
-            env=clean_env(work),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=err,
-            text=True,
-            start_new_session=True,
-        )
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    seen: list[str] = []
-    end = time.monotonic() + READY_DEADLINE_S
+    up, env, env_out = start_up(work, [], clean_env(work), split_stderr=True)
     try:
-        while True:
-            remaining = end - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(
-                    f"`peaqos up` printed no '{READY_LINE}' within {READY_DEADLINE_S:.0f} s; "
-                    f"stdout: {seen}; stderr: {stderr_path.read_text()[-3000:]}"
-                )
-            try:
-                line = lines.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if line is None:
-                proc.wait(timeout=10)
-                raise AssertionError(
-                    f"`peaqos up` exited {proc.returncode} before it was ready; stdout: {seen}; "
-                    f"stderr: {stderr_path.read_text()[-3000:]}"
-                )
-            seen.append(line)
-            if line.strip() == READY_LINE:
-                break
-        env = parse_env_file(env_out)
         rpc = env["PEAQOS_RPC_URL"]
         w3 = Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30}))
         yield Stack(
@@ -128,13 +57,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             w3=w3,
         )
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: `up` shuts its services down
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        up.stop()  # Ctrl-C: `up` shuts its services down
 
 
 @pytest.fixture
@@ -165,7 +88,7 @@ def our_cli(workdir: Path):
     def go(*args: str, cwd: Path | None = None, extra_env: dict[str, str] | None = None,
            stdin: str = ""):
         where = cwd or workdir
-        return run([str(our_bin_path()), *args], where, clean_env(where, extra_env), stdin)
+        return run([str(our_bin()), *args], where, clean_env(where, extra_env), stdin)
 
     return go
 

@@ -27,7 +27,8 @@ from web3 import Web3
 from peaq_os_sdk import PeaqosClient
 from peaq_os_sdk.abis import load_abi
 
-REPO = Path(__file__).resolve().parent.parent
+import stackproc
+
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 WEI = 10**18
 # Dev accounts: 0 is the env file's key (and the contracts' owner), 8 the Gas Station's hot
@@ -51,18 +52,6 @@ def key_hex(acct: LocalAccount) -> str:
 
 def did_of(address: str) -> str:
     return f"did:peaq:{Web3.to_checksum_address(address)}"
-
-
-def parse_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines (comments and blank lines ignored), as both CLIs write them."""
-    out: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        s = line.strip()
-        if not s or s.startswith("#") or "=" not in s:
-            continue
-        k, v = s.split("=", 1)
-        out[k.strip()] = v.strip()
-    return out
 
 
 def write_env_file(path: Path, values: dict[str, str]) -> None:
@@ -264,17 +253,8 @@ class CliResult:
 
 
 def clean_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """A process environment with nothing of the caller's peaqOS configuration: only PATH, a
-    private HOME (so no ~/.ows or ~/.env leaks in) and `extra`."""
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(home),
-        "LANG": "C.UTF-8",
-        "NO_COLOR": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.update(extra or {})
-    return env
+    """stackproc.clean_env with unbuffered Python output (peaq's CLI is a Python program)."""
+    return stackproc.clean_env(home, {"PYTHONUNBUFFERED": "1", **(extra or {})})
 
 
 def run(argv: list[str], cwd: Path, env: dict[str, str], stdin: str = "") -> CliResult:
@@ -307,11 +287,6 @@ def peaq_cli_argv(project: Path) -> list[str]:
     if not link.exists():
         link.symlink_to(Path(sys.prefix), target_is_directory=True)
     return [str(link / "bin" / "python"), str(link / "bin" / peaq_cli_path().name)]
-
-
-def our_bin_path() -> Path:
-    p = os.environ.get("PEAQOS_BIN")
-    return Path(p) if p else REPO / "target" / "debug" / "peaqos"
 
 
 def kv_lines(text: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ import pytest
 from eth_utils import keccak
 
 import peaq_os_sdk.abis
-from support import REPO
+from stackproc import REPO
 
 CONTRACTS = (
     "IdentityRegistry",

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support import Stack, copy_env_with_key, did_of, key_hex, kv_lines, parse_env_file
+from stackproc import parse_env_file
+from support import Stack, copy_env_with_key, did_of, key_hex, kv_lines
 
 DOC_URL = "https://docs.peaq.xyz/peaqos"
 # The keys peaq's init writes (peaq_os_cli/commands/init_cmd.py, _ENV_TEMPLATE), in order.

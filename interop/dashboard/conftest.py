@@ -1,6 +1,7 @@
 """Session fixtures of the dashboard suite: our `peaqos up` on free ports, a demo-like fleet
 loaded over plain JSON-RPC (web3 + the contracts' ABIs from contracts/out), and headless
-Chromium from Debian's packages driven by selenium.
+Chromium from Debian's packages driven by selenium. The process helpers are
+interop/stackproc.py (on the path through pytest.ini's `pythonpath = ..`).
 
 Every peer is required: a missing binary, Chromium, chromedriver or Python package, or a stack
 that never prints `peaqos up: ready`, fails the session; nothing is skipped."""
@@ -9,11 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import shutil
-import signal
-import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,33 +22,17 @@ from eth_account import Account
 from web3 import Web3
 from web3.logs import DISCARD
 
-REPO = Path(__file__).resolve().parents[2]
-READY_LINE = "peaqos up: ready"
-READY_DEADLINE_S = 180.0
+from stackproc import REPO, clean_env, start_up
+
 DAY = 86_400
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
-
-
-def our_bin() -> Path:
-    p = os.environ.get("PEAQOS_BIN")
-    return Path(p) if p else REPO / "target" / "debug" / "peaqos"
 
 
 def screenshot_dir() -> Path:
     d = Path(os.environ.get("DASHBOARD_SCREENSHOTS", REPO / "target" / "dashboard-screenshots"))
     d.mkdir(parents=True, exist_ok=True)
     return d
-
-
-def parse_env_file(path: Path) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        s = line.strip()
-        if s and not s.startswith("#") and "=" in s:
-            k, v = s.split("=", 1)
-            out[k.strip()] = v.strip()
-    return out
 
 
 @dataclass
@@ -64,71 +45,18 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    binary = our_bin()
-    assert binary.is_file() and os.access(binary, os.X_OK), (
-        f"our peaqos binary {binary} is missing: cargo build -p peaqos-cli, or set PEAQOS_BIN"
-    )
     work = tmp_path_factory.mktemp("up")
-    env_out = work / "up.env"
-    err_path = work / "up.stderr"
-    argv = [str(binary), "up", "--env-out", str(env_out), "--devnet-port", "0", "--mcr-port", "0",
-            "--gas-station-port", "0", "--bundler-port", "0", "--base-port", "0"]
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LANG": "C.UTF-8",
-           "NO_COLOR": "1"}
-    with open(err_path, "w", encoding="utf-8") as err:
-        proc = subprocess.Popen(argv, cwd=work, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=err, text=True,
-                                start_new_session=True)
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line.rstrip("\n"))
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    seen: list[str] = []
-    end = time.monotonic() + READY_DEADLINE_S
+    up, e, _ = start_up(work, [], clean_env(work), split_stderr=True)
     try:
-        while True:
-            remaining = end - time.monotonic()
-            assert remaining > 0, f"no '{READY_LINE}' within {READY_DEADLINE_S:.0f} s: {seen}; {err_path.read_text()[-3000:]}"
-            try:
-                line = lines.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            assert line is not None, f"`peaqos up` exited early: {seen}; {err_path.read_text()[-3000:]}"
-            seen.append(line)
-            if line.strip() == READY_LINE:
-                break
         # the ready block names the dashboard
-        dash = None
-        deadline = time.monotonic() + 10
-        while dash is None and time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            if line is None:
-                break
-            seen.append(line)
-            if line.strip().startswith("dashboard"):
-                dash = line.split()[-1]
-        e = parse_env_file(env_out)
+        line = up.wait_for(lambda s: s.strip().startswith("dashboard"), "`peaqos up`", deadline_s=10)
         mcr = e["PEAQOS_MCR_API_URL"].rstrip("/")
-        assert dash == f"{mcr}/dashboard", f"`peaqos up` prints the dashboard URL: {seen}"
+        assert line.split()[-1] == f"{mcr}/dashboard", f"`peaqos up` prints the dashboard URL: {up.seen}"
         rpc = e["PEAQOS_RPC_URL"]
         yield Stack(env=e, rpc_url=rpc, mcr_url=mcr,
                     w3=Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30})))
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+        up.stop()
 
 
 def abi(name: str) -> list:

@@ -19,8 +19,8 @@ from pathlib import Path
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import Proc, our_bin  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from stackproc import clean_env, require_bin, start_up  # noqa: E402
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -62,15 +62,13 @@ async def round_trips(params: StdioServerParameters, did: str, calls: int) -> di
 
 def main() -> None:
     calls = int(sys.argv[1]) if len(sys.argv) > 1 else 100
-    binary = our_bin()
+    binary = require_bin()
     with tempfile.TemporaryDirectory() as d:
         work = Path(d)
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work), "LANG": "C.UTF-8"}
-        up = Proc([str(binary), "up", "--env-out", str(work / "up.env"), "--devnet-port", "0", "--mcr-port", "0",
-                   "--gas-station-port", "0", "--bundler-port", "0"], work, env, work / "up.log")
+        env = clean_env(work)
+        up, _, env_file = start_up(work, [], env)
         try:
-            up.wait_for("peaqos up: ready", "`peaqos up`")
-            params = StdioServerParameters(command=str(binary), args=["--env-file", str(work / "up.env"), "mcp"],
+            params = StdioServerParameters(command=str(binary), args=["--env-file", str(env_file), "mcp"],
                                            env=env, cwd=str(work))
             print(f"peaqos mcp: {binary} ({calls} calls per tool)")
             starts = [asyncio.run(session_start(params)) for _ in range(max(5, calls // 10))]

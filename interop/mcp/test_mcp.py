@@ -28,7 +28,8 @@ from eth_utils import keccak
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
-from conftest import ROOT, Stack, our_bin
+from conftest import Stack
+from stackproc import REPO, our_bin
 
 TOOLS = {
     "whoami", "activate", "submit_event", "query_mcr", "show_machine", "explain_rating",
@@ -245,10 +246,10 @@ def test_handshake_lists_every_tool_with_a_schema_and_the_docs(stack: Stack) -> 
         assert "did" in schema["operator_fleet"]["properties"] and "filter" in schema["operator_fleet"]["properties"]
         res = (await s.list_resources()).resources
         names = {r.name for r in res}
-        on_disk = {p.name for p in (ROOT / "docs").glob("*.md")}
+        on_disk = {p.name for p in (REPO / "docs").glob("*.md")}
         assert names == on_disk, (names ^ on_disk)
         arch = await s.read_resource("peaqos://docs/ARCHITECTURE.md")
-        assert arch.contents[0].text == (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+        assert arch.contents[0].text == (REPO / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
         assert arch.contents[0].mime_type == "text/markdown"
 
     session(stack, body)

@@ -28,18 +28,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]  # ros2peer and conftest here, stackproc in interop/
 
-from conftest import Proc, clean_env, our_bin, parse_env_file, ros_env  # noqa: E402
-
-
-def rpc(url: str, method: str, params: list) -> object:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
-    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        out = json.loads(r.read())
-    assert "error" not in out, out
-    return out["result"]
+from conftest import node_contracts_yaml, ros_env  # noqa: E402
+from stackproc import Proc, clean_env, json_rpc as rpc, require_bin, start_up  # noqa: E402
 
 
 def free_port() -> int:
@@ -103,19 +96,12 @@ def main() -> None:
 
     import ros2peer
 
-    binary = our_bin()
+    binary = require_bin()
     work = Path(tempfile.mkdtemp(prefix="peaqos-ros2-bench-"))
     procs: list[Proc] = []
     try:
-        env_out = work / "up.env"
-        up = Proc(
-            [str(binary), "up", "--no-bridge", "--env-out", str(env_out), "--devnet-port", "0", "--mcr-port", "0",
-             "--gas-station-port", "0", "--bundler-port", "0"],
-            work, clean_env(work), work / "up.log",
-        )
+        up, e, env_out = start_up(work, ["--no-bridge"], clean_env(work))
         procs.append(up)
-        up.wait_for("peaqos up: ready", "`peaqos up`")
-        e = parse_env_file(env_out)
         # A second MCR service on the same chain without the API's per-client rate limit
         # (90 requests a minute, peaq's), so that hundreds of mcr/query calls can be timed.
         mcr_port = free_port()
@@ -138,14 +124,7 @@ def main() -> None:
   wallet_registry:
     path: {registry}
     plaintext: true
-  contracts:
-    identity_registry: "{e['IDENTITY_REGISTRY_ADDRESS']}"
-    identity_staking: "{e['IDENTITY_STAKING_ADDRESS']}"
-    event_registry: "{e['EVENT_REGISTRY_ADDRESS']}"
-    machine_nft: "{e['MACHINE_NFT_ADDRESS']}"
-    did_registry: "{e['DID_REGISTRY_ADDRESS']}"
-    batch_precompile: "{e['BATCH_PRECOMPILE_ADDRESS']}"
-""")
+{node_contracts_yaml(e)}""")
         domain = random.randint(100, 149)
         node = Proc([str(binary), "node", "--config", str(config)], work,
                     clean_env(work, {**ros_env(domain, work / ".ows"), "PEAQOS_LOG": "warn"}), work / "node.log")

@@ -2,95 +2,19 @@
 a private ROS domain over loopback DDS, both required: a missing binary, a missing
 `cyclonedds`, or a process that never says it is ready fails the session; nothing is skipped.
 
-This directory is its own pytest root (pytest.ini): interop/'s suite never collects it."""
+This directory is its own pytest root (pytest.ini): interop/'s suite never collects it. The
+process helpers are interop/stackproc.py (on the path through pytest.ini's `pythonpath = ..`)."""
 
 from __future__ import annotations
 
-import os
-import queue
 import random
-import signal
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-READY_DEADLINE_S = 180.0
-
-
-def our_bin() -> Path:
-    p = Path(os.environ.get("PEAQOS_BIN", ROOT / "target" / "debug" / "peaqos"))
-    return p if p.is_absolute() else ROOT / p
-
-
-def clean_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LANG": "C.UTF-8", "NO_COLOR": "1"}
-    env.update(extra or {})
-    return env
-
-
-def parse_env_file(path: Path) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            k, v = line.split("=", 1)
-            out[k.strip()] = v.strip().strip('"').strip("'")
-    return out
-
-
-class Proc:
-    """A child process whose stdout+stderr lines are pumped into a queue."""
-
-    def __init__(self, argv: list[str], cwd: Path, env: dict[str, str], log: Path) -> None:
-        self.log = log
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.seen: list[str] = []
-        self.proc = subprocess.Popen(
-            argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, start_new_session=True,
-        )
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self) -> None:
-        assert self.proc.stdout is not None
-        with open(self.log, "w", encoding="utf-8") as f:
-            for line in self.proc.stdout:
-                f.write(line)
-                f.flush()
-                self.lines.put(line.rstrip("\n"))
-        self.lines.put(None)
-
-    def wait_for(self, marker: str, what: str) -> None:
-        end = time.monotonic() + READY_DEADLINE_S
-        while True:
-            remaining = end - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"{what} printed no {marker!r} within {READY_DEADLINE_S:.0f} s: {self.seen[-20:]}")
-            try:
-                line = self.lines.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if line is None:
-                self.proc.wait(timeout=10)
-                raise AssertionError(f"{what} exited {self.proc.returncode} before it was ready: {self.seen[-20:]}")
-            self.seen.append(line)
-            if marker in line:
-                return
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGINT)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+from stackproc import READY_LINE, Proc, clean_env, our_bin, start_up
 
 
 @dataclass
@@ -125,6 +49,17 @@ def ros_env(domain: int, vault: Path) -> dict[str, str]:
     }
 
 
+def node_contracts_yaml(env: dict[str, str]) -> str:
+    """The `contracts:` section of a peaq_robot.yaml's `peaq_os:` (ending in a newline): the
+    addresses of the stack whose env file is `env`."""
+    keys = {
+        "identity_registry": "IDENTITY_REGISTRY_ADDRESS", "identity_staking": "IDENTITY_STAKING_ADDRESS",
+        "event_registry": "EVENT_REGISTRY_ADDRESS", "machine_nft": "MACHINE_NFT_ADDRESS",
+        "did_registry": "DID_REGISTRY_ADDRESS", "batch_precompile": "BATCH_PRECOMPILE_ADDRESS",
+    }
+    return "  contracts:\n" + "".join(f'    {k}: "{env[v]}"\n' for k, v in keys.items())
+
+
 @pytest.fixture(scope="session")
 def peer_present() -> None:
     import cyclonedds  # noqa: F401  (ImportError fails the session: the peer is required)
@@ -135,10 +70,7 @@ def stack(peer_present: None, tmp_path_factory: pytest.TempPathFactory) -> Itera
     """`peaqos up --with-node --node-config peaq_robot.yaml`: the stack and the node in one
     process. The YAML names only the wallet registry (and another node's section, ignored):
     RPC, contracts, MCR API and Gas Station come from the stack."""
-    binary = our_bin()
-    assert binary.is_file() and os.access(binary, os.X_OK), f"{binary} is missing: cargo build -p peaqos-cli"
     work = tmp_path_factory.mktemp("up")
-    env_out = work / "up.env"
     registry = work / ".peaq_robot" / "peaqos_wallets.json"
     vault = work / ".ows"
     config = work / "peaq_robot.yaml"
@@ -151,21 +83,14 @@ peaq_os:
     path: {registry}
 """)
     domain = random.randint(150, 190)
-    log = work / "up.log"
-    p = Proc(
-        [str(binary), "up", "--env-out", str(env_out), "--devnet-port", "0", "--mcr-port", "0",
-         "--gas-station-port", "0", "--bundler-port", "0", "--base-port", "0",
-         "--with-node", "--node-config", str(config)],
-        work, clean_env(work, ros_env(domain, vault)), log,
+    p, env, _ = start_up(
+        work, ["--with-node", "--node-config", str(config)], clean_env(work, ros_env(domain, vault)),
+        markers=("peaqos_node ready", READY_LINE, "env file"), what="`peaqos up --with-node`",
     )
     try:
-        p.wait_for("peaqos_node ready", "`peaqos up --with-node`")
-        p.wait_for("peaqos up: ready", "`peaqos up --with-node`")
-        p.wait_for("env file", "`peaqos up --with-node`")
-        env = parse_env_file(env_out)
         yield Stack(
             env, env["PEAQOS_RPC_URL"], env["PEAQOS_MCR_API_URL"].rstrip("/"),
-            env["PEAQOS_GAS_STATION_URL"].rstrip("/"), NodeInfo(domain, config, registry, vault, log),
+            env["PEAQOS_GAS_STATION_URL"].rstrip("/"), NodeInfo(domain, config, registry, vault, work / "up.log"),
             "\n".join(p.seen),
         )
     finally:
@@ -189,7 +114,6 @@ def standalone(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     """`peaqos node --config peaq_robot.yaml` alone, against the stack's RPC as against any
     RPC: every address from the YAML file, peaq's plaintext registry, its own ROS domain."""
     work = tmp_path_factory.mktemp("node")
-    e = stack.env
     registry = work / ".peaq_robot" / "peaqos_wallets.json"
     vault = work / ".ows"
     config = work / "peaq_robot.yaml"
@@ -202,14 +126,7 @@ def standalone(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
   wallet_registry:
     path: {registry}
     plaintext: true
-  contracts:
-    identity_registry: "{e['IDENTITY_REGISTRY_ADDRESS']}"
-    identity_staking: "{e['IDENTITY_STAKING_ADDRESS']}"
-    event_registry: "{e['EVENT_REGISTRY_ADDRESS']}"
-    machine_nft: "{e['MACHINE_NFT_ADDRESS']}"
-    did_registry: "{e['DID_REGISTRY_ADDRESS']}"
-    batch_precompile: "{e['BATCH_PRECOMPILE_ADDRESS']}"
-""")
+{node_contracts_yaml(stack.env)}""")
     domain = random.randint(191, 230)
     log = work / "node.log"
     p = Proc([str(our_bin()), "node", "--config", str(config)], work, clean_env(work, ros_env(domain, vault)), log)

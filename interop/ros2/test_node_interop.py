@@ -20,19 +20,11 @@ import pytest
 from Crypto.Hash import keccak
 
 import ros2peer
+from stackproc import json_rpc as rpc
 
 
 def k256(data: bytes) -> bytes:
     return keccak.new(digest_bits=256, data=data).digest()
-
-
-def rpc(url: str, method: str, params: list) -> object:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
-    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        out = json.loads(r.read())
-    assert "error" not in out, out
-    return out["result"]
 
 
 def call_uint(url: str, to: str, signature: str, *args: int) -> int:
@@ -448,7 +440,8 @@ def test_up_with_node_json_ready_line_and_defaults(tmp_path) -> None:
     default registry under HOME."""
     import random
 
-    from conftest import Proc, clean_env, our_bin, ros_env
+    from conftest import ros_env
+    from stackproc import Proc, clean_env, our_bin
 
     domain = random.randint(231, 232)
     p = Proc(
