@@ -4,7 +4,8 @@
 //! loopback load.
 //!
 //! `cargo run --release -p peaqos-mcr --features bench --example bench_mcr -- [EVENTS] [REQUESTS] [CONCURRENCY]`
-//! (defaults 20000 2000 16; set PEAQOS_TEST_POSTGRES_URL to also index into PostgreSQL).
+//! (defaults 20000 2000 16; set PEAQOS_TEST_POSTGRES_URL to also index into PostgreSQL and measure
+//! the uncached `/mcr` on it).
 
 use alloy::network::EthereumWallet;
 use alloy::primitives::{Bytes, U256};
@@ -268,6 +269,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         load.as_secs_f64() * 1e3,
         score.as_secs_f64() * 1e3
     );
+    // the PostgreSQL database stays until the end: the uncached /mcr is measured on it too
+    let mut postgres = None;
     if let Ok(pg) = std::env::var("PEAQOS_TEST_POSTGRES_URL") {
         use sqlx::Connection;
         let name = format!("mcr_bench_{}", std::process::id());
@@ -287,16 +290,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             load.as_secs_f64() * 1e3,
             score.as_secs_f64() * 1e3
         );
-        sqlx::Executor::execute(
-            &mut conn,
-            format!("DROP DATABASE {name} WITH (FORCE)").as_str(),
-        )
-        .await?;
+        postgres = Some((conn, name, url_pg));
     }
 
     let machine2 = net.signer(2).address();
     let machine1 = net.signer(1).address();
-    for (label, ttl) in [("cached", 3600u64), ("uncached", 0)] {
+    let mut runs = vec![("cached", 3600u64, db.clone()), ("uncached", 0, db.clone())];
+    if let Some((_, _, url_pg)) = &postgres {
+        runs.push(("uncached, PostgreSQL", 0, url_pg.clone()));
+    }
+    for (label, ttl, database_url) in runs {
         let mut c = peaqos_mcr::McrServiceConfig::devnet(url.clone(), {
             let mut a = peaqos_types::network::AGUNG_ADDRESSES;
             a.identity_registry = d.identity_registry;
@@ -306,7 +309,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             a.admin_flags = Some(d.admin_flags);
             a
         });
-        c.database_url = db.clone();
+        c.database_url = database_url;
         c.listen = "127.0.0.1:0".parse()?;
         c.cache_ttl = Duration::from_secs(ttl);
         c.rate_limit_per_minute = 0;
@@ -350,6 +353,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             concurrency.min(4)
         );
         svc.shutdown().await?;
+    }
+    if let Some((mut conn, name, _)) = postgres {
+        sqlx::Executor::execute(
+            &mut conn,
+            format!("DROP DATABASE {name} WITH (FORCE)").as_str(),
+        )
+        .await?;
     }
     net.shutdown().await?;
     Ok(())
