@@ -77,23 +77,26 @@ fn u(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-/// The folded state of the machine `m` as columns of one row (scalar subqueries; the same SQL on
-/// SQLite and PostgreSQL), read back by [`state_of`]: the registration, the latest operator,
-/// the latest status, the stakes (decimal text joined with `,`), the latest NFT, the active
-/// flag's time and the latest trust override.
+/// The folded state of the machine `$1` as columns of one row over `machines m` (scalar
+/// subqueries; the same SQL on SQLite and PostgreSQL), read back by [`state_of`]: the
+/// registration, the latest operator, the latest status, the stakes (decimal text joined with
+/// `,`), the latest NFT, the active flag's time and the latest trust override. The subqueries
+/// name `$1`, not `m.machine_id`: PostgreSQL plans a correlated subquery for an average machine,
+/// and on an index of a few machines that is a sequential scan of every event (measured: 2.7 ms
+/// against 0.5 ms for a machine with 100 of 20,100 events).
 macro_rules! state_columns {
     () => {
         "m.machine_id, m.address, m.owner, m.registered_block, \
-         (SELECT o.operator FROM operators o WHERE o.machine_id = m.machine_id \
+         (SELECT o.operator FROM operators o WHERE o.machine_id = $1 \
           ORDER BY o.block DESC, o.log_index DESC LIMIT 1), \
-         (SELECT s.status FROM machine_status s WHERE s.machine_id = m.machine_id \
+         (SELECT s.status FROM machine_status s WHERE s.machine_id = $1 \
           ORDER BY s.block DESC, s.log_index DESC LIMIT 1), \
-         (SELECT string_agg(k.amount, ',') FROM stakes k WHERE k.machine_id = m.machine_id), \
-         (SELECT n.token_id FROM nfts n WHERE n.machine_id = m.machine_id \
+         (SELECT string_agg(k.amount, ',') FROM stakes k WHERE k.machine_id = $1), \
+         (SELECT n.token_id FROM nfts n WHERE n.machine_id = $1 \
           ORDER BY n.block DESC, n.log_index DESC LIMIT 1), \
-         (SELECT CASE WHEN f.cleared = 0 THEN f.flagged_at END FROM flags f WHERE f.machine_id = m.machine_id \
+         (SELECT CASE WHEN f.cleared = 0 THEN f.flagged_at END FROM flags f WHERE f.machine_id = $1 \
           ORDER BY f.block DESC, f.log_index DESC LIMIT 1), \
-         (SELECT t.value FROM trust_overrides t WHERE t.machine_id = m.machine_id \
+         (SELECT t.value FROM trust_overrides t WHERE t.machine_id = $1 \
           ORDER BY t.block DESC, t.log_index DESC LIMIT 1)"
     };
 }
@@ -101,18 +104,18 @@ macro_rules! state_columns {
 /// How many columns [`state_columns`] has.
 const STATE_COLUMNS: usize = 10;
 
-/// The scoring fields of every event of the machine `$id` (an SQL expression) as one JSON array
+/// The scoring fields of every event of the machine `$1` as one JSON array
 /// of arrays `[event_index, event_type, value, currency, timestamp, trust_level, block,
 /// block_timestamp, check status]`, by event index (a scalar subquery; SQLite's JSON functions or
 /// PostgreSQL's), read back by [`scoring_events_of`].
 macro_rules! scoring_events_json {
-    (sqlite, $id:literal) => {
-        scoring_events_json!("json_group_array(json_array(", ") ORDER BY e.event_index)", $id)
+    (sqlite) => {
+        scoring_events_json!("json_group_array(json_array(", ") ORDER BY e.event_index)")
     };
-    (postgres, $id:literal) => {
-        scoring_events_json!("json_agg(json_build_array(", ") ORDER BY e.event_index)::text", $id)
+    (postgres) => {
+        scoring_events_json!("json_agg(json_build_array(", ") ORDER BY e.event_index)::text")
     };
-    ($open:literal, $close:literal, $id:literal) => {
+    ($open:literal, $close:literal) => {
         concat!(
             "(SELECT ",
             $open,
@@ -121,9 +124,7 @@ macro_rules! scoring_events_json {
             $close,
             " FROM events e LEFT JOIN source_checks c ON c.machine_id = e.machine_id \
              AND c.event_index = e.event_index AND c.source_chain_id = e.source_chain_id \
-             AND c.source_tx_hash = e.source_tx_hash WHERE e.machine_id = ",
-            $id,
-            ")"
+             AND c.source_tx_hash = e.source_tx_hash WHERE e.machine_id = $1)"
         )
     };
 }
@@ -740,7 +741,7 @@ impl Store {
                 "SELECT ",
                 state_columns!(),
                 ", ",
-                scoring_events_json!(postgres, "m.machine_id"),
+                scoring_events_json!(postgres),
                 " FROM machines m WHERE m.machine_id = $1"
             )
         } else {
@@ -748,7 +749,7 @@ impl Store {
                 "SELECT ",
                 state_columns!(),
                 ", ",
-                scoring_events_json!(sqlite, "m.machine_id"),
+                scoring_events_json!(sqlite),
                 " FROM machines m WHERE m.machine_id = $1"
             )
         };
@@ -817,9 +818,9 @@ impl Store {
     /// defaults. One row: the events come as one JSON array ([`Store::machine_with_events`]).
     pub async fn scoring_events(&self, machine_id: u64) -> Result<Vec<EventRow>, McrError> {
         let sql = if self.postgres {
-            concat!("SELECT ", scoring_events_json!(postgres, "$1"))
+            concat!("SELECT ", scoring_events_json!(postgres))
         } else {
-            concat!("SELECT ", scoring_events_json!(sqlite, "$1"))
+            concat!("SELECT ", scoring_events_json!(sqlite))
         };
         let row = sqlx::query(sql)
             .bind(i(machine_id))
