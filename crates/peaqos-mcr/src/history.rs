@@ -307,10 +307,9 @@ pub async fn machine_history(
     if complete && to < today {
         return Ok(stored);
     }
-    let Some(state) = st.store.machine_state(id).await? else {
+    let Some((state, events)) = st.store.machine_with_events(id).await? else {
         return Ok(Vec::new());
     };
-    let events = st.store.scoring_events(id).await?;
     let scored = view::scored_events(&events, &fx);
     let points = daily_series(
         &view::facts_of(&state),
