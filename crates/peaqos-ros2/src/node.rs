@@ -203,6 +203,13 @@ fn caller_key_len(mapping: ServiceMapping) -> usize {
 /// How long a reply waits for its client's reader before it is sent anyway.
 const REPLY_GATE_WAIT: Duration = Duration::from_secs(5);
 
+/// Once per client and service, after its reply reader first shows in discovery: the time the
+/// participant's event loop gets to match it to the reply writer. Discovery records the reader
+/// before the writer is matched with it (a hand-over between RustDDS's threads that neither
+/// rustdds nor ros2-client exposes for a service's writer), and a VOLATILE reply written in
+/// between reaches nobody: the client waits for a reply that never comes.
+const REPLY_MATCH_GRACE: Duration = Duration::from_millis(250);
+
 impl ReplyGate {
     fn key(&self, id: &ros2_client::RmwRequestId) -> [u8; 12] {
         let b = id.writer_gid.to_bytes16();
@@ -228,6 +235,7 @@ impl ReplyGate {
                         == key[..self.key_len]
             });
             if found {
+                tokio::time::sleep(REPLY_MATCH_GRACE).await;
                 if let Ok(mut s) = self.seen.lock() {
                     s.insert(key);
                 }
