@@ -110,8 +110,9 @@ pub struct BenchArgs {
     /// Fleet mode: most machines in progress at once.
     #[arg(long, value_name = "C", default_value_t = 400, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     fleet_concurrency: u64,
-    /// Fleet mode: the Python interpreter of a venv with peaq-os-sdk==0.1.0 (peaq's SDK loop).
-    #[arg(long, value_name = "PATH", requires = "fleet")]
+    /// Fleet mode and --suite: the Python interpreter of a venv with peaq-os-sdk==0.1.0 (peaq's
+    /// SDK loop beside the fleet).
+    #[arg(long, value_name = "PATH")]
     peer_python: Option<std::path::PathBuf>,
     /// Load mode: HTTP load on an in-process MCR service (`mcr`: GET /mcr of a 100-event
     /// machine, cached then uncached) or Gas Station (`gas-station`: fundings of distinct
@@ -241,6 +242,11 @@ fn ms(d: Duration) -> f64 {
 
 /// Runs the benchmark.
 pub async fn run(args: BenchArgs, ui: &Ui) -> Result<(), CliError> {
+    if args.peer_python.is_some() && args.fleet.is_none() && !args.suite {
+        return Err(CliError::user(
+            "--peer-python is for --fleet N or --suite (peaq's SDK loop beside the fleet)",
+        ));
+    }
     if let Some(n) = args.fleet {
         return fleet::run(&args, n, ui).await;
     }
