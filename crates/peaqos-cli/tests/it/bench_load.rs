@@ -129,3 +129,20 @@ fn duration_is_refused_with_requests_out_of_range_and_for_the_gas_station() {
         stderr(&out)
     );
 }
+
+#[test]
+fn peer_python_is_refused_outside_fleet_and_suite() {
+    for args in [
+        &["--peer-python", "venv/bin/python"][..],
+        &["--target", "mcr", "--peer-python", "venv/bin/python"],
+    ] {
+        let out = peaqos().arg("bench").args(args).output().unwrap();
+        expect_code(&out, 1);
+        assert!(
+            stderr(&out).contains("--peer-python is for --fleet N or --suite"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
+    }
+}
